@@ -1,0 +1,58 @@
+"""The `zaadje` command line: parses arguments and hands off to the command modules.
+
+Every command takes `--db` and `--json`. A user mistake is one line on stderr with exit
+code 2 (1 for a failed check), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+
+from app.errors import UserError
+
+# Command modules are imported by name so that a slow import (aiogram, twilio) is paid only
+# by the commands that need it.
+COMMAND_MODULES = ("db", "ingest", "cases")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{self.prog}: {message}")
+
+
+def common_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", help="database URL (overrides DATABASE_URL)")
+    parent.add_argument("--json", action="store_true", help="machine-readable output")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zaadje", description="Vroegsignalering: early outreach to residents.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parent = common_options()
+    for name in COMMAND_MODULES:
+        module = import_module(f"app.commands.{name}")
+        module.register(sub, parent)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        code: int = args.handler(args)
+        return code
+    except UserError as exc:
+        print(f"zaadje: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("zaadje: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per `zaadje` sub-command group; each exposes `register(subparsers)`."""

@@ -1,0 +1,76 @@
+"""`zaadje ingest FILE`: take in a partner's signal file."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.database import open_database
+from app.errors import UserError
+from app.output import emit_json
+from app.runtime import add_now_option, calendar_for, parse_now, settings_for
+from signals.intake import IntakeSettings, ingest_file
+from signals.reader import Unreadable
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser("ingest", help="take in a signal file (CSV or DDAS JSON)", parents=[parent])
+    parser.add_argument("file", help="path to the signal file")
+    parser.add_argument("--format", choices=("csv", "json"), help="default: from the file")
+    add_now_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    calendar = calendar_for(settings)
+    now = parse_now(args.now, calendar)
+    intake = IntakeSettings.from_config(settings.config, calendar)
+    path = Path(args.file)
+
+    async def go() -> dict[str, Any]:
+        async with open_database(settings) as engine:
+            bar = _progress_bar(args.json)
+            try:
+                return await ingest_file(
+                    engine, path, args.format, now, intake, bar.update if bar else None
+                )
+            finally:
+                if bar:
+                    bar.close()
+
+    try:
+        summary = asyncio.run(go())
+    except Unreadable as exc:
+        raise UserError(f"cannot read {path}: {exc}") from exc
+    if args.json:
+        emit_json(summary)
+    else:
+        _print_summary(summary)
+    return 0
+
+
+def _progress_bar(quiet: bool) -> Any:
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit=" rows", unit_scale=True, desc="ingest", file=sys.stderr, smoothing=0.1)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    print(
+        f"received {summary['received']}: accepted {summary['accepted']}"
+        f" ({summary['accepted_with_warning']} with a warning), rejected {summary['rejected']},"
+        f" duplicates {summary['duplicates']}, suppressed {summary['suppressed']}"
+    )
+    print(f"households {summary['households']}, cases opened {summary['cases_opened']}")
+    for item in summary["errors"][:50]:
+        print(f"  line {item['line']}, {item['field']}: {item['message']}")
+    if len(summary["errors"]) > 50:
+        print(f"  … and {len(summary['errors']) - 50} more rejected rows (see --json)")
+    for item in summary["warnings"][:20]:
+        print(f"  warning: line {item['line']}, {item['field']}: {item['message']}")

@@ -1,0 +1,51 @@
+"""Opening the database for a command, with errors a user can act on."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.errors import UserError
+from app.settings import Settings
+from app.runtime import engine_for
+from store.migrate import current_revision, head_revision
+
+
+@asynccontextmanager
+async def open_database(settings: Settings, require_current: bool = True) -> AsyncIterator[AsyncEngine]:
+    """An engine on a reachable, migrated database; disposed afterwards."""
+    engine = engine_for(settings)
+    try:
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                revision = await current_revision(conn)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise UserError(f"cannot open database {_safe(settings.database_url)}: {_first_line(exc)}") from exc
+        if require_current and revision != head_revision():
+            raise UserError(
+                f"database {_safe(settings.database_url)} is not migrated "
+                f"(at {revision or 'nothing'}, need {head_revision()}): run `zaadje db upgrade`"
+            )
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    text_ = str(getattr(exc, "orig", None) or exc)
+    return text_.strip().splitlines()[0] if text_.strip() else type(exc).__name__
+
+
+def _safe(url: str) -> str:
+    """The URL without a password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<invalid URL>"

@@ -1,0 +1,99 @@
+"""Reading cases back for people: the prioritised list with its reasons, scored at `now`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from signals.intake import IntakeSettings
+from signals.priority import CaseSignal, score
+from store.models import Case, Household, Signal
+
+cases_t = Case.__table__
+signals_t = Signal.__table__
+households_t = Household.__table__
+
+
+def address_label(postcode: str, huisnummer: str, toevoeging: str) -> str:
+    return f"{postcode} {huisnummer}{'-' + toevoeging if toevoeging else ''}"
+
+
+async def list_cases(
+    conn: AsyncConnection,
+    now: datetime,
+    settings: IntakeSettings,
+    state: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Cases, highest priority first. Open cases are re-scored at `now` (waiting time,
+    contract countdown), so the list is as fresh as the moment it is asked for."""
+    query = (
+        select(
+            cases_t,
+            households_t.c.postcode,
+            households_t.c.huisnummer,
+            households_t.c.toevoeging,
+        )
+        .join(households_t, households_t.c.id == cases_t.c.household_id)
+        .order_by(cases_t.c.priority.desc(), cases_t.c.id)
+    )
+    if state:
+        query = query.where(cases_t.c.state == state)
+    rows = (await conn.execute(query)).mappings().all()
+    ids = [r["id"] for r in rows]
+    members: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    sig_query = select(
+        signals_t.c.case_id,
+        signals_t.c.partner_signal_id,
+        signals_t.c.partner_type,
+        signals_t.c.partner_name,
+        signals_t.c.amount_cents,
+        signals_t.c.signal_date,
+        signals_t.c.crisis,
+        signals_t.c.warm_handover,
+        signals_t.c.contract_end_date,
+        signals_t.c.grew,
+        signals_t.c.pattern,
+    ).where(signals_t.c.case_id.in_(bindparam("ids", expanding=True)))
+    for start in range(0, len(ids), 2000):
+        for row in await conn.execute(sig_query, {"ids": ids[start : start + 2000]}):
+            members[row[0]].append(tuple(row))
+    calendar = settings.calendar
+    today = calendar.local_date(now)
+    out = []
+    for r in rows:
+        sigs = members.get(r["id"], [])
+        priority, reasons, parts = r["priority"], list(r["reasons"] or []), None
+        if r["state"] == "open" and sigs:
+            result = score(
+                [CaseSignal(s[2], s[3] or "", s[4], s[5], s[6], s[7], s[8], s[9], s[10]) for s in sigs],
+                calendar.local_date(r["opened_at"]),
+                today,
+                settings.priority_rules,
+                calendar,
+            )
+            priority, reasons, parts = result.priority, result.reasons, result.parts
+        out.append(
+            {
+                "id": r["id"],
+                "household": r["household_id"],
+                "address": address_label(r["postcode"], r["huisnummer"], r["toevoeging"]),
+                "priority": priority,
+                "reasons": reasons,
+                "score": [{"reason": k, "points": v} for k, v in parts] if parts else None,
+                "state": r["state"],
+                "locale": r["locale"],
+                "signals": [s[1] for s in sigs],
+                "partners": sorted({s[2] for s in sigs}),
+                "crisis": r["crisis"],
+                "deadline": r["deadline"].isoformat() if r["deadline"] else None,
+                "opened_at": r["opened_at"].isoformat(),
+                "result": r["result"],
+            }
+        )
+    out.sort(key=lambda c: (-c["priority"], c["id"]))
+    return out[:limit] if limit else out

@@ -1,0 +1,200 @@
+"""Streaming rows out of partners' files: CSV (comma or semicolon, BOM or not) and DDAS JSON.
+
+Rows come out one at a time as `(line, {column: text})`, so memory stays flat however large
+the file. A file that cannot be read at all raises `Unreadable` before any row is produced.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+
+from signals.validate import COLUMNS, REQUIRED
+
+Row = tuple[int, dict[str, str]]
+FileWarning = tuple[int, str, str]
+
+# Column aliases partners use besides the contract's names.
+ALIASES = {
+    "telefoon": "telefoonnummer",
+    "toevoeging": "huisnummertoevoeging",
+    "warmeoverdracht": "warme_overdracht",
+    "burgerservicenummer": "bsn",
+    "e-mail": "email",
+    "signaalpartner_type": "signaalpartner",
+}
+SNIFF_BYTES = 64 * 1024
+
+
+class Unreadable(ValueError):
+    """The file as a whole cannot be read (CONTRACT §3: exit code 2)."""
+
+
+def detect_format(path: Path, head: bytes) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    if suffix == ".json":
+        return "json"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return "json" if stripped[:1] in (b"{", b"[") else "csv"
+
+
+def read_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except FileNotFoundError as exc:
+        raise Unreadable(f"{path}: file not found") from exc
+    except IsADirectoryError as exc:
+        raise Unreadable(f"{path}: is a directory, not a file") from exc
+    except OSError as exc:
+        raise Unreadable(f"{path}: cannot read: {exc.strerror}") from exc
+    if not head.strip():
+        raise Unreadable(f"{path}: the file is empty")
+    if b"\x00" in head:
+        raise Unreadable(f"{path}: not a text file (binary content)")
+    try:
+        # A multi-byte character may be cut at the end of the sample; ignore only that.
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:
+            raise Unreadable(f"{path}: not UTF-8 text (byte {exc.start + 1})") from exc
+    return head
+
+
+def canonical(name: str) -> str:
+    key = name.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
+    return ALIASES.get(key, key)
+
+
+def has_bad_text(values: list[str]) -> bool:
+    """True when a value holds bytes that were not UTF-8 (kept as surrogate escapes)."""
+    for value in values:
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
+    header_line = handle.readline()
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    header = next(csv.reader([header_line], delimiter=delimiter), [])
+    names = [canonical(n) for n in header]
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise Unreadable(f"required column(s) missing: {', '.join(missing)}")
+    known = set(COLUMNS)
+    for name in names:
+        if name and name not in known:
+            warnings.append((1, name, f"onbekende kolom {name!r} genegeerd"))
+    index = [(name, i) for i, name in enumerate(names) if name in known]
+    width = len(names)
+    reader = csv.reader(handle, delimiter=delimiter)
+    line = 1
+    while True:
+        start = line + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.line_num + 1
+            yield start, {"__error__": f"onleesbare regel: {exc}"}
+            continue
+        line = reader.line_num + 1  # +1: the header was read outside the reader
+        if not values or (len(values) == 1 and not values[0].strip()):
+            continue
+        if has_bad_text(values):
+            yield start, {"__error__": "regel bevat tekens die geen UTF-8 zijn"}
+            continue
+        row = {name: values[i] for name, i in index if i < len(values)}
+        if len(values) < width:
+            row["__short__"] = f"regel heeft {len(values)} van de {width} velden"
+        elif len(values) > width:
+            row["__long__"] = f"regel heeft {len(values)} velden, de kop {width}; extra genegeerd"
+        yield start, row
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, Decimal | int | float):
+        return format(value, "f") if isinstance(value, Decimal) else str(value)
+    return str(value)
+
+
+def ddas_to_row(item: Any) -> dict[str, str]:
+    """A DDAS `vroegsignaal` object (plus `contact`, `eindeleveringsdatum`) → row columns."""
+    if not isinstance(item, dict):
+        return {"__error__": "vroegsignaal is geen object"}
+    client = item.get("client") if isinstance(item.get("client"), dict) else {}
+    partner = item.get("signaalpartner")
+    contact = item.get("contact") if isinstance(item.get("contact"), dict) else {}
+    if isinstance(partner, dict):
+        partner_type, partner_name = partner.get("type"), partner.get("naam")
+    else:
+        partner_type, partner_name = partner, None
+    row = {
+        "id": item.get("ID", item.get("id")),
+        "signaalpartner": partner_type,
+        "signaalpartner_naam": partner_name,
+        "bedrag": item.get("bedrag"),
+        "signaaldatum": item.get("signaaldatum"),
+        "ontstaansdatum": item.get("ontstaansdatum"),
+        "crisissignaal": item.get("crisissignaal"),
+        "warme_overdracht": item.get("warmeOverdracht"),
+        "eindeleveringsdatum": item.get("eindeleveringsdatum"),
+        "bsn": client.get("Burgerservicenummer"),
+        "voorletters": client.get("Voorletters"),
+        "voorvoegsel": client.get("Voorvoegsel"),
+        "achternaam": client.get("Achternaam"),
+        "geboortedatum": client.get("Geboortedatum"),
+        "straatnaam": client.get("Straatnaam"),
+        "huisnummer": client.get("Huisnummer"),
+        "huisnummertoevoeging": client.get("Huisnummertoevoeging"),
+        "postcode": client.get("Postcode"),
+        "plaatsnaam": client.get("Plaatsnaam"),
+        "telefoonnummer": contact.get("telefoonnummer"),
+        "email": contact.get("email"),
+        "taal": contact.get("taal"),
+    }
+    return {k: _text(v) for k, v in row.items() if v is not None}
+
+
+def read_json(handle: IO[bytes], head: bytes) -> Iterator[Row]:
+    """Signals are numbered from 1 in file order; that number is their "line"."""
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    prefix = "item" if first == b"[" else "leveringen.item.vroegsignalen.item"
+    try:
+        for number, item in enumerate(ijson.items(handle, prefix), start=1):
+            yield number, ddas_to_row(item)
+    except ijson.JSONError as exc:
+        raise Unreadable(f"not valid JSON: {exc}") from exc
+
+
+def open_rows(path: Path, fmt: str | None, warnings: list[FileWarning]) -> Iterator[Row]:
+    head = read_head(path)
+    fmt = fmt or detect_format(path, head)
+    if fmt == "json":
+        with path.open("rb") as raw:
+            if head.startswith(b"\xef\xbb\xbf"):
+                raw.read(3)
+            yield from read_json(raw, head)
+        return
+    if fmt != "csv":
+        raise Unreadable(f"unknown format {fmt!r}: use csv or json")
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        yield from read_csv(text, warnings)
