@@ -58,7 +58,7 @@ async def list_cases(
         signals_t.c.contract_end_date,
         signals_t.c.grew,
         signals_t.c.pattern,
-    ).where(signals_t.c.case_id.in_(bindparam("ids", expanding=True)))
+    ).where(signals_t.c.case_id.in_(bindparam("ids", expanding=True))).order_by(signals_t.c.id)
     for start in range(0, len(ids), 2000):
         for row in await conn.execute(sig_query, {"ids": ids[start : start + 2000]}):
             members[row[0]].append(tuple(row))
@@ -88,6 +88,10 @@ async def list_cases(
                 "state": r["state"],
                 "locale": r["locale"],
                 "signals": [s[1] for s in sigs],
+                "signal_details": [
+                    {"id": s[1], "partner": s[2], "signal_date": s[5].isoformat(), "pattern": s[10]}
+                    for s in sigs
+                ],
                 "partners": sorted({s[2] for s in sigs}),
                 "crisis": r["crisis"],
                 "deadline": r["deadline"].isoformat() if r["deadline"] else None,

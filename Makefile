@@ -1,0 +1,46 @@
+# Zaadje: `make run` and `make test` (CONTRACT §1). Each bootstraps .venv itself.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Re-install only when the project's dependencies change.
+STAMP      := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint messages demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+run: $(STAMP)
+	$(BIN)/python -m messages.build compile
+	$(BIN)/zaadje db upgrade
+	$(BIN)/python -m app.demo
+	$(BIN)/zaadje serve
+
+test: $(TEST_STAMP)
+	$(BIN)/python -m messages.build compile
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy app clock store signals flows messages scheduler bot desk
+
+# Communicators: extract the keys, update every language's catalogue, compile .mo files.
+messages: $(STAMP)
+	$(BIN)/python -m messages.build all
+
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/ingest.py --rows 1000000
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,231 @@
+"""`zaadje ingest` through the CLI, on SQLite and PostgreSQL: every row ends as exactly one of
+accepted / accepted-with-warning / rejected / duplicate / suppressed, and bad input gets a
+line, a field and a reason without costing the rest of the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+
+NOW = "2026-11-20T10:00"
+HEADER = [
+    "id", "signaalpartner", "signaalpartner_naam", "bedrag", "signaaldatum", "crisissignaal",
+    "voorletters", "voorvoegsel", "achternaam", "straatnaam", "huisnummer",
+    "huisnummertoevoeging", "postcode", "plaatsnaam", "telefoonnummer", "email", "taal", "bsn",
+]
+
+
+def row(**values: str) -> dict[str, str]:
+    base = {
+        "id": "S-1", "signaalpartner": "Huur", "signaalpartner_naam": "Woonstad",
+        "bedrag": "450,00", "signaaldatum": "2026-11-02", "crisissignaal": "nee",
+        "voorletters": "P.", "voorvoegsel": "", "achternaam": "Jansen", "straatnaam": "Dorpsstraat",
+        "huisnummer": "12", "huisnummertoevoeging": "", "postcode": "1234AB",
+        "plaatsnaam": "Voorbeeld", "telefoonnummer": "06 12345678", "email": "", "taal": "",
+        "bsn": "",
+    }
+    base.update(values)
+    return base
+
+
+def quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',;"\n') else value
+
+
+def write_csv(
+    path: Path, rows: list[dict[str, str]], sep: str = ",", newline: str = "\n", bom: bool = False,
+    header: list[str] | None = None,
+) -> Path:
+    cols = header or HEADER
+    lines = [sep.join(cols)] + [sep.join(quote(r.get(c, "")) for c in cols) for r in rows]
+    data = newline.join(lines) + newline
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))
+    return path
+
+
+def ingest(cli: Cli, path: Path, expect: int = 0) -> dict:
+    return cli.json("ingest", str(path), "--now", NOW, expect=expect)
+
+
+def check_counts(summary: dict) -> None:
+    """Every row lands in exactly one bucket."""
+    assert summary["received"] == (
+        summary["accepted"] + summary["rejected"] + summary["duplicates"] + summary["suppressed"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("sep", "newline", "bom"),
+    [(",", "\n", False), (";", "\n", True), (";", "\r\n", False), (",", "\r\n", True)],
+)
+def test_csv_dialects_all_read_the_same(cli: Cli, tmp_path: Path, sep: str, newline: str, bom: bool) -> None:
+    rows = [row(id="A", bedrag="1.234,56"), row(id="B", postcode="2345 cd", huisnummer="3")]
+    summary = ingest(cli, write_csv(tmp_path / "s.csv", rows, sep, newline, bom))
+    assert summary["accepted"] == 2 and summary["rejected"] == 0, summary
+    assert summary["households"] == 2 and summary["cases_opened"] == 2
+    assert summary["warnings"] == []
+    cases = cli.json("cases", "--now", NOW)
+    assert sorted(c["address"] for c in cases) == ["1234AB 12", "2345CD 3"]
+
+
+def test_missing_required_column_is_exit_2_and_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    header = [c for c in HEADER if c != "postcode"]
+    path = write_csv(tmp_path / "s.csv", [row()], header=header)
+    code, out, err = cli.run("ingest", str(path), "--json")
+    assert code == 2
+    assert out == ""
+    assert "postcode" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert cli.json("cases") == []
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "not a text file"),
+        (b"id,bedrag\n\xff\xfe\xfa\xfb not utf8 at all " * 10, "not UTF-8"),
+        (b"", "empty"),
+    ],
+)
+def test_unreadable_files_exit_2(cli: Cli, tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(content)
+    code, out, err = cli.run("ingest", str(path), "--json")
+    assert code == 2 and out == ""
+    assert reason in err and "Traceback" not in err
+
+
+def test_missing_file_exit_2(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli.run("ingest", str(tmp_path / "nope.csv"))
+    assert code == 2 and "not found" in err
+
+
+REQUIRED_CASES = [
+    ({"id": ""}, "id", "ontbreekt"),
+    ({"signaalpartner": ""}, "signaalpartner", "ontbreekt"),
+    ({"signaalpartner": "Bakker"}, "signaalpartner", "onbekende signaalpartner"),
+    ({"bedrag": ""}, "bedrag", "ontbreekt"),
+    ({"bedrag": "-10"}, "bedrag", "negatief"),
+    ({"bedrag": "2.000.000"}, "bedrag", "onwaarschijnlijk"),
+    ({"bedrag": "veel"}, "bedrag", "geen getal"),
+    ({"signaaldatum": ""}, "signaaldatum", "ontbreekt"),
+    ({"signaaldatum": "2026-02-30"}, "signaaldatum", "onmogelijke datum"),
+    ({"signaaldatum": "31-04-2026"}, "signaaldatum", "onmogelijke datum"),
+    ({"signaaldatum": "2027-01-01"}, "signaaldatum", "toekomst"),
+    ({"achternaam": ""}, "achternaam", "ontbreekt"),
+    ({"achternaam": "x" * 10_000}, "achternaam", "langer dan 200"),
+    ({"straatnaam": "S" * 10_000}, "straatnaam", "langer dan 200"),
+    ({"huisnummer": ""}, "huisnummer", "ontbreekt"),
+    ({"huisnummer": "twaalf"}, "huisnummer", "geen getal"),
+    ({"postcode": ""}, "postcode", "ontbreekt"),
+    ({"postcode": "12345"}, "postcode", "postcode"),
+]
+
+
+def test_every_required_field_missing_or_invalid(cli: Cli, tmp_path: Path) -> None:
+    rows = [row(id="GOOD-1")]
+    for i, (values, _, _) in enumerate(REQUIRED_CASES):
+        rows.append(row(**{"id": f"BAD-{i}", **values}))
+    rows.append(row(id="GOOD-2", huisnummer="14"))
+    summary = ingest(cli, write_csv(tmp_path / "s.csv", rows))
+    check_counts(summary)
+    assert summary["accepted"] == 2
+    assert summary["rejected"] == len(REQUIRED_CASES)
+    by_line = {e["line"]: e for e in summary["errors"]}
+    for i, (_, field, reason) in enumerate(REQUIRED_CASES):
+        error = by_line[i + 3]  # header is line 1, GOOD-1 line 2
+        assert error["field"] == field, error
+        assert reason in error["message"], error
+
+
+def test_invalid_optional_values_warn_and_keep_the_row(cli: Cli, tmp_path: Path) -> None:
+    rows = [
+        row(id="W1", telefoonnummer="0612345", email="geen-mail", taal="klingon", bsn="123456789",
+            crisissignaal="misschien"),
+        row(id="W2", huisnummer="14", telefoonnummer="+31 6 2345 6789", taal="TR", bsn="111222333"),
+    ]
+    summary = ingest(cli, write_csv(tmp_path / "s.csv", rows))
+    assert summary["accepted"] == 2 and summary["rejected"] == 0
+    assert summary["accepted_with_warning"] == 1
+    warned = {(w["line"], w["field"]) for w in summary["warnings"]}
+    assert warned == {(2, "telefoonnummer"), (2, "email"), (2, "taal"), (2, "bsn"), (2, "crisissignaal")}
+    cases = {c["address"]: c for c in cli.json("cases", "--now", NOW)}
+    assert cases["1234AB 14"]["locale"] == "tr"
+    assert cases["1234AB 12"]["locale"] == "nl"
+
+
+def test_truncated_rows_and_unknown_columns(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "id,signaalpartner,bedrag,signaaldatum,achternaam,huisnummer,postcode,kleur\n"
+        "T1,Huur,500,2026-11-01,Jansen,12,1234AB,rood\n"
+        "T2,Energie,300,2026-11-01\n"
+        "T3,Water,200,2026-11-01,Smit,4,1234AB\n",
+        encoding="utf-8",
+    )
+    summary = ingest(cli, path)
+    check_counts(summary)
+    assert summary["accepted"] == 2
+    assert summary["errors"] == [{"line": 3, "field": "achternaam", "message": "achternaam ontbreekt"}]
+    fields = {(w["line"], w["field"]) for w in summary["warnings"]}
+    assert (1, "kleur") in fields  # unknown column named
+    assert (4, "regel") in fields  # a short row that still had what it needed
+
+
+def test_quotes_sql_and_non_latin_names_are_kept_verbatim(cli: Cli, tmp_path: Path) -> None:
+    rows = [
+        row(id="Q1", achternaam="O'Brien \"de\" ; DROP TABLE signals; --", straatnaam="Laan, 1e"),
+        row(id="Q2", huisnummer="3", achternaam="Yılmaz", voorletters="Ş.Ğ.", taal="tr"),
+        row(id="Q3", huisnummer="5", achternaam="العربي", voorletters="م.", taal="ar"),
+        row(id="Robert'); DROP TABLE cases;--", huisnummer="7"),
+    ]
+    summary = ingest(cli, write_csv(tmp_path / "s.csv", rows, sep=";"))
+    assert summary["accepted"] == 4, summary
+    cases = cli.json("cases", "--now", NOW)
+    assert len(cases) == 4
+    assert {c["locale"] for c in cases} == {"nl", "tr", "ar"}
+    assert "Robert'); DROP TABLE cases;--" in {s for c in cases for s in c["signals"]}
+
+
+def test_duplicates_within_and_across_files(cli: Cli, tmp_path: Path) -> None:
+    rows = [row(id="D1"), row(id="D1", bedrag="999"), row(id="D1", signaalpartner="Energie")]
+    first = ingest(cli, write_csv(tmp_path / "a.csv", rows))
+    assert (first["accepted"], first["duplicates"]) == (2, 1)
+    again = ingest(cli, write_csv(tmp_path / "b.csv", rows + [row(id="D2", signaalpartner="Water")]))
+    check_counts(again)
+    assert (again["accepted"], again["duplicates"]) == (1, 3)
+    # Re-running changes nothing: same cases, same priorities.
+    before = cli.json("cases", "--now", NOW)
+    ingest(cli, tmp_path / "b.csv")
+    assert cli.json("cases", "--now", NOW) == before
+
+
+def test_ddas_json_document_and_list(cli: Cli, tmp_path: Path) -> None:
+    example = Path(__file__).parents[1] / "data" / "ddas" / "meervoudigVoorbeeld.json"
+    summary = cli.json("ingest", str(example), "--now", "2025-03-01T10:00")
+    check_counts(summary)
+    assert summary["accepted"] >= 2 and summary["rejected"] == 0, summary
+    listed = tmp_path / "list.json"
+    listed.write_text(
+        '[{"ID": "J1", "signaalpartner": {"type": "huur"}, "bedrag": 812.5, '
+        '"signaaldatum": "2026-11-01", "crisissignaal": true, '
+        '"client": {"Achternaam": "Visser", "Postcode": "9999 zz", "Huisnummer": "1"}, '
+        '"contact": {"telefoonnummer": "06-11112222", "taal": "pl"}},'
+        ' {"ID": "J2", "signaalpartner": {"type": "Water"}, "client": {}}]',
+        encoding="utf-8",
+    )
+    summary = cli.json("ingest", str(listed), "--now", NOW)
+    assert summary["accepted"] == 1 and summary["rejected"] == 1
+    assert summary["errors"][0]["line"] == 2
+    visser = next(c for c in cli.json("cases", "--now", NOW) if c["address"] == "9999ZZ 1")
+    assert visser["locale"] == "pl" and "Crisissignaal" in visser["reasons"]
+
+
+def test_broken_json_is_exit_2(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"leveringen": [', encoding="utf-8")
+    code, _, err = cli.run("ingest", str(path))
+    assert code == 2 and "JSON" in err
