@@ -15,7 +15,7 @@ from app.errors import UserError
 
 # Command modules are imported by name so that a slow import (aiogram, twilio) is paid only
 # by the commands that need it.
-COMMAND_MODULES = ("db", "ingest", "cases")
+COMMAND_MODULES = ("db", "ingest", "cases", "messages")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"zaadje: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; that is not an error of ours.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("zaadje: interrupted", file=sys.stderr)
         return 130

@@ -10,13 +10,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.errors import UserError
-from app.settings import Settings
 from app.runtime import engine_for
+from app.settings import Settings
 from store.migrate import current_revision, head_revision
 
 
 @asynccontextmanager
-async def open_database(settings: Settings, require_current: bool = True) -> AsyncIterator[AsyncEngine]:
+async def open_database(
+    settings: Settings, require_current: bool = True
+) -> AsyncIterator[AsyncEngine]:
     """An engine on a reachable, migrated database; disposed afterwards."""
     engine = engine_for(settings)
     try:
@@ -25,7 +27,9 @@ async def open_database(settings: Settings, require_current: bool = True) -> Asy
                 await conn.execute(text("SELECT 1"))
                 revision = await current_revision(conn)
         except (OperationalError, DBAPIError, OSError) as exc:
-            raise UserError(f"cannot open database {_safe(settings.database_url)}: {_first_line(exc)}") from exc
+            raise UserError(
+                f"cannot open database {_safe(settings.database_url)}: {_first_line(exc)}"
+            ) from exc
         if require_current and revision != head_revision():
             raise UserError(
                 f"database {_safe(settings.database_url)} is not migrated "

@@ -62,11 +62,27 @@ class Calendar:
         name = self._holidays.get(day)
         return str(name) if name else None
 
+    @cached_property
+    def _memo(self) -> dict[tuple[str, date, object], object]:
+        # Deadlines and countdowns are asked for a million times with a few distinct days.
+        return {}
+
     def is_working_day(self, day: date) -> bool:
-        return day.isoweekday() <= 5 and not self.is_holiday(day)
+        key = ("working", day, None)
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._memo[key] = day.isoweekday() <= 5 and not self.is_holiday(day)
+        return bool(cached)
 
     def add_working_days(self, day: date, n: int) -> date:
         """The n-th working day after `day` (n=0: `day` itself if working, else the next)."""
+        key = ("add", day, n)
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._memo[key] = self._add_working_days(day, n)
+        return cached  # type: ignore[return-value]
+
+    def _add_working_days(self, day: date, n: int) -> date:
         current = day
         if n == 0:
             while not self.is_working_day(current):
@@ -83,6 +99,13 @@ class Calendar:
         """Working days after `start` up to and including `end` (negative if end < start)."""
         if end < start:
             return -self.working_days_between(end, start)
+        key = ("between", start, end)
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._memo[key] = self._count_working_days(start, end)
+        return cached  # type: ignore[return-value]
+
+    def _count_working_days(self, start: date, end: date) -> int:
         count = 0
         current = start
         while current < end:

@@ -6,12 +6,13 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signals.intake import IntakeSettings
 from signals.priority import CaseSignal, score
 from store.models import Case, Household, Signal
+from store.queries import member_of
 
 cases_t = Case.__table__
 signals_t = Signal.__table__
@@ -46,19 +47,23 @@ async def list_cases(
     rows = (await conn.execute(query)).mappings().all()
     ids = [r["id"] for r in rows]
     members: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    sig_query = select(
-        signals_t.c.case_id,
-        signals_t.c.partner_signal_id,
-        signals_t.c.partner_type,
-        signals_t.c.partner_name,
-        signals_t.c.amount_cents,
-        signals_t.c.signal_date,
-        signals_t.c.crisis,
-        signals_t.c.warm_handover,
-        signals_t.c.contract_end_date,
-        signals_t.c.grew,
-        signals_t.c.pattern,
-    ).where(signals_t.c.case_id.in_(bindparam("ids", expanding=True))).order_by(signals_t.c.id)
+    sig_query = (
+        select(
+            signals_t.c.case_id,
+            signals_t.c.partner_signal_id,
+            signals_t.c.partner_type,
+            signals_t.c.partner_name,
+            signals_t.c.amount_cents,
+            signals_t.c.signal_date,
+            signals_t.c.crisis,
+            signals_t.c.warm_handover,
+            signals_t.c.contract_end_date,
+            signals_t.c.grew,
+            signals_t.c.pattern,
+        )
+        .where(member_of(signals_t.c.case_id, "ids", conn))
+        .order_by(signals_t.c.id)
+    )
     for start in range(0, len(ids), 2000):
         for row in await conn.execute(sig_query, {"ids": ids[start : start + 2000]}):
             members[row[0]].append(tuple(row))
@@ -70,7 +75,10 @@ async def list_cases(
         priority, reasons, parts = r["priority"], list(r["reasons"] or []), None
         if r["state"] == "open" and sigs:
             result = score(
-                [CaseSignal(s[2], s[3] or "", s[4], s[5], s[6], s[7], s[8], s[9], s[10]) for s in sigs],
+                [
+                    CaseSignal(s[2], s[3] or "", s[4], s[5], s[6], s[7], s[8], s[9], s[10])
+                    for s in sigs
+                ],
                 calendar.local_date(r["opened_at"]),
                 today,
                 settings.priority_rules,

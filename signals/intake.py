@@ -26,6 +26,7 @@ from signals.priority import CaseSignal, first_contact_deadline, score
 from signals.reader import Unreadable, open_rows
 from signals.validate import ParsedSignal, Rejected, validate_row
 from store.models import Case, Household, IngestIssue, IngestRun, Signal
+from store.queries import member_of
 
 SUPPORTED_LOCALES = ("nl", "en", "tr", "ar", "pl", "uk")
 CHUNK = 2000  # keys per IN (...) list: well under SQLite's and asyncpg's parameter limits
@@ -168,9 +169,7 @@ async def ingest_file(
     return result
 
 
-def _take_row(
-    row: dict[str, str], line: int, today: date, summary: Summary, batch: Batch
-) -> None:
+def _take_row(row: dict[str, str], line: int, today: date, summary: Summary, batch: Batch) -> None:
     if "__error__" in row:
         _error(summary, batch, line, "regel", row["__error__"], row)
         return
@@ -242,15 +241,22 @@ async def _flush(
     summary._households.update(counts["households"])
 
 
-async def _existing_keys(conn: AsyncConnection, signals: list[ParsedSignal]) -> set[tuple[str, str]]:
-    ids = sorted({s.partner_signal_id for s in signals})
+async def _existing_keys(
+    conn: AsyncConnection, signals: list[ParsedSignal]
+) -> set[tuple[str, str]]:
+    """Keys already stored, asked per partner type so the (type, id) unique index is used."""
+    by_type: dict[str, set[str]] = defaultdict(set)
+    for s in signals:
+        by_type[s.partner_type].add(s.partner_signal_id)
     found: set[tuple[str, str]] = set()
-    query = select(signals_t.c.partner_type, signals_t.c.partner_signal_id).where(
-        signals_t.c.partner_signal_id.in_(bindparam("ids", expanding=True))
+    query = select(signals_t.c.partner_signal_id).where(
+        signals_t.c.partner_type == bindparam("ptype"),
+        member_of(signals_t.c.partner_signal_id, "ids", conn),
     )
-    for part in _chunks(ids):
-        for partner_type, signal_id in await conn.execute(query, {"ids": part}):
-            found.add((partner_type, signal_id))
+    for partner_type, ids in by_type.items():
+        for part in _chunks(sorted(ids)):
+            rows = await conn.execute(query, {"ptype": partner_type, "ids": part})
+            found.update((partner_type, signal_id) for (signal_id,) in rows)
     return found
 
 
@@ -261,7 +267,7 @@ async def _household_ids(
     keys = sorted(wanted)
     ids: dict[str, int] = {}
     query = select(households_t.c.address_key, households_t.c.id).where(
-        households_t.c.address_key.in_(bindparam("keys", expanding=True))
+        member_of(households_t.c.address_key, "keys", conn)
     )
     for part in _chunks(keys):
         ids.update((k, i) for k, i in await conn.execute(query, {"keys": part}))
@@ -300,11 +306,13 @@ async def _history(
         signals_t.c.amount_cents,
         signals_t.c.pattern,
     ).where(
-        signals_t.c.household_id.in_(bindparam("hh", expanding=True)),
+        member_of(signals_t.c.household_id, "hh", conn),
         signals_t.c.signal_date >= since,
     )
     for part in _chunks(household_ids):
-        for ref, hh, ptype, pname, sdate, amount, pattern in await conn.execute(query, {"hh": part}):
+        for ref, hh, ptype, pname, sdate, amount, pattern in await conn.execute(
+            query, {"hh": part}
+        ):
             history[hh].append(Known(ref, (ptype, pname or ""), sdate, amount, pattern))
     return history
 
@@ -351,7 +359,12 @@ async def _store_batch(
         partner = (s.partner_type, s.partner_name or "")
         known = history[hh]
         decision = decide(
-            known, partner, s.signal_date, s.amount_cents, settings.minimum_cents, settings.lookback_months
+            known,
+            partner,
+            s.signal_date,
+            s.amount_cents,
+            settings.minimum_cents,
+            settings.lookback_months,
         )
         retro.update(decision.now_meervoudig)
         mine = Known(None, partner, s.signal_date, s.amount_cents, decision.pattern)
@@ -409,7 +422,7 @@ async def _store_batch(
         for part in _chunks(sorted(retro)):
             await conn.execute(
                 update(signals_t)
-                .where(signals_t.c.id.in_(bindparam("ids", expanding=True)))
+                .where(member_of(signals_t.c.id, "ids", conn))
                 .values(pattern="meervoudig"),
                 {"ids": part},
             )
@@ -440,7 +453,7 @@ async def _assign_cases(
     wanting = sorted({hh for _, hh, d, _ in decisions if not d.suppressed_reason})
     case_for: dict[int, int] = {}
     query = select(cases_t.c.household_id, cases_t.c.id).where(
-        cases_t.c.household_id.in_(bindparam("hh", expanding=True)), cases_t.c.state == "open"
+        member_of(cases_t.c.household_id, "hh", conn), cases_t.c.state == "open"
     )
     for part in _chunks(wanting):
         case_for.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
@@ -451,9 +464,8 @@ async def _assign_cases(
         for s, hh, d, _ in decisions:
             if s.language in SUPPORTED_LOCALES and hh not in locale_of and not d.suppressed_reason:
                 locale_of[hh] = s.language  # type: ignore[assignment]
-        stmt = insert(cases_t).returning(
-            cases_t.c.id, cases_t.c.household_id, sort_by_parameter_order=True
-        )
+        # Rows come back in any order; each names its household, so none is needed.
+        stmt = insert(cases_t).returning(cases_t.c.id, cases_t.c.household_id)
         result = await conn.execute(
             stmt,
             [
@@ -498,16 +510,18 @@ async def _rescore(
         signals_t.c.grew,
         signals_t.c.pattern,
     ).where(
-        signals_t.c.case_id.in_(bindparam("ids", expanding=True)),
+        member_of(signals_t.c.case_id, "ids", conn),
         signals_t.c.suppressed_reason.is_(None),
     )
     case_query = select(cases_t.c.id, cases_t.c.opened_at).where(
-        cases_t.c.id.in_(bindparam("ids", expanding=True))
+        member_of(cases_t.c.id, "ids", conn)
     )
     for part in _chunks(case_ids):
         for row in await conn.execute(sig_query, {"ids": part}):
             members[row[0]].append(
-                CaseSignal(row[1], row[2] or "", row[3], row[4], row[5], row[6], row[7], row[8], row[9])
+                CaseSignal(
+                    row[1], row[2] or "", row[3], row[4], row[5], row[6], row[7], row[8], row[9]
+                )
             )
         for cid, opened_at in await conn.execute(case_query, {"ids": part}):
             opened[cid] = calendar.local_date(opened_at)

@@ -164,7 +164,7 @@ def check_bsn(raw: str) -> str:
         raise Invalid("BSN is geen 9 cijfers")
     digits = [int(c) for c in text]
     total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
-    if total % 11 != 0 or total == 0 and not any(digits):
+    if total % 11 != 0 or (total == 0 and not any(digits)):
         raise Invalid("BSN voldoet niet aan de elfproef")
     return text
 

@@ -61,7 +61,9 @@ def decide(
     window_start = months_back(signal_date, lookback_months)
     month_start = signal_date.replace(day=1)
     same_month_others = [
-        k for k in known if (k.signal_date.year, k.signal_date.month) == month and k.partner != partner
+        k
+        for k in known
+        if (k.signal_date.year, k.signal_date.month) == month and k.partner != partner
     ]
     earlier = [k for k in known if window_start <= k.signal_date < month_start]
     if same_month_others:

@@ -89,13 +89,19 @@ def score(
     weights: dict[str, int] = rules["partner"]
     top = max(signals, key=lambda s: weights.get(s.partner_type, 0))
     parts.append(
-        (PARTNER_REASONS.get(top.partner_type, top.partner_type), int(weights.get(top.partner_type, 0)))
+        (
+            PARTNER_REASONS.get(top.partner_type, top.partner_type),
+            int(weights.get(top.partner_type, 0)),
+        )
     )
 
     partners = {(s.partner_type, s.partner_name) for s in signals}
     if len(partners) > 1:
         parts.append(
-            (f"Meerdere partners ({len(partners)})", int(rules["several_partners_per_extra"]) * (len(partners) - 1))
+            (
+                f"Meerdere partners ({len(partners)})",
+                int(rules["several_partners_per_extra"]) * (len(partners) - 1),
+            )
         )
 
     # The latest amount per partner: a repeat replaces, it does not add up.
@@ -126,7 +132,9 @@ def first_contact_deadline(
     crisis = any(s.crisis for s in signals)
     days = int(rules["crisis_working_days"] if crisis else rules["default_working_days"])
     deadline = calendar.add_working_days(opened, days)
-    ends = [s.contract_end_date for s in signals if s.contract_end_date and s.contract_end_date > opened]
+    ends = [
+        s.contract_end_date for s in signals if s.contract_end_date and s.contract_end_date > opened
+    ]
     if ends:
         # A contract that ends sooner than the deadline pulls the deadline forward.
         deadline = min(deadline, min(ends))

@@ -69,7 +69,15 @@ COLUMNS = (
     "email",
     "taal",
 )
-REQUIRED = ("id", "signaalpartner", "bedrag", "signaaldatum", "achternaam", "huisnummer", "postcode")
+REQUIRED = (
+    "id",
+    "signaalpartner",
+    "bedrag",
+    "signaaldatum",
+    "achternaam",
+    "huisnummer",
+    "postcode",
+)
 MAX_TEXT = 200  # the DDAS length for names, streets and places
 
 
@@ -147,7 +155,9 @@ def _optional(
         return None
 
 
-def validate_row(row: dict[str, str], line: int, today: date, warnings: list[Warning]) -> ParsedSignal:
+def validate_row(
+    row: dict[str, str], line: int, today: date, warnings: list[Warning]
+) -> ParsedSignal:
     """Raise `Rejected` for an unusable row; append warnings for dropped optional values."""
     signal_id = _required(row, "id")
     partner_raw = _required(row, "signaalpartner")
@@ -186,11 +196,15 @@ def validate_row(row: dict[str, str], line: int, today: date, warnings: list[War
 
     origin = _optional(row, "ontstaansdatum", parse_date, line, warnings)
     if origin is not None and origin > signal_date:
-        warnings.append((line, "ontstaansdatum", "ontstaansdatum ligt na de signaaldatum; niet overgenomen"))
+        warnings.append(
+            (line, "ontstaansdatum", "ontstaansdatum ligt na de signaaldatum; niet overgenomen")
+        )
         origin = None
     birth = _optional(row, "geboortedatum", parse_date, line, warnings)
     if birth is not None and not date(1900, 1, 1) <= birth <= today:
-        warnings.append((line, "geboortedatum", f"onwaarschijnlijke geboortedatum {birth}; niet overgenomen"))
+        warnings.append(
+            (line, "geboortedatum", f"onwaarschijnlijke geboortedatum {birth}; niet overgenomen")
+        )
         birth = None
     return ParsedSignal(
         line=line,

@@ -6,7 +6,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -25,7 +30,9 @@ def async_url(url: str) -> URL:
     if backend == "postgres":
         backend = "postgresql"
     if backend not in ASYNC_DRIVERS:
-        raise UnsupportedDatabase(f"unsupported database {backend!r}: use sqlite:// or postgresql://")
+        raise UnsupportedDatabase(
+            f"unsupported database {backend!r}: use sqlite:// or postgresql://"
+        )
     return parsed.set(drivername=ASYNC_DRIVERS[backend])
 
 
@@ -52,6 +59,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("pool_pre_ping", True)
+    # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic
+    # plan made when a table was still small (a sequential scan), which made intake batches
+    # 50x slower as the tables grew. Custom plans are cheap for our short queries.
+    connect_args = kwargs.setdefault("connect_args", {})
+    connect_args.setdefault("server_settings", {}).setdefault("plan_cache_mode", "force_custom_plan")
     return create_async_engine(parsed, **kwargs)
 
 

@@ -29,7 +29,9 @@ def run_upgrade(args: argparse.Namespace) -> int:
     except UnsupportedDatabase as exc:
         raise UserError(str(exc)) from exc
     except (OperationalError, DBAPIError, OSError) as exc:
-        raise UserError(f"cannot migrate the database: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from exc
+        raise UserError(
+            f"cannot migrate the database: {str(getattr(exc, 'orig', exc)).splitlines()[0]}"
+        ) from exc
     if args.json:
         emit_json({"revision": revision})
     else:

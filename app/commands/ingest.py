@@ -17,7 +17,9 @@ from signals.reader import Unreadable
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("ingest", help="take in a signal file (CSV or DDAS JSON)", parents=[parent])
+    parser = sub.add_parser(
+        "ingest", help="take in a signal file (CSV or DDAS JSON)", parents=[parent]
+    )
     parser.add_argument("file", help="path to the signal file")
     parser.add_argument("--format", choices=("csv", "json"), help="default: from the file")
     add_now_option(parser)

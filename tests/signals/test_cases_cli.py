@@ -24,9 +24,20 @@ def signals_of(cli: Cli) -> dict[str, dict]:
 def test_one_household_per_normalised_address_and_one_open_case(cli: Cli, tmp_path: Path) -> None:
     rows = [
         row(id="A", postcode="1234AB", huisnummer="12", huisnummertoevoeging="a"),
-        row(id="B", signaalpartner="Energie", postcode="1234 ab", huisnummer="012",
-            huisnummertoevoeging=" A "),
-        row(id="C", signaalpartner="Water", postcode="1234AB", huisnummer="12", huisnummertoevoeging="B"),
+        row(
+            id="B",
+            signaalpartner="Energie",
+            postcode="1234 ab",
+            huisnummer="012",
+            huisnummertoevoeging=" A ",
+        ),
+        row(
+            id="C",
+            signaalpartner="Water",
+            postcode="1234AB",
+            huisnummer="12",
+            huisnummertoevoeging="B",
+        ),
     ]
     summary = ingest(cli, write_csv(tmp_path / "s.csv", rows))
     assert summary["households"] == 2 and summary["cases_opened"] == 2
@@ -34,8 +45,12 @@ def test_one_household_per_normalised_address_and_one_open_case(cli: Cli, tmp_pa
     assert sorted(cases["1234AB 12-A"]["signals"]) == ["A", "B"]
     assert "Meerdere partners (2)" in cases["1234AB 12-A"]["reasons"]
     # A later file joins the open case instead of opening a second one.
-    later = ingest(cli, write_csv(tmp_path / "t.csv", [row(id="D", signaalpartner="Zorg",
-                                                            huisnummertoevoeging="a")]))
+    later = ingest(
+        cli,
+        write_csv(
+            tmp_path / "t.csv", [row(id="D", signaalpartner="Zorg", huisnummertoevoeging="a")]
+        ),
+    )
     assert later["cases_opened"] == 0
     cases = {c["address"]: c for c in cli.json("cases", "--now", NOW)}
     assert sorted(cases["1234AB 12-A"]["signals"]) == ["A", "B", "D"]
@@ -58,14 +73,21 @@ def test_suppression_small_amounts_and_repeats_without_growth(cli: Cli, tmp_path
     assert "SMALL" not in listed and "SAME" not in listed and "LESS" not in listed
     assert set(listed) == {"FIRST", "THRESHOLD"}
     # The same partner reporting more later is growth, not a repeat.
-    grown = ingest(cli, write_csv(tmp_path / "t.csv", [row(id="MORE", bedrag="900", huisnummer="2",
-                                                          signaaldatum="2026-11-10")]))
+    grown = ingest(
+        cli,
+        write_csv(
+            tmp_path / "t.csv",
+            [row(id="MORE", bedrag="900", huisnummer="2", signaaldatum="2026-11-10")],
+        ),
+    )
     assert grown["accepted"] == 1 and grown["suppressed"] == 0
     case = signals_of(cli)["MORE"]
     assert "Bedrag gestegen" in case["reasons"]
 
 
-def test_minimum_amount_is_configurable(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_minimum_amount_is_configurable(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "gemeente.toml"
     config.write_text("[intake]\nminimum_amount_eur = 500\n", encoding="utf-8")
     monkeypatch.setenv("ZAADJE_CONFIG", str(config))
@@ -152,14 +174,18 @@ def test_contract_end_countdown_and_crisis_deadline(cli: Cli, tmp_path: Path) ->
 
 
 def test_deadline_skips_christmas(cli: Cli, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "s.csv", [row(id="X", crisissignaal="ja", signaaldatum="2026-12-22")])
+    path = write_csv(
+        tmp_path / "s.csv", [row(id="X", crisissignaal="ja", signaaldatum="2026-12-22")]
+    )
     cli.json("ingest", str(path), "--now", "2026-12-23T10:00")
     (case,) = cli.json("cases", "--now", "2026-12-23T10:00")
     # 24 Dec (Thu) is a working day, 25/26 are holidays, 27 Sunday: 24, 28, 29.
     assert case["deadline"] == "2026-12-29"
 
 
-def test_a_crash_mid_file_loses_nothing_committed(db_url: str, workdir: Path, tmp_path: Path, cli: Cli) -> None:
+def test_a_crash_mid_file_loses_nothing_committed(
+    db_url: str, workdir: Path, tmp_path: Path, cli: Cli
+) -> None:
     """Kill the ingest with SIGKILL part-way; what was committed stays, a re-run completes it."""
     config = tmp_path / "small-batches.toml"
     config.write_text("[intake]\nbatch_size = 200\n", encoding="utf-8")
@@ -168,7 +194,9 @@ def test_a_crash_mid_file_loses_nothing_committed(db_url: str, workdir: Path, tm
     env = {**os.environ, "ZAADJE_CONFIG": str(config), "DATABASE_URL": db_url}
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "ingest", str(path), "--json", "--now", NOW],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
     committed = 0

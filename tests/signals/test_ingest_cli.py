@@ -12,19 +12,46 @@ from tests.conftest import Cli
 
 NOW = "2026-11-20T10:00"
 HEADER = [
-    "id", "signaalpartner", "signaalpartner_naam", "bedrag", "signaaldatum", "crisissignaal",
-    "voorletters", "voorvoegsel", "achternaam", "straatnaam", "huisnummer",
-    "huisnummertoevoeging", "postcode", "plaatsnaam", "telefoonnummer", "email", "taal", "bsn",
+    "id",
+    "signaalpartner",
+    "signaalpartner_naam",
+    "bedrag",
+    "signaaldatum",
+    "crisissignaal",
+    "voorletters",
+    "voorvoegsel",
+    "achternaam",
+    "straatnaam",
+    "huisnummer",
+    "huisnummertoevoeging",
+    "postcode",
+    "plaatsnaam",
+    "telefoonnummer",
+    "email",
+    "taal",
+    "bsn",
 ]
 
 
 def row(**values: str) -> dict[str, str]:
     base = {
-        "id": "S-1", "signaalpartner": "Huur", "signaalpartner_naam": "Woonstad",
-        "bedrag": "450,00", "signaaldatum": "2026-11-02", "crisissignaal": "nee",
-        "voorletters": "P.", "voorvoegsel": "", "achternaam": "Jansen", "straatnaam": "Dorpsstraat",
-        "huisnummer": "12", "huisnummertoevoeging": "", "postcode": "1234AB",
-        "plaatsnaam": "Voorbeeld", "telefoonnummer": "06 12345678", "email": "", "taal": "",
+        "id": "S-1",
+        "signaalpartner": "Huur",
+        "signaalpartner_naam": "Woonstad",
+        "bedrag": "450,00",
+        "signaaldatum": "2026-11-02",
+        "crisissignaal": "nee",
+        "voorletters": "P.",
+        "voorvoegsel": "",
+        "achternaam": "Jansen",
+        "straatnaam": "Dorpsstraat",
+        "huisnummer": "12",
+        "huisnummertoevoeging": "",
+        "postcode": "1234AB",
+        "plaatsnaam": "Voorbeeld",
+        "telefoonnummer": "06 12345678",
+        "email": "",
+        "taal": "",
         "bsn": "",
     }
     base.update(values)
@@ -36,7 +63,11 @@ def quote(value: str) -> str:
 
 
 def write_csv(
-    path: Path, rows: list[dict[str, str]], sep: str = ",", newline: str = "\n", bom: bool = False,
+    path: Path,
+    rows: list[dict[str, str]],
+    sep: str = ",",
+    newline: str = "\n",
+    bom: bool = False,
     header: list[str] | None = None,
 ) -> Path:
     cols = header or HEADER
@@ -61,7 +92,9 @@ def check_counts(summary: dict) -> None:
     ("sep", "newline", "bom"),
     [(",", "\n", False), (";", "\n", True), (";", "\r\n", False), (",", "\r\n", True)],
 )
-def test_csv_dialects_all_read_the_same(cli: Cli, tmp_path: Path, sep: str, newline: str, bom: bool) -> None:
+def test_csv_dialects_all_read_the_same(
+    cli: Cli, tmp_path: Path, sep: str, newline: str, bom: bool
+) -> None:
     rows = [row(id="A", bedrag="1.234,56"), row(id="B", postcode="2345 cd", huisnummer="3")]
     summary = ingest(cli, write_csv(tmp_path / "s.csv", rows, sep, newline, bom))
     assert summary["accepted"] == 2 and summary["rejected"] == 0, summary
@@ -143,15 +176,27 @@ def test_every_required_field_missing_or_invalid(cli: Cli, tmp_path: Path) -> No
 
 def test_invalid_optional_values_warn_and_keep_the_row(cli: Cli, tmp_path: Path) -> None:
     rows = [
-        row(id="W1", telefoonnummer="0612345", email="geen-mail", taal="klingon", bsn="123456789",
-            crisissignaal="misschien"),
+        row(
+            id="W1",
+            telefoonnummer="0612345",
+            email="geen-mail",
+            taal="klingon",
+            bsn="123456789",
+            crisissignaal="misschien",
+        ),
         row(id="W2", huisnummer="14", telefoonnummer="+31 6 2345 6789", taal="TR", bsn="111222333"),
     ]
     summary = ingest(cli, write_csv(tmp_path / "s.csv", rows))
     assert summary["accepted"] == 2 and summary["rejected"] == 0
     assert summary["accepted_with_warning"] == 1
     warned = {(w["line"], w["field"]) for w in summary["warnings"]}
-    assert warned == {(2, "telefoonnummer"), (2, "email"), (2, "taal"), (2, "bsn"), (2, "crisissignaal")}
+    assert warned == {
+        (2, "telefoonnummer"),
+        (2, "email"),
+        (2, "taal"),
+        (2, "bsn"),
+        (2, "crisissignaal"),
+    }
     cases = {c["address"]: c for c in cli.json("cases", "--now", NOW)}
     assert cases["1234AB 14"]["locale"] == "tr"
     assert cases["1234AB 12"]["locale"] == "nl"
@@ -169,7 +214,9 @@ def test_truncated_rows_and_unknown_columns(cli: Cli, tmp_path: Path) -> None:
     summary = ingest(cli, path)
     check_counts(summary)
     assert summary["accepted"] == 2
-    assert summary["errors"] == [{"line": 3, "field": "achternaam", "message": "achternaam ontbreekt"}]
+    assert summary["errors"] == [
+        {"line": 3, "field": "achternaam", "message": "achternaam ontbreekt"}
+    ]
     fields = {(w["line"], w["field"]) for w in summary["warnings"]}
     assert (1, "kleur") in fields  # unknown column named
     assert (4, "regel") in fields  # a short row that still had what it needed
@@ -177,7 +224,7 @@ def test_truncated_rows_and_unknown_columns(cli: Cli, tmp_path: Path) -> None:
 
 def test_quotes_sql_and_non_latin_names_are_kept_verbatim(cli: Cli, tmp_path: Path) -> None:
     rows = [
-        row(id="Q1", achternaam="O'Brien \"de\" ; DROP TABLE signals; --", straatnaam="Laan, 1e"),
+        row(id="Q1", achternaam='O\'Brien "de" ; DROP TABLE signals; --', straatnaam="Laan, 1e"),
         row(id="Q2", huisnummer="3", achternaam="Yılmaz", voorletters="Ş.Ğ.", taal="tr"),
         row(id="Q3", huisnummer="5", achternaam="العربي", voorletters="م.", taal="ar"),
         row(id="Robert'); DROP TABLE cases;--", huisnummer="7"),
@@ -194,7 +241,9 @@ def test_duplicates_within_and_across_files(cli: Cli, tmp_path: Path) -> None:
     rows = [row(id="D1"), row(id="D1", bedrag="999"), row(id="D1", signaalpartner="Energie")]
     first = ingest(cli, write_csv(tmp_path / "a.csv", rows))
     assert (first["accepted"], first["duplicates"]) == (2, 1)
-    again = ingest(cli, write_csv(tmp_path / "b.csv", rows + [row(id="D2", signaalpartner="Water")]))
+    again = ingest(
+        cli, write_csv(tmp_path / "b.csv", rows + [row(id="D2", signaalpartner="Water")])
+    )
     check_counts(again)
     assert (again["accepted"], again["duplicates"]) == (1, 3)
     # Re-running changes nothing: same cases, same priorities.

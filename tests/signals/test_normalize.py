@@ -75,7 +75,14 @@ def test_dates_both_notations_and_impossible_ones() -> None:
 
 def test_booleans() -> None:
     assert [parse_bool(v) for v in ("ja", "JA", "true", "1", "nee", "false", "0", "")] == [
-        True, True, True, True, False, False, False, False,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
     ]
     with pytest.raises(Invalid):
         parse_bool("misschien")
@@ -91,8 +98,16 @@ def test_postcodes() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["06 12345678", "0612345678", "06-12345678", "+31 6 1234 5678", "0031612345678", "020 123 4567",
-     "+32 470 12 34 56", "010-1234567"],
+    [
+        "06 12345678",
+        "0612345678",
+        "06-12345678",
+        "+31 6 1234 5678",
+        "0031612345678",
+        "020 123 4567",
+        "+32 470 12 34 56",
+        "010-1234567",
+    ],
 )
 def test_phone_fast_path_agrees_with_phonenumbers(raw: str) -> None:
     expected = phonenumbers.format_number(

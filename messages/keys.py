@@ -1,0 +1,278 @@
+"""The single list of resident-facing texts: key, channel kind, placeholders, translator note.
+
+Adding a text means adding a `Key` here, running `make messages` and writing the Dutch in
+`messages/locales/nl/LC_MESSAGES/zaadje.po`. The texts themselves live only in the catalogues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["sms", "chat", "card", "word"]
+PlaceholderKind = Literal["text", "ltr", "date", "daypart", "count"]
+
+# The words residents may choose for a call-back; each has a `word.dagdeel.<code>` text.
+DAYPARTS: tuple[str, ...] = ("ochtend", "middag", "avond")
+
+# Most SMS parts a text may take after filling its placeholders with the longest values.
+MAX_SMS_SEGMENTS = 2
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A named value callers pass to `render`.
+
+    kind: text (a name; isolated in right-to-left text), ltr (phone number, code, handle: always
+    left-to-right), date (a `datetime.date`, formatted by Babel in the resident's language),
+    daypart (one of DAYPARTS, translated), count (an int choosing the plural form).
+    longest: the longest realistic value, used to count SMS segments.
+    typical: an ordinary value, used for readability scores and previews.
+    """
+
+    name: str
+    kind: PlaceholderKind
+    description: str
+    longest: str = ""
+    typical: str = ""
+    max_length: int | None = None
+
+
+PLACEHOLDERS: dict[str, Placeholder] = {
+    p.name: p
+    for p in (
+        Placeholder(
+            "gemeente",
+            "text",
+            "the municipality's name as residents know it, e.g. Utrecht",
+            longest="Hardinxveld-Giessendam",
+            typical="Utrecht",
+            max_length=22,
+        ),
+        Placeholder(
+            "telefoon",
+            "ltr",
+            "the municipality's public phone number, e.g. 14 030",
+            longest="(0180) 45 10 00",
+            typical="14 030",
+            max_length=15,
+        ),
+        Placeholder(
+            "code",
+            "ltr",
+            "the short code the resident sends to the chat bot, e.g. K7M4Q2",
+            longest="K7M4Q2",
+            typical="K7M4Q2",
+            max_length=6,
+        ),
+        Placeholder(
+            "bot",
+            "ltr",
+            "the Telegram name of the municipality's chat bot, e.g. @UtrechtHelptBot",
+            longest="@HardinxveldGiessendamBot",
+            typical="@UtrechtBot",
+            max_length=25,
+        ),
+        Placeholder(
+            "datum",
+            "date",
+            "a date, written out in the resident's language, e.g. maandag 3 maart 2025",
+            typical="maandag 3 maart 2025",
+        ),
+        Placeholder(
+            "dagdeel",
+            "daypart",
+            "part of the day: ochtend, middag or avond (translated)",
+            typical="ochtend",
+        ),
+        Placeholder(
+            "n",
+            "count",
+            "a number of working days (1 or more); chooses the plural form",
+            longest="10",
+            typical="2",
+        ),
+    )
+}
+
+# Placeholder names that would carry what a message must never say.
+FORBIDDEN_PLACEHOLDERS = frozenset(
+    {"bedrag", "amount", "schuld", "debt", "schuldeiser", "creditor", "partner", "bedrijf"}
+)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One text. `comment` says where it is used and its tone (placeholders are added)."""
+
+    name: str
+    kind: Kind
+    placeholders: tuple[str, ...]
+    comment: str
+    plural: bool = False
+
+    @property
+    def translator_comment(self) -> str:
+        lines = [self.comment]
+        if self.placeholders:
+            lines.append(
+                "Placeholders: "
+                + "; ".join(f"{{{p}}} = {PLACEHOLDERS[p].description}" for p in self.placeholders)
+                + ". Keep them exactly as written."
+            )
+        if self.plural:
+            lines.append("Plural: {n} chooses the form; write every form of your language.")
+        if self.kind == "sms":
+            lines.append(
+                "SMS: at most 2 parts with the longest values: about 260 letters in Dutch and"
+                " English, about 90 letters (besides placeholders) in Turkish, Arabic, Polish"
+                " and Ukrainian. No amounts, no names of companies, no links."
+            )
+        elif self.kind in ("chat", "card"):
+            lines.append(
+                "Plain words, short sentences. No amounts, no names of companies, no links."
+            )
+        return "\n".join(lines)
+
+
+_DAYPART = (
+    " Replaces {dagdeel} in sms.callback.confirmed and sms.home_visit_announce: write the form"
+    " that fits those sentences in your language (Dutch 'in de ochtend', Polish 'rano')."
+)
+
+
+def _sms(name: str, comment: str, *extra: str, plural: bool = False) -> Key:
+    return Key(name, "sms", ("gemeente", *extra), comment, plural)
+
+
+KEYS: tuple[Key, ...] = (
+    _sms(
+        "sms.first_contact",
+        "First SMS to a resident after a signal, with the reply menu 1/2/3."
+        " Tone: warm, inviting, never blaming; the resident decides.",
+        "telefoon",
+    ),
+    _sms(
+        "sms.reminder",
+        "Sent a few working days after sms.first_contact when there was no reply;"
+        " repeats the reply menu. Tone: gentle, no pressure.",
+        "telefoon",
+    ),
+    _sms(
+        "sms.menu",
+        "The reply menu on its own, sent again when the resident asks what to do.",
+    ),
+    _sms(
+        "sms.callback.ask_daypart",
+        "Answer to reply 1 (please call me): asks which part of the day suits;"
+        " the resident answers 1, 2 or 3.",
+    ),
+    _sms(
+        "sms.callback.confirmed",
+        "Answer after the resident chose a part of the day; says from which number we call.",
+        "dagdeel",
+        "telefoon",
+    ),
+    _sms(
+        "sms.no_thanks",
+        "Answer to reply 2 (no help wanted): thanks, respects the choice,"
+        " says how to come back later.",
+        "telefoon",
+    ),
+    _sms(
+        "sms.already_arranged",
+        "Answer to reply 3 (already arranged): glad, thanks, door stays open.",
+        "telefoon",
+    ),
+    _sms(
+        "sms.optout_confirmed",
+        "Answer to STOP: no more automatic messages; START brings them back.",
+        "telefoon",
+    ),
+    _sms(
+        "sms.start",
+        "Answer to START after STOP: messages are on again.",
+        "telefoon",
+    ),
+    _sms(
+        "sms.help",
+        "Answer to HELP: the message is really from the municipality, how to answer,"
+        " how to stop, how to choose another language (NL, EN, TR, AR, PL, UA).",
+        "telefoon",
+    ),
+    _sms(
+        "sms.not_understood",
+        "Answer to a reply the system cannot read. Tone: friendly, the fault is ours.",
+        "telefoon",
+    ),
+    _sms(
+        "sms.unknown_sender",
+        "Answer to an SMS from a number we have no conversation with. Reveals nothing.",
+        "telefoon",
+    ),
+    _sms(
+        "sms.language_changed",
+        "Sent after the resident chose this language; names the language in itself.",
+    ),
+    _sms(
+        "sms.after_missed_call",
+        "Sent after a phone attempt nobody answered; says when we call again"
+        " ({n} working days from now, 1 or more).",
+        "n",
+        "telefoon",
+        plural=True,
+    ),
+    _sms(
+        "sms.home_visit_announce",
+        "Announces a home visit on {datum} in the {dagdeel}; the resident may say no.",
+        "datum",
+        "dagdeel",
+        "telefoon",
+    ),
+    _sms(
+        "sms.welcome_back",
+        "The one gentle message after a new signal to someone who earlier said no thanks.",
+        "telefoon",
+    ),
+    Key(
+        "chat.link_code",
+        "sms",
+        ("gemeente", "bot", "code"),
+        "Sent by SMS when the resident wants to chat on Telegram: the bot's name and a short"
+        " code to send there. Never a link.",
+    ),
+    Key(
+        "chat.ask_code",
+        "chat",
+        ("gemeente",),
+        "Telegram: first answer of the bot to someone who has not sent a code yet.",
+    ),
+    Key(
+        "chat.code_unknown",
+        "chat",
+        ("telefoon",),
+        "Telegram: answer to a code that does not exist or has expired.",
+    ),
+    Key(
+        "chat.welcome",
+        "chat",
+        ("gemeente",),
+        "Telegram: first message after the code linked the chat, with the reply menu.",
+    ),
+    Key(
+        "card.home_visit",
+        "card",
+        ("gemeente", "datum", "telefoon"),
+        "Printed card left at the door after a home visit when nobody was home."
+        " Others in the house may read it: say nothing about the reason.",
+    ),
+    Key("word.dagdeel.ochtend", "word", (), "Part of the day: morning (9 to 12)." + _DAYPART),
+    Key("word.dagdeel.middag", "word", (), "Part of the day: afternoon (12 to 17)." + _DAYPART),
+    Key("word.dagdeel.avond", "word", (), "Part of the day: evening (17 to 20)." + _DAYPART),
+)
+
+KEYS_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
+
+
+def get_key(name: str) -> Key | None:
+    return KEYS_BY_NAME.get(name)

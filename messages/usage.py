@@ -1,0 +1,40 @@
+"""Which message keys the code renders, found with Babel's extractor and `babel.cfg`.
+
+A call such as `render("sms.reminder", locale, ...)` or `render_detail("sms.reminder", ...)`
+with a literal key is collected; a key missing from messages/keys.py is reported by
+`zaadje messages check` before it can crash a conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {"render": (1,), "render_detail": (1,)}
+
+
+@dataclass(frozen=True)
+class Usage:
+    key: str
+    path: str
+    line: int
+
+
+def keys_in_code(root: Path = PROJECT_ROOT, config: Path | None = None) -> list[Usage]:
+    config = config or root / "babel.cfg"
+    if not config.exists():
+        return []
+    with config.open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle, str(config))
+    method_map = [(pattern, method) for pattern, method in method_map if method != "jinja2"]
+    found = []
+    for path, line, message, _comments, _context in extract_from_dir(
+        str(root), method_map, options_map, keywords=KEYWORDS
+    ):
+        if isinstance(message, str) and message:
+            found.append(Usage(message, path, line))
+    return found
