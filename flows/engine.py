@@ -1,0 +1,182 @@
+"""The flow engine: (case state, event, now, calendar, flow) -> (new state, actions).
+
+Pure: no clock of its own, no database, no I/O. The caller applies events for one case one at
+a time (under a lock on the case), stores the new state and carries out the actions.
+The handlers live in small modules (replies, callbacks, outcomes, optout, reviews); design
+decisions where practice had to choose are marked "Decision:" there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from clock import Calendar
+from flows import ladder as ladders
+from flows.actions import Action, ReopenCase
+from flows.callbacks import create_callback
+from flows.ddas import SMS
+from flows.events import (
+    Delivered,
+    Event,
+    Failed,
+    LanguageChange,
+    NewSignal,
+    OptIn,
+    OptOut,
+    Planned,
+    Reply,
+    TaskOutcome,
+    Timeout,
+)
+from flows.flow import TASK, WAIT, Flow
+from flows.intents import parse_intent
+from flows.optout import opt_in, opt_out
+from flows.outcomes import task_outcome
+from flows.replies import expecting, language, reply
+from flows.reviews import review
+from flows.state import (
+    ASK_DAYPART,
+    IN_CONTACT,
+    LADDER,
+    NEEDS_RESULT,
+    NEW,
+    Attempt,
+    CaseState,
+)
+from flows.timing import add_months
+from flows.turn import Turn
+
+
+def step(
+    state: CaseState, event: Event, now: datetime, calendar: Calendar, flow: Flow
+) -> tuple[CaseState, list[Action]]:
+    """Apply one event. Deterministic: the same inputs always give the same outputs."""
+    turn = Turn(state, now, calendar, flow)
+    match event:
+        case Planned():
+            _planned(turn)
+        case Delivered(idempotency_key=key):
+            _delivered(turn, key)
+        case Failed(permanent=permanent):
+            if permanent:
+                _failed_for_good(turn)
+            # Decision: a temporary failure is the outbox's to retry; the ladder is unaffected.
+        case Reply(text=text, intent=intent):
+            reply(turn, text, intent or parse_intent(text, expecting(turn.state)))
+        case Timeout(timer_version=version, name=name):
+            if version == turn.state.timer_version and not turn.state.closed:
+                _timeout(turn, name)
+        case TaskOutcome():
+            task_outcome(turn, event)
+        case OptOut():
+            opt_out(turn, confirm=False, note="Het kanaal meldt dat de inwoner ons blokkeert.")
+        case OptIn():
+            opt_in(turn, confirm=False)
+        case LanguageChange(locale=locale):
+            language(turn, locale, confirm_same=False)
+        case NewSignal(crisis=crisis):
+            _new_signal(turn, crisis)
+        case _:
+            raise TypeError(f"not an event: {event!r}")
+    return turn.state, turn.actions
+
+
+def _planned(turn: Turn) -> None:
+    state = turn.state
+    if state.stage != NEW:
+        return  # already under way (or stopped): planning twice must not start twice
+    if state.crisis:
+        name = "crisis"
+    elif state.said_no_thanks:
+        name = "welcome_back"
+    else:
+        name = "default"
+    turn.update(started_at=turn.now)
+    # Decision: a resident who opted out earlier (the opt-out is global) still gets the
+    # people on the ladder — calls and a home visit — but no message: the send steps skip.
+    ladders.run(turn, turn.flow.ladder(name), 0, turn.now)
+
+
+def _new_signal(turn: Turn, crisis: bool) -> None:
+    state = turn.state
+    if state.closed:
+        assert state.closed_at is not None
+        recent = turn.now <= add_months(state.closed_at, turn.flow.reopen_within_months)
+        turn.actions.append(ReopenCase())
+        turn.enter(NEW)
+        turn.update(
+            ladder=None,
+            crisis=crisis,
+            closed_result=None,
+            closed_at=None,
+            reopened_at=turn.now,
+            callback_misses=0,
+            preferred_daypart=None,
+            messaging_failed=False,
+            not_understood_acked=False,
+            started_at=None,
+            # Decision: what the resident told us is remembered for the re-open window only;
+            # after that the new signal is a fresh start.
+            said_no_thanks=state.said_no_thanks and recent,
+            welcome_back_sent=state.welcome_back_sent and recent,
+        )
+        return
+    if not crisis or state.crisis:
+        return  # the case is already doing what this signal asks for
+    turn.update(crisis=True)
+    position = ladders.current_step(turn)
+    if position is not None and position[0].name != "crisis" and position[2].do == WAIT:
+        # Decision: a running non-crisis case that is waiting for a reply jumps to the crisis
+        # ladder's first task now; an open task keeps its place (the scheduler already ranks
+        # the case higher because it is a crisis).
+        crisis_ladder = turn.flow.ladder("crisis")
+        first_task = next(i for i, s in enumerate(crisis_ladder.steps) if s.do == TASK)
+        ladders.run(turn, crisis_ladder, first_task, turn.now)
+
+
+def _delivered(turn: Turn, key: str) -> None:
+    state = turn.state
+    sent = next((o for o in state.outreach if o.key == key), None)
+    if sent is None or any(a.ref == key for a in state.attempts):
+        return  # an answer, not an outreach message; or a duplicate status callback
+    turn.record_attempt(
+        Attempt(key, SMS, False, turn.cal.local_date(turn.now), turn.cal.daypart_of(turn.now))
+    )
+
+
+def _failed_for_good(turn: Turn) -> None:
+    if turn.state.messaging_failed:
+        return
+    turn.update(messaging_failed=True)
+    if turn.state.closed:
+        return
+    # Waiting for a reply to a message that never arrived is pointless: move on now.
+    position = ladders.current_step(turn)
+    if position is not None and position[2].do == WAIT:
+        ladder, index, _ = position
+        ladders.run(turn, ladder, index + 1, turn.now)
+    elif turn.state.stage == ASK_DAYPART:
+        create_callback(turn, None)
+
+
+def _timeout(turn: Turn, name: str) -> None:
+    state = turn.state
+    position = ladders.current_step(turn)
+    if name == "wait" and position is not None and position[2].do == WAIT:
+        if state.open_tasks:
+            # A caseworker is on it: automatic reminders pause until the task is done.
+            turn.update(timer_paused=True)
+            return
+        ladder, index, _ = position
+        ladders.run(turn, ladder, index + 1, turn.now)
+    elif name == "deadline" and position is not None and position[2].do == TASK:
+        # Nobody reported an outcome in time (crisis): stop waiting for it and escalate.
+        ladder, index, here = position
+        for task in state.tasks(LADDER):
+            if task.step == here.id:
+                turn.cancel_task(task.ref)
+        ladders.run(turn, ladder, index + 1, turn.now)
+    elif name == "daypart" and state.stage == ASK_DAYPART:
+        create_callback(turn, None)  # they asked for a call; don't let it hang on a daypart
+    elif name == "follow_up" and state.stage == IN_CONTACT:
+        review(turn, NEEDS_RESULT, "Nog geen eindresultaat vastgelegd.")

@@ -1,0 +1,132 @@
+"""One engine step in the making: the state so far and the actions decided so far.
+
+Handlers change a case through these few methods only, so the invariants live in one place:
+every message passes the opt-out and contact-hour rules, every key and ref comes from a counter
+in the state, every change of stage invalidates the running timer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from clock import Calendar
+from flows.actions import (
+    Action,
+    CancelTask,
+    CloseCase,
+    CreateTask,
+    RecordAttempt,
+    SendMessage,
+    SetTimer,
+)
+from flows.flow import Flow
+from flows.state import CLOSED, Attempt, CaseState, Outreach, TaskRef
+from flows.timing import send_slot
+
+
+class Turn:
+    def __init__(self, state: CaseState, now: datetime, cal: Calendar, flow: Flow) -> None:
+        self.state = state
+        self.now = cal.local(now)
+        self.cal = cal
+        self.flow = flow
+        self.actions: list[Action] = []
+
+    def update(self, **changes: Any) -> None:
+        self.state = self.state.evolve(**changes)
+
+    # -- messages -------------------------------------------------------------------------
+    def send(
+        self,
+        key: str,
+        purpose: str,
+        *,
+        values: dict[str, Any] | None = None,
+        outreach: bool = False,
+        confirms_opt_out: bool = False,
+    ) -> SendMessage | None:
+        """Schedule a message at the next contact slot, unless it may not or cannot be sent."""
+        state = self.state
+        if not state.can_message or (state.opted_out and not confirms_opt_out):
+            return None
+        seq = state.message_seq + 1
+        message = SendMessage(
+            key=key,
+            idempotency_key=f"{state.case_id}:{purpose}:{seq}",
+            not_before=send_slot(self.cal, self.now),
+            locale=state.locale,
+            values=dict(values or {}),
+            confirms_opt_out=confirms_opt_out,
+        )
+        self.actions.append(message)
+        changes: dict[str, Any] = {"message_seq": seq}
+        if outreach:  # a ladder message is a DDAS contact attempt once delivered
+            changes["outreach"] = (
+                *state.outreach,
+                Outreach(message.idempotency_key, message.not_before),
+            )
+        self.update(**changes)
+        return message
+
+    # -- tasks ----------------------------------------------------------------------------
+    def create_task(
+        self,
+        kind: str,
+        reason: str,
+        *,
+        due: datetime,
+        not_before: datetime | None = None,
+        step: str | None = None,
+        daypart: str | None = None,
+        note: str | None = None,
+        priority_boost: int = 0,
+    ) -> TaskRef:
+        seq = self.state.task_seq + 1
+        task = TaskRef(f"{self.state.case_id}:{kind}:{seq}", kind, reason, step, daypart)
+        self.actions.append(
+            CreateTask(task.ref, kind, due, not_before, daypart, reason, note, priority_boost)
+        )
+        self.update(task_seq=seq, open_tasks=(*self.state.open_tasks, task))
+        return task
+
+    def forget_task(self, ref: str) -> None:
+        """The task is done (its outcome arrived): no longer open, nothing to cancel."""
+        self.update(open_tasks=tuple(t for t in self.state.open_tasks if t.ref != ref))
+
+    def cancel_task(self, ref: str) -> None:
+        self.actions.append(CancelTask(ref))
+        self.forget_task(ref)
+
+    def cancel_tasks(self, *reasons: str) -> None:
+        """Cancel the open tasks with these reasons (all open tasks when none are given)."""
+        for task in self.state.tasks(*reasons):
+            self.cancel_task(task.ref)
+
+    # -- timers and stages ----------------------------------------------------------------
+    def enter(self, stage: str) -> None:
+        """Move to a stage; whatever timer was running belongs to the old one and goes stale."""
+        self.update(stage=stage, timer_version=self.state.timer_version + 1, timer_paused=False)
+
+    def set_timer(self, name: str, due: datetime) -> None:
+        version = self.state.timer_version + 1
+        self.actions.append(SetTimer(name, max(due, self.now), version))
+        self.update(timer_version=version)
+
+    # -- records --------------------------------------------------------------------------
+    def record_attempt(self, attempt: Attempt) -> None:
+        self.actions.append(
+            RecordAttempt(
+                attempt.ref, attempt.soort, attempt.bereikt, attempt.datum, attempt.dagdeel
+            )
+        )
+        kept = tuple(a for a in self.state.attempts if a.ref != attempt.ref)
+        self.update(attempts=(*kept, attempt))
+
+    def close(self, result: str) -> None:
+        self.cancel_tasks()
+        self.actions.append(CloseCase(result))
+        self.enter(CLOSED)
+        self.update(
+            closed_result=result, closed_at=self.now, resume_stage=None, preferred_daypart=None
+        )
