@@ -15,7 +15,17 @@ from app.errors import UserError
 
 # Command modules are imported by name so that a slow import (aiogram, twilio) is paid only
 # by the commands that need it.
-COMMAND_MODULES = ("db", "ingest", "cases", "messages")
+COMMAND_MODULES = (
+    "db",
+    "ingest",
+    "cases",
+    "messages",
+    "tick",
+    "reply",
+    "outbox",
+    "tasks",
+    "worker",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -73,8 +73,6 @@ def callback_missed(turn: Turn, task: TaskRef) -> None:
     rules = turn.flow.callback
     misses = turn.state.callback_misses + 1
     turn.update(callback_misses=misses)
-    if rules.missed_message:
-        turn.send(rules.missed_message, "callback.missed")
     if misses < rules.attempts:
         # Same daypart (the resident chose it), on a later working day.
         turn.enter(CALLBACK)
@@ -82,6 +80,7 @@ def callback_missed(turn: Turn, task: TaskRef) -> None:
             start, due = callback_window(turn.cal, turn.now, task.daypart, later_day=True)
         else:
             start, due = task_window(turn.cal, turn.now, 1, max(1, rules.due_working_days), None)
+        since = len(turn.actions)
         turn.create_task(
             CALLBACK_TASK,
             REASON_CALLBACK,
@@ -90,6 +89,8 @@ def callback_missed(turn: Turn, task: TaskRef) -> None:
             daypart=task.daypart,
             priority_boost=_boost(turn),
         )
+        if rules.missed_message:
+            turn.send_missed_call(rules.missed_message, "callback.missed", since)
         return
     # Every callback missed: carry on with the ladder (validated to exist in the default one).
     ladder = ladders.ladder_of(turn)

@@ -88,9 +88,10 @@ def _ladder_task_missed(turn: Turn, task: TaskRef) -> None:
     if position is None or position[2].id != task.step:
         return  # the ladder moved on meanwhile (e.g. a crisis deadline); nothing to advance
     ladder, index, here = position
-    if here.missed_message:
-        turn.send(here.missed_message, f"{here.id}.missed")
+    since = len(turn.actions)
     ladders.run(turn, ladder, index + 1, turn.now)
+    if here.missed_message:
+        turn.send_missed_call(here.missed_message, f"{here.id}.missed", since)
 
 
 def _resume_if_paused(turn: Turn) -> None:

@@ -37,6 +37,23 @@ class Turn:
         self.state = self.state.evolve(**changes)
 
     # -- messages -------------------------------------------------------------------------
+    def send_missed_call(self, key: str, purpose: str, since: int) -> None:
+        """After a missed call: say in how many working days we call again.
+
+        Sent only when the step just taken (the actions from index `since` on) planned
+        another call; a text promising a call before a home visit would not be true.
+        """
+        from flows.actions import CreateTask  # local: actions imports nothing of turn
+
+        for action in self.actions[since:]:
+            if isinstance(action, CreateTask) and action.kind in ("phone", "callback"):
+                start = action.not_before or action.due
+                days = self.cal.working_days_between(
+                    self.cal.local_date(self.now), self.cal.local_date(start)
+                )
+                self.send(key, purpose, values={"n": max(1, days)})
+                return
+
     def send(
         self,
         key: str,

@@ -49,6 +49,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # Take transactions into our own hands (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # SQLite is the single-writer store: BEGIN IMMEDIATE takes the write lock up front, so a
+    # second process waits (busy_timeout) instead of failing half-way with "database is
+    # locked", and a case read in a transaction cannot change before that transaction writes.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -56,6 +65,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(parsed, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("pool_pre_ping", True)
@@ -63,7 +73,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # plan made when a table was still small (a sequential scan), which made intake batches
     # 50x slower as the tables grew. Custom plans are cheap for our short queries.
     connect_args = kwargs.setdefault("connect_args", {})
-    connect_args.setdefault("server_settings", {}).setdefault("plan_cache_mode", "force_custom_plan")
+    connect_args.setdefault("server_settings", {}).setdefault(
+        "plan_cache_mode", "force_custom_plan"
+    )
     return create_async_engine(parsed, **kwargs)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -17,10 +17,37 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Moments stored in UTC, returned timezone-aware on every database.
+
+    SQLite has no time zones: without this it keeps the wall-clock text of whatever offset a
+    value had and hands back naive datetimes, so comparing "due <= now" would be wrong.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: Zaadje stores aware moments only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 # A BIGINT primary key does not autoincrement on SQLite; INTEGER there, BIGINT elsewhere.
 Id = BigInteger().with_variant(Integer, "sqlite")
@@ -37,7 +64,7 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
-        datetime: DateTime(timezone=True),
+        datetime: UTCDateTime(),
         dict[str, Any]: JSON,
         list[str]: JSON,
     }
@@ -70,6 +97,11 @@ class Case(Base):
             postgresql_where=text("state = 'open'"),
         ),
         Index("ix_cases_state_priority", "state", "priority"),
+        Index("ix_cases_stage_priority", "stage", "priority"),
+        Index("ix_cases_timer_due", "timer_due"),
+        Index("ix_cases_planned_at", "planned_at"),
+        Index("ix_cases_contact_phone", "contact_phone"),
+        Index("ix_cases_telegram_chat", "telegram_chat_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -84,6 +116,17 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     result: Mapped[str | None] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # -- outreach (the flow engine's state and the case's one live timer) --------------
+    stage: Mapped[str] = mapped_column(String(40), default="new", server_default="new")
+    flow_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    planned_at: Mapped[datetime | None]
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(40))
+    timer_due: Mapped[datetime | None]
+    timer_name: Mapped[str | None] = mapped_column(String(40))
+    timer_version: Mapped[int | None] = mapped_column(Integer)
+    # A signal joined the case after outreach began; the engine hears of it as NewSignal.
+    signal_news: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Signal(Base):
@@ -157,3 +200,133 @@ class IngestIssue(Base):
     field: Mapped[str] = mapped_column(String(80))
     message: Mapped[str] = mapped_column(Text)
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Outbox(Base):
+    """A message to hand to a channel, recorded before it is sent (idempotency key)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        Index("ix_outbox_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    to_address: Mapped[str] = mapped_column(String(60))
+    locale: Mapped[str] = mapped_column(String(8))  # as decided; `sent_locale` as sent
+    message_key: Mapped[str] = mapped_column(String(80))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    confirms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # pending → sending → sent → delivered; or held (opt-out), failed, error
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    not_before: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    text: Mapped[str | None] = mapped_column(Text)
+    sent_locale: Mapped[str | None] = mapped_column(String(8))
+    segments: Mapped[int | None] = mapped_column(Integer)
+    provider_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+
+
+class Task(Base):
+    """Work for a caseworker: a phone call, a call-back, a home visit or a review."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_status_priority", "status", "priority", "due"),
+        Index("ix_tasks_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(80), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # phone / callback / home_visit / review
+    reason: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open/claimed/done/cancelled
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    due: Mapped[datetime]
+    not_before: Mapped[datetime | None]
+    daypart: Mapped[str | None] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class ContactAttempt(Base):
+    """A DDAS contactpoging (SMS, phone call, home visit, card), for the monitor and export."""
+
+    __tablename__ = "contact_attempts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(100), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    soort: Mapped[str] = mapped_column(String(20))
+    bereikt: Mapped[bool] = mapped_column(Boolean)
+    datum: Mapped[date] = mapped_column(Date)
+    dagdeel: Mapped[str | None] = mapped_column(String(10))
+
+
+class OptOut(Base):
+    """A global opt-out: no automatic message ever goes to this address until START."""
+
+    __tablename__ = "opt_outs"
+
+    address: Mapped[str] = mapped_column(String(60), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(40))  # reply / provider / caseworker
+    created_at: Mapped[datetime]
+
+
+class Inbound(Base):
+    """Every message a resident sent, stored before it is acknowledged or handled."""
+
+    __tablename__ = "inbound"
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_id", name="uq_inbound_provider"),
+        Index("ix_inbound_sender", "channel", "sender"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    provider_id: Mapped[str] = mapped_column(String(80))
+    sender: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    intent: Mapped[str | None] = mapped_column(String(30))
+    handled_at: Mapped[datetime | None]
+
+
+class SimulatedMessage(Base):
+    """What the simulated channel "sent": one row per idempotency key, counting hand-overs,
+    so a test or a demo can see that no message was handed over twice."""
+
+    __tablename__ = "simulated_messages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    to_address: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    handovers: Mapped[int] = mapped_column(Integer, default=1)
+    sent_at: Mapped[datetime]
+
+
+class SchedulerState(Base):
+    """Small facts the passes keep between runs (e.g. the last day priorities aged)."""
+
+    __tablename__ = "scheduler_state"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -45,7 +45,6 @@ def print_cases(cases: list[dict[str, Any]]) -> None:
         return
     for case in cases:
         deadline = f", first contact by {case['deadline']}" if case["deadline"] else ""
-        print(
-            f"#{case['id']}  priority {case['priority']}  {case['state']}  {case['address']}{deadline}"
-        )
+        head = f"#{case['id']}  priority {case['priority']}  {case['state']}"
+        print(f"{head}  {case['address']}{deadline}")
         print(f"     {'; '.join(case['reasons'])}")

@@ -1,0 +1,35 @@
+"""`zaadje tick [--now T]`: every scheduler pass once, at moment T (a simulated clock)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from app.database import open_database
+from app.output import emit_json
+from app.runtime import add_now_option, calendar_for, parse_now, settings_for
+from app.wiring import context_for
+from scheduler.tick import tick
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser("tick", help="run every scheduler pass once", parents=[parent])
+    add_now_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    now = parse_now(args.now, calendar_for(settings))
+
+    async def go() -> dict[str, Any]:
+        async with open_database(settings) as engine:
+            return await tick(context_for(settings, engine), now)
+
+    summary = asyncio.run(go())
+    if args.json:
+        emit_json(summary)
+    else:
+        print(", ".join(f"{k} {v}" for k, v in summary.items()))
+    return 0

@@ -1,0 +1,205 @@
+"""An inbound message, from any channel: store it, find the resident's case, understand the
+reply in context, and let the flow engine decide what follows.
+
+The message is stored first (deduplicated on the provider's id), so a provider delivering it
+twice changes state once and nothing a resident sent is ever dropped. A sender we do not know
+is answered politely (once a day) and their text kept for a person; a STOP from anyone is
+honoured at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import phonenumbers
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from casework.apply import Casework, apply_events, opt_out_address
+from flows import CaseState, IntentKind, Reply, parse_intent
+from flows.replies import expecting
+from store.models import Case, Inbound, OptOut, Outbox, Signal
+
+inbound_t = Inbound.__table__
+cases_t = Case.__table__
+signals_t = Signal.__table__
+outbox_t = Outbox.__table__
+optouts_t = OptOut.__table__
+
+
+@dataclass
+class Handled:
+    case: int | None
+    intent: str
+    actions: list[str] = field(default_factory=list)
+    duplicate: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "intent": self.intent,
+            "actions": self.actions,
+            "duplicate": self.duplicate,
+        }
+
+
+def normalise_sender(channel: str, sender: str) -> str:
+    """Phone numbers as E.164 (Dutch notation allowed), chat ids as given."""
+    sender = sender.strip()
+    if channel != "sms":
+        return sender
+    try:
+        number = phonenumbers.parse(sender, "NL")
+    except phonenumbers.NumberParseException:
+        return sender
+    if not phonenumbers.is_possible_number(number):
+        return sender
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _insert(conn: AsyncConnection, table: Any) -> Any:
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+async def receive(
+    engine: AsyncEngine,
+    work: Casework,
+    channel: str,
+    sender: str,
+    text: str,
+    now: datetime,
+    provider_id: str | None = None,
+) -> Handled:
+    sender = normalise_sender(channel, sender)
+    provider_id = provider_id or f"local-{uuid.uuid4().hex}"
+    async with engine.begin() as conn:
+        stored = await conn.execute(
+            _insert(conn, inbound_t)
+            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+            .returning(inbound_t.c.id),
+            {
+                "channel": channel,
+                "provider_id": provider_id,
+                "sender": sender,
+                "text": text,
+                "received_at": now,
+            },
+        )
+        inbound_id = stored.scalar()
+        if inbound_id is None:
+            previous = (
+                await conn.execute(
+                    select(inbound_t.c.case_id, inbound_t.c.intent).where(
+                        inbound_t.c.channel == channel, inbound_t.c.provider_id == provider_id
+                    )
+                )
+            ).one()
+            return Handled(previous.case_id, previous.intent or "unknown", duplicate=True)
+
+        case_id = await find_case(conn, channel, sender)
+        if case_id is None:
+            handled = await _unknown_sender(conn, work, channel, sender, text, inbound_id, now)
+        else:
+            state = await _state_of(conn, case_id)
+            intent = parse_intent(text, expecting(state) if state else None)
+            applied = await apply_events(conn, [(case_id, Reply(text, intent))], now, work)
+            handled = Handled(case_id, intent.kind.value, list(applied.actions.get(case_id, [])))
+        await conn.execute(
+            update(inbound_t)
+            .where(inbound_t.c.id == inbound_id)
+            .values(case_id=handled.case, intent=handled.intent, handled_at=now)
+        )
+    return handled
+
+
+async def find_case(conn: AsyncConnection, channel: str, sender: str) -> int | None:
+    """The sender's case: an open one before a closed one, the newest first."""
+    column = cases_t.c.contact_phone if channel == "sms" else cases_t.c.telegram_chat_id
+    found = await conn.scalar(
+        select(cases_t.c.id)
+        .where(column == sender)
+        .order_by(case((cases_t.c.state == "open", 0), else_=1), cases_t.c.id.desc())
+        .limit(1)
+    )
+    if found is not None or channel != "sms":
+        return found
+    # Not contacted yet, but a partner gave us this number: the reply belongs to that case.
+    found = await conn.scalar(
+        select(signals_t.c.case_id)
+        .join(cases_t, cases_t.c.id == signals_t.c.case_id)
+        .where(signals_t.c.phone == sender)
+        .order_by(case((cases_t.c.state == "open", 0), else_=1), signals_t.c.id.desc())
+        .limit(1)
+    )
+    if found is not None:
+        await conn.execute(
+            update(cases_t)
+            .where(cases_t.c.id == found, cases_t.c.contact_phone.is_(None))
+            .values(contact_phone=sender)
+        )
+    return found
+
+
+async def _state_of(conn: AsyncConnection, case_id: int) -> CaseState | None:
+    data = await conn.scalar(select(cases_t.c.flow_state).where(cases_t.c.id == case_id))
+    return CaseState.from_dict(data) if data else None
+
+
+async def _unknown_sender(
+    conn: AsyncConnection,
+    work: Casework,
+    channel: str,
+    sender: str,
+    text: str,
+    inbound_id: int,
+    now: datetime,
+) -> Handled:
+    intent = parse_intent(text)
+    address = opt_out_address(channel, sender)
+    slot = work.calendar.next_contact_slot(now)
+    today = work.calendar.local_date(now).isoformat()
+    if intent.kind is IntentKind.STOP:
+        await conn.execute(
+            _insert(conn, optouts_t).on_conflict_do_nothing(index_elements=["address"]),
+            {"address": address, "channel": channel, "source": "reply", "created_at": now},
+        )
+        key, idem, confirms = "sms.optout_confirmed", f"inbound:{inbound_id}:stop", True
+        actions = ["opt-out", "send sms.optout_confirmed"]
+    elif intent.kind is IntentKind.START:
+        await conn.execute(delete(optouts_t).where(optouts_t.c.address == address))
+        key, idem, confirms = "sms.start", f"inbound:{inbound_id}:start", False
+        actions = ["opt-out lifted", "send sms.start"]
+    else:
+        # One polite answer a day, however many messages a stranger sends.
+        key, idem, confirms = "sms.unknown_sender", f"unknown:{address}:{today}", False
+        actions = ["send sms.unknown_sender"]
+    opted_out = await conn.scalar(select(optouts_t.c.address).where(optouts_t.c.address == address))
+    if opted_out and not confirms:
+        actions = [a for a in actions if not a.startswith("send")]
+    else:
+        inserted = await conn.execute(
+            _insert(conn, outbox_t)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(outbox_t.c.id),
+            {
+                "idempotency_key": idem,
+                "case_id": None,
+                "channel": channel,
+                "to_address": sender,
+                "locale": intent.language or "nl",
+                "message_key": key,
+                "values": {},
+                "confirms_opt_out": confirms,
+                "status": "pending",
+                "not_before": slot,
+                "attempts": 0,
+                "created_at": now,
+            },
+        )
+        if inserted.scalar() is None:
+            actions = [a for a in actions if not a.startswith("send")]
+    return Handled(None, intent.kind.value, actions)

@@ -1,0 +1,60 @@
+"""The simulated channel: records what it "sends" in the database and marks it delivered.
+
+Used by `make run` and the tests when no Twilio/Telegram credentials are configured. Like a
+provider with idempotency keys it knows every key it was given, and it counts hand-overs, so a
+message handed over twice is visible (and a test can prove it never happens).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.channel import Outgoing, Result, Sent
+from store.models import SimulatedMessage
+
+table = SimulatedMessage.__table__
+
+
+class SimulatedChannel:
+    def __init__(self, engine: AsyncEngine, name: str = "sms") -> None:
+        self.engine = engine
+        self.name = name
+
+    async def send_many(self, messages: list[Outgoing]) -> dict[str, Result]:
+        if not messages:
+            return {}
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["idempotency_key"], set_={"handovers": table.c.handovers + 1}
+        )
+        now = datetime.now(UTC)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                stmt,
+                [
+                    {
+                        "idempotency_key": m.idempotency_key,
+                        "channel": m.channel,
+                        "to_address": m.to,
+                        "text": m.text,
+                        "handovers": 1,
+                        "sent_at": now,
+                    }
+                    for m in messages
+                ],
+            )
+        return {
+            m.idempotency_key: Sent(f"sim-{m.idempotency_key}", delivered=True) for m in messages
+        }
+
+    async def find(self, idempotency_key: str) -> Sent | None:
+        async with self.engine.connect() as conn:
+            found = await conn.scalar(
+                select(table.c.id).where(table.c.idempotency_key == idempotency_key)
+            )
+        return Sent(f"sim-{idempotency_key}", delivered=True) if found else None

@@ -1,0 +1,44 @@
+"""Everything a pass needs, built once per process by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.channel import Channel
+from casework.apply import Casework
+from clock import Calendar
+
+
+@dataclass
+class Capacity:
+    messages_per_day: int = 500
+    phone_calls_per_day: int = 40
+    home_visits_per_day: int = 8
+
+
+@dataclass
+class PassSettings:
+    batch_size: int = 500  # rows claimed per statement
+    lease_seconds: float = 60.0  # a claimed message not recorded by then is recovered
+    max_attempts: int = 8  # temporary failures before the ladder moves on
+    backoff_seconds: float = 30.0  # first retry; doubles each time, with jitter
+    waiting_per_day: int = 5  # priority a waiting case gains per day
+
+
+@dataclass
+class Context:
+    engine: AsyncEngine
+    work: Casework
+    channels: dict[str, Channel]
+    values: dict[str, Any]  # the municipality's placeholders: gemeente, telefoon
+    capacity: Capacity = field(default_factory=Capacity)
+    settings: PassSettings = field(default_factory=PassSettings)
+    rate_per_second: dict[str, float] = field(default_factory=dict)
+    worker_id: str = "worker"
+
+    @property
+    def calendar(self) -> Calendar:
+        return self.work.calendar

@@ -1,0 +1,266 @@
+"""The dispatch pass: claim due outbox rows, render, hand to the channel, record.
+
+The guarantees, in the order they are checked for every message:
+- never outside contact hours: nothing is claimed then, and a claimed message is sent only
+  inside them;
+- never after an opt-out: the global list is read again right before sending (only the one
+  confirmation of a STOP goes through);
+- never twice: a row is claimed with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL); a row
+  whose lease ran out (its worker died) is first looked up at the channel by its idempotency
+  key, and only sent when the channel does not have it;
+- never lost: a temporary failure is retried with exponential backoff and jitter (honouring
+  Retry-After); a permanent one moves the case to the next rung of its ladder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.channel import Outgoing, PermanentFailure, Result, Sent, TemporaryFailure
+from casework.apply import Applied, apply_events, opt_out_address, opted_out_addresses
+from flows.events import Delivered, Failed, OptOut
+from messages import MessageError, render_detail
+from scheduler.context import Context
+from store.models import Outbox
+from store.queries import member_of
+
+outbox_t = Outbox.__table__
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    held: int = 0
+    failed: int = 0
+    retried: int = 0
+    applied: Applied | None = None
+
+
+class RateLimiter:
+    """A token bucket per channel: at most `rate` messages per second, on the real clock."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.updated = time.monotonic()
+
+    async def take(self, n: int) -> None:
+        if self.rate <= 0:
+            return
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= min(n, self.rate):
+                self.tokens -= n
+                return
+            await asyncio.sleep((min(n, self.rate) - self.tokens) / self.rate)
+
+
+_limiters: dict[tuple[int, str], RateLimiter] = {}
+
+
+def _limiter(ctx: Context, channel: str) -> RateLimiter:
+    key = (id(ctx), channel)
+    if key not in _limiters:
+        _limiters[key] = RateLimiter(ctx.rate_per_second.get(channel, 0.0))
+    return _limiters[key]
+
+
+async def dispatch(ctx: Context, now: datetime, until_empty: bool = True) -> DispatchResult:
+    result = DispatchResult(applied=Applied())
+    if not ctx.calendar.in_contact_hours(now):
+        return result  # held: every due message waits for the next contact slot
+    while True:
+        claimed = await _claim(ctx, now)
+        if not claimed:
+            return result
+        await _handle(ctx, now, claimed, result)
+        if not until_empty or len(claimed) < ctx.settings.batch_size:
+            return result
+
+
+async def _claim(ctx: Context, now: datetime) -> list[Any]:
+    lease = now + timedelta(seconds=ctx.settings.lease_seconds)
+    due = or_(
+        and_(outbox_t.c.status == "pending", outbox_t.c.not_before <= now),
+        # A worker died holding these: recover them (looked up at the channel first).
+        and_(outbox_t.c.status == "sending", outbox_t.c.lease_until < now),
+    )
+    async with ctx.engine.begin() as conn:
+        picked = (
+            select(outbox_t.c.id)
+            .where(due)
+            .order_by(outbox_t.c.not_before, outbox_t.c.id)
+            .limit(ctx.settings.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        ids = [row.id for row in await conn.execute(picked)]
+        if not ids:
+            return []
+        rows = list(
+            await conn.execute(
+                select(outbox_t)
+                .where(member_of(outbox_t.c.id, "ids", conn))
+                .order_by(outbox_t.c.id),
+                {"ids": ids},
+            )
+        )
+        await conn.execute(
+            update(outbox_t)
+            .where(member_of(outbox_t.c.id, "ids", conn))
+            .values(
+                status="sending",
+                lease_until=lease,
+                claimed_by=ctx.worker_id,
+                attempts=outbox_t.c.attempts + 1,
+            ),
+            {"ids": ids},
+        )
+    return rows
+
+
+def _render(ctx: Context, row: Any) -> tuple[str, str, int] | str:
+    values = dict(ctx.values)
+    for name, value in (row.values or {}).items():
+        values[name] = value.lower() if name == "dagdeel" and isinstance(value, str) else value
+    try:
+        rendered = render_detail(row.message_key, row.locale, **values)
+    except MessageError as exc:
+        return str(exc)
+    return rendered.text, rendered.locale, rendered.segments
+
+
+async def _handle(ctx: Context, now: datetime, rows: list[Any], result: DispatchResult) -> None:
+    async with ctx.engine.connect() as conn:
+        blocked = await opted_out_addresses(
+            conn, [opt_out_address(r.channel, r.to_address) for r in rows]
+        )
+        await conn.rollback()
+    records: list[dict[str, Any]] = []
+    events: list[tuple[int, Any]] = []
+    to_send: dict[str, list[tuple[Any, Outgoing, tuple[str, str, int]]]] = {}
+    for row in rows:
+        if opt_out_address(row.channel, row.to_address) in blocked and not row.confirms_opt_out:
+            records.append(_record(row, "held", error="address opted out"))
+            result.held += 1
+            continue
+        rendered = _render(ctx, row)
+        if isinstance(rendered, str):
+            records.append(_record(row, "error", error=rendered))
+            result.failed += 1
+            continue
+        channel = ctx.channels.get(row.channel)
+        if channel is None:
+            records.append(_record(row, "error", error=f"no channel {row.channel!r}"))
+            result.failed += 1
+            continue
+        if row.status == "sending":  # recovered after a crash: does the channel have it?
+            known = await channel.find(row.idempotency_key)
+            if known is not None:
+                records.append(_sent(row, known, rendered, now))
+                if row.case_id is not None and known.delivered:
+                    events.append((row.case_id, Delivered(row.idempotency_key)))
+                result.sent += 1
+                continue
+        message = Outgoing(row.idempotency_key, row.channel, row.to_address, rendered[0])
+        to_send.setdefault(row.channel, []).append((row, message, rendered))
+
+    for name, batch in to_send.items():
+        await _limiter(ctx, name).take(len(batch))
+        outcomes: dict[str, Result] = await ctx.channels[name].send_many([m for _, m, _ in batch])
+        for row, message, rendered in batch:
+            outcome = outcomes.get(message.idempotency_key) or TemporaryFailure("no answer")
+            if isinstance(outcome, Sent):
+                records.append(_sent(row, outcome, rendered, now))
+                if row.case_id is not None and outcome.delivered:
+                    events.append((row.case_id, Delivered(row.idempotency_key)))
+                result.sent += 1
+            elif isinstance(outcome, PermanentFailure):
+                records.append(_record(row, "failed", error=outcome.reason))
+                if row.case_id is not None:
+                    event = OptOut() if outcome.opted_out else Failed(row.idempotency_key, True)
+                    events.append((row.case_id, event))
+                result.failed += 1
+            elif row.attempts + 1 >= ctx.settings.max_attempts:
+                records.append(_record(row, "failed", error=f"gave up: {outcome.reason}"))
+                if row.case_id is not None:
+                    events.append((row.case_id, Failed(row.idempotency_key, True)))
+                result.failed += 1
+            else:
+                retry = _retry_at(ctx, now, row.attempts + 1, outcome.retry_after)
+                records.append(_record(row, "pending", error=outcome.reason, not_before=retry))
+                result.retried += 1
+
+    async with ctx.engine.begin() as conn:
+        await _store_records(conn, records)
+        if events:
+            applied = await apply_events(conn, events, now, ctx.work)
+            assert result.applied is not None
+            result.applied.add(applied)
+
+
+def _retry_at(ctx: Context, now: datetime, attempt: int, retry_after: float | None) -> datetime:
+    backoff = ctx.settings.backoff_seconds * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+    wait = max(backoff, retry_after or 0.0)
+    return ctx.calendar.next_contact_slot(now + timedelta(seconds=wait))
+
+
+def _record(
+    row: Any, status: str, error: str | None = None, not_before: datetime | None = None
+) -> dict[str, Any]:
+    return {
+        "oid": row.id,
+        "status": status,
+        "last_error": error,
+        "not_before": not_before or row.not_before,
+        "text": row.text,
+        "sent_locale": row.sent_locale,
+        "segments": row.segments,
+        "provider_id": row.provider_id,
+        "sent_at": row.sent_at,
+        "delivered_at": row.delivered_at,
+    }
+
+
+def _sent(row: Any, sent: Sent, rendered: tuple[str, str, int], now: datetime) -> dict[str, Any]:
+    record = _record(row, "delivered" if sent.delivered else "sent")
+    record.update(
+        text=rendered[0],
+        sent_locale=rendered[1],
+        segments=rendered[2],
+        provider_id=sent.provider_id,
+        sent_at=now,
+        delivered_at=now if sent.delivered else None,
+    )
+    return record
+
+
+async def _store_records(conn: AsyncConnection, records: list[dict[str, Any]]) -> None:
+    if not records:
+        return
+    await conn.execute(
+        update(outbox_t)
+        .where(outbox_t.c.id == bindparam("oid"))
+        .values(
+            status=bindparam("status"),
+            last_error=bindparam("last_error"),
+            not_before=bindparam("not_before"),
+            text=bindparam("text"),
+            sent_locale=bindparam("sent_locale"),
+            segments=bindparam("segments"),
+            provider_id=bindparam("provider_id"),
+            sent_at=bindparam("sent_at"),
+            delivered_at=bindparam("delivered_at"),
+            lease_until=None,
+        ),
+        records,
+    )

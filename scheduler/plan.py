@@ -1,0 +1,132 @@
+"""The plan pass: open outreach for today's most urgent cases, within the team's capacity.
+
+Runs daily and after an ingest. Cases that do not fit today wait and gain priority each day
+(`age`), so nothing starves. Crisis cases are always planned: the law gives them three
+working days (Wgs art. 4), whatever the day's capacity.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from casework.apply import Applied, apply_events
+from flows.events import Planned
+from scheduler.context import Context
+from scheduler.locks import try_pass_lock
+from scheduler.state import read_value, write_value
+from store.models import Case, Signal
+from store.queries import member_of
+
+cases_t = Case.__table__
+signals_t = Signal.__table__
+
+
+async def plan(ctx: Context, now: datetime) -> Applied:
+    calendar = ctx.calendar
+    today = calendar.local_date(now)
+    applied = Applied()
+    async with ctx.engine.begin() as conn:
+        if not await try_pass_lock(conn, "plan"):
+            return applied  # another worker is planning right now
+        await age(conn, ctx, today)
+        working_day = calendar.is_working_day(today)
+        start_of_day = calendar.at(today, time(0, 0))
+        planned_today = await _planned_since(conn, start_of_day)
+        capacity = ctx.capacity
+        room_messages = capacity.messages_per_day - planned_today["messages"]
+        room_visits = capacity.home_visits_per_day - planned_today["visits"]
+        candidates = await _candidates(
+            conn, max(room_messages, 0) + max(room_visits, 0) if working_day else 0
+        )
+        crisis = await _candidates(conn, None, crisis_only=True)
+        chosen = {row.id: row for row in crisis}
+        for row in candidates:
+            if row.id in chosen:
+                continue
+            chosen[row.id] = row
+        if not chosen:
+            return applied
+        phones = await _phones(conn, list(chosen))
+        selected: list[int] = []
+        for case_id, row in chosen.items():
+            phone = phones.get(case_id)
+            if not row.crisis:
+                if phone and room_messages > 0:
+                    room_messages -= 1
+                elif not phone and room_visits > 0:
+                    room_visits -= 1
+                else:
+                    continue
+            selected.append(case_id)
+        if not selected:
+            return applied
+        await conn.execute(
+            update(cases_t)
+            .where(cases_t.c.id == bindparam("cid"))
+            .values(contact_phone=bindparam("phone"), planned_at=now),
+            [{"cid": cid, "phone": phones.get(cid)} for cid in selected],
+        )
+        applied = await apply_events(conn, [(cid, Planned()) for cid in selected], now, ctx.work)
+    return applied
+
+
+async def _planned_since(conn: AsyncConnection, since: datetime) -> dict[str, int]:
+    rows = await conn.execute(
+        select(cases_t.c.contact_phone.is_(None), func.count())
+        .where(cases_t.c.planned_at >= since, cases_t.c.crisis.is_(False))
+        .group_by(cases_t.c.contact_phone.is_(None))
+    )
+    counts = {"messages": 0, "visits": 0}
+    for no_phone, count in rows:
+        counts["visits" if no_phone else "messages"] += int(count)
+    return counts
+
+
+async def _candidates(
+    conn: AsyncConnection, limit: int | None, crisis_only: bool = False
+) -> list[Row[Any]]:
+    if limit == 0:
+        return []
+    query = (
+        select(cases_t.c.id, cases_t.c.crisis)
+        .where(cases_t.c.state == "open", cases_t.c.stage == "new")
+        .order_by(cases_t.c.priority.desc(), cases_t.c.id)
+        .with_for_update(skip_locked=True)
+    )
+    if crisis_only:
+        query = query.where(cases_t.c.crisis.is_(True))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(await conn.execute(query))
+
+
+async def _phones(conn: AsyncConnection, case_ids: list[int]) -> dict[int, str]:
+    """The newest phone number any signal of the case carried."""
+    rows = await conn.execute(
+        select(signals_t.c.case_id, signals_t.c.phone)
+        .where(member_of(signals_t.c.case_id, "ids", conn), signals_t.c.phone.is_not(None))
+        .order_by(signals_t.c.signal_date, signals_t.c.id),
+        {"ids": case_ids},
+    )
+    return {case_id: phone for case_id, phone in rows}
+
+
+async def age(conn: AsyncConnection, ctx: Context, today: date) -> None:
+    """Once a day, every waiting case gains priority for the days it waited."""
+    last = await read_value(conn, "aged_on")
+    if last is None:
+        await write_value(conn, "aged_on", today.isoformat())
+        return
+    days = (today - date.fromisoformat(last)).days
+    if days <= 0:
+        return
+    await conn.execute(
+        update(cases_t)
+        .where(cases_t.c.state == "open", cases_t.c.stage == "new")
+        .values(priority=cases_t.c.priority + ctx.settings.waiting_per_day * days)
+    )
+    await write_value(conn, "aged_on", today.isoformat())

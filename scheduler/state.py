@@ -1,0 +1,22 @@
+"""Small named values the passes keep in the database (not in a worker's memory)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store.models import SchedulerState
+
+table = SchedulerState.__table__
+
+
+async def read_value(conn: AsyncConnection, name: str) -> str | None:
+    value = await conn.scalar(select(table.c.value).where(table.c.name == name))
+    return str(value) if value is not None else None
+
+
+async def write_value(conn: AsyncConnection, name: str, value: str) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(name=name, value=value)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": value}))

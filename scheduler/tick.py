@@ -1,0 +1,35 @@
+"""Every pass once, in the order that makes one tick complete: new signals, due timers,
+today's plan, then dispatch of everything due. `zaadje tick` and the worker both use it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from casework.apply import Applied
+from scheduler.context import Context
+from scheduler.dispatch import dispatch
+from scheduler.news import signal_news
+from scheduler.plan import plan
+from scheduler.timeouts import fire_timers
+
+
+async def tick(ctx: Context, now: datetime) -> dict[str, Any]:
+    applied = Applied()
+    applied.add(await signal_news(ctx, now))
+    applied.add(await fire_timers(ctx, now))
+    planned = await plan(ctx, now)
+    applied.add(planned)
+    sent = await dispatch(ctx, now)
+    if sent.applied is not None:
+        applied.add(sent.applied)
+    return {
+        "planned": len(planned.states),
+        "sent": sent.sent,
+        "held": sent.held,
+        "failed": sent.failed,
+        "retried": sent.retried,
+        "escalated": applied.escalated,
+        "tasks_created": applied.tasks_created,
+        "closed": applied.closed,
+    }
