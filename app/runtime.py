@@ -25,6 +25,7 @@ def calendar_for(settings: Settings) -> Calendar:
             start=time.fromisoformat(hours["start"]),
             end=time.fromisoformat(hours["end"]),
             weekdays=frozenset(int(d) for d in hours["weekdays"]),
+            respect_holidays=bool(hours.get("respect_holidays", True)),
         )
     except (ValueError, TypeError) as exc:
         raise UserError(f"config [contact_hours]: {exc}") from exc

@@ -32,6 +32,8 @@ class ContactHours:
     end: time = time(20, 0)
     # ISO weekdays (Monday=1) on which messages may be sent at all.
     weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5, 6})
+    # Public holidays are quiet days; only a test or a 24/7 service would switch this off.
+    respect_holidays: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,9 @@ class Calendar:
         return datetime.combine(day, clock, tzinfo=self.tz)
 
     def is_contact_day(self, day: date) -> bool:
-        return day.isoweekday() in self.contact.weekdays and not self.is_holiday(day)
+        if day.isoweekday() not in self.contact.weekdays:
+            return False
+        return not (self.contact.respect_holidays and self.is_holiday(day))
 
     def in_contact_hours(self, moment: datetime) -> bool:
         local = self.local(moment)

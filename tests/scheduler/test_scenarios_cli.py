@@ -1,0 +1,244 @@
+"""Whole cases replayed over weeks through the CLI with `--now`, on SQLite and PostgreSQL:
+what a resident receives, what a caseworker gets to do, and how each case ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cli
+
+HEADER = (
+    "id,signaalpartner,bedrag,signaaldatum,achternaam,huisnummer,postcode,telefoonnummer,"
+    "crisissignaal,taal\n"
+)
+PHONE = "+31612345678"
+
+
+class Town:
+    """A small municipality driven through the CLI, one moment at a time."""
+
+    def __init__(self, cli: Cli, tmp_path: Path) -> None:
+        self.cli = cli
+        self.tmp = tmp_path
+
+    def ingest(self, rows: list[str], now: str) -> dict[str, Any]:
+        path = self.tmp / f"signals-{len(list(self.tmp.iterdir()))}.csv"
+        path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+        return self.cli.json("ingest", str(path), "--now", now)
+
+    def tick(self, now: str) -> dict[str, Any]:
+        return self.cli.json("tick", "--now", now)
+
+    def reply(self, text: str, now: str, sender: str = PHONE, **kw: str) -> dict[str, Any]:
+        extra = [a for k, v in kw.items() for a in (f"--{k}", v)]
+        return self.cli.json(
+            "reply", "--channel", "sms", "--sender", sender, "--text", text, "--now", now, *extra
+        )
+
+    def sent(self) -> list[dict[str, Any]]:
+        return self.cli.json("outbox")
+
+    def keys(self) -> list[str]:
+        return [m["message_key"] for m in self.sent()]
+
+    def tasks(self, status: str = "open") -> list[dict[str, Any]]:
+        return self.cli.json("tasks", "--status", status)
+
+    def complete(self, task: dict[str, Any], now: str, *args: str) -> dict[str, Any]:
+        return self.cli.json("task", "complete", str(task["id"]), "--now", now, *args)
+
+    def case(self) -> dict[str, Any]:
+        (case,) = self.cli.json("cases")
+        return case
+
+
+@pytest.fixture
+def town(cli: Cli, tmp_path: Path) -> Town:
+    return Town(cli, tmp_path)
+
+
+RESIDENT = f"A-1,Huur,640,2026-10-20,Jansen,12,1234AB,{PHONE},nee,"
+
+
+def test_no_answer_walks_the_whole_ladder(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-11-02T08:00")  # Monday
+    early = town.tick("2026-11-02T08:30")
+    assert early["planned"] == 1 and early["sent"] == 0  # before 09:00 nothing goes out
+    assert town.tick("2026-11-02T09:00")["sent"] == 1
+    (first,) = town.sent()
+    assert first["message_key"] == "sms.first_contact" and first["to"] == PHONE
+    assert "Stuur 1" in first["text"] and "schuld" not in first["text"].lower()
+
+    assert town.tick("2026-11-04T12:00")["sent"] == 0  # waits 3 working days
+    assert town.tick("2026-11-05T09:00")["sent"] == 1
+    assert town.keys() == ["sms.first_contact", "sms.reminder"]
+
+    escalation = town.tick("2026-11-09T09:00")  # 2 more working days: a phone call
+    assert escalation["escalated"] == 1
+    (call,) = town.tasks()
+    assert call["kind"] == "phone"
+
+    town.complete(call, "2026-11-09T10:00", "--reached", "no", "--daypart", "Ochtend")
+    (second,) = town.tasks()
+    assert second["kind"] == "phone" and second["daypart"] in ("Middag", "Avond")
+    town.tick("2026-11-09T10:05")
+    missed = town.sent()[-1]
+    assert missed["message_key"] == "sms.after_missed_call"
+    assert "werkdag" in missed["text"]
+
+    town.complete(second, "2026-11-10T18:00", "--reached", "no", "--daypart", "Avond")
+    (visit,) = town.tasks()
+    assert visit["kind"] == "home_visit"
+    town.complete(visit, "2026-11-12T14:00", "--reached", "no")  # not home: a card is left
+    assert town.case()["state"] == "open"
+    closing = town.tick("2026-11-19T14:00")  # 5 working days for a reaction
+    assert closing["closed"] == 1
+    case = town.case()
+    assert case["state"] == "closed" and case["result"] == "Definitief geen contact kunnen krijgen"
+    # Nothing more is sent to a closed case.
+    assert town.tick("2026-11-30T10:00")["sent"] == 0
+    assert town.keys() == ["sms.first_contact", "sms.reminder", "sms.after_missed_call"]
+
+
+def test_reply_1_asks_the_daypart_then_a_callback_closes_the_case(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    answer = town.reply("1", "2026-11-02T11:00", sender="06-12345678")
+    assert answer["intent"] == "menu_call" and answer["case"] is not None
+    assert "send sms.callback.ask_daypart" in answer["actions"]
+    daypart = town.reply("'s avonds graag", "2026-11-02T11:30")
+    assert daypart["intent"] == "daypart"
+    town.tick("2026-11-02T11:31")
+    assert town.keys()[-2:] == ["sms.callback.ask_daypart", "sms.callback.confirmed"]
+    assert "avond" in town.sent()[-1]["text"].lower()
+    (callback,) = town.tasks()
+    assert callback["kind"] == "callback" and callback["daypart"] == "Avond"
+    # The ladder's reminder is not sent while the call is planned.
+    assert town.tick("2026-11-05T12:00")["sent"] == 0
+    town.cli.json("task", "claim", str(callback["id"]), "--user", "marieke")
+    town.complete(
+        callback,
+        "2026-11-03T18:30",
+        "--reached",
+        "yes",
+        "--result",
+        "(Budget)advies en/of quick fix",
+    )
+    case = town.case()
+    assert case["state"] == "closed" and case["result"] == "(Budget)advies en/of quick fix"
+
+
+@pytest.mark.parametrize(
+    ("text", "result", "answer"),
+    [
+        ("2", "Inwoner hoeft geen hulp vanuit vroegsignalering", "sms.no_thanks"),
+        ("3", "Inwoner heeft zelf al betaald/betalingsregeling getroffen", "sms.already_arranged"),
+    ],
+)
+def test_reply_2_and_3_close_with_their_ddas_result(
+    town: Town, text: str, result: str, answer: str
+) -> None:
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    town.reply(text, "2026-11-03T09:30")
+    town.tick("2026-11-03T09:31")
+    assert town.keys() == ["sms.first_contact", answer]
+    case = town.case()
+    assert case["state"] == "closed" and case["result"] == result
+    assert town.tick("2026-11-10T10:00")["sent"] == 0
+
+
+def test_stop_silences_every_automatic_message_until_start(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    stop = town.reply("Stop!", "2026-11-02T12:00")
+    assert stop["intent"] == "stop" and "opt-out" in stop["actions"]
+    town.tick("2026-11-02T12:01")
+    assert town.keys() == ["sms.first_contact", "sms.optout_confirmed"]
+    # The reminder's timer runs out, weeks pass: no message to this number.
+    for day in ("2026-11-05T10:00", "2026-11-09T10:00", "2026-11-16T10:00"):
+        town.tick(day)
+    assert town.keys() == ["sms.first_contact", "sms.optout_confirmed"]
+    review = [t for t in town.tasks() if t["kind"] == "review"]
+    assert len(review) == 1  # a person decides what happens next
+    # A second STOP does not send a second confirmation.
+    town.reply("STOP", "2026-11-16T11:00")
+    town.tick("2026-11-16T11:01")
+    assert town.keys().count("sms.optout_confirmed") == 1
+    town.reply("start", "2026-11-17T10:00")
+    town.tick("2026-11-17T10:01")
+    assert town.keys()[-1] == "sms.start"
+
+
+def test_messages_wait_for_contact_hours_weekends_and_holidays(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    town.reply("1", "2026-11-07T21:30")  # Saturday evening
+    assert town.tick("2026-11-07T21:31")["sent"] == 0
+    assert town.tick("2026-11-08T12:00")["sent"] == 0  # Sunday
+    monday = town.tick("2026-11-09T09:00")
+    assert monday["sent"] == 1
+    assert town.sent()[-1]["message_key"] == "sms.callback.ask_daypart"
+    assert town.sent()[-1]["sent_at"].startswith("2026-11-09T08:00")  # 09:00 Amsterdam
+
+    other = "B-1,Energie,300,2026-12-01,Smit,4,1234AB,+31687654321,nee,"
+    town.ingest([other], "2026-12-24T10:00")
+    christmas = town.tick("2026-12-25T10:00")
+    assert christmas["planned"] == 0 and christmas["sent"] == 0
+    assert town.tick("2026-12-26T11:00")["sent"] == 0  # Tweede Kerstdag, a Saturday
+    assert town.tick("2026-12-28T09:00")["planned"] == 1
+
+
+def test_crisis_sends_and_calls_at_once_and_visits_after_two_working_days(town: Town) -> None:
+    crisis = f"C-1,Energie,900,2026-10-28,Yılmaz,3,1234AB,{PHONE},ja,tr"
+    town.ingest([crisis], "2026-11-02T10:00")
+    first = town.tick("2026-11-02T10:00")
+    assert first["sent"] == 1 and first["escalated"] == 1
+    (call,) = town.tasks()
+    assert call["kind"] == "phone"
+    town.tick("2026-11-04T10:30")  # 2 working days without an outcome
+    (visit,) = town.tasks()
+    assert visit["kind"] == "home_visit"
+    case = town.case()
+    assert case["deadline"] == "2026-11-05"
+
+
+def test_unknown_senders_are_answered_once_a_day_and_duplicates_change_nothing(town: Town) -> None:
+    first = town.reply("Hallo wie is dit", "2026-11-02T10:00", sender="+31611111111", id="SM1")
+    assert first["case"] is None and first["actions"] == ["send sms.unknown_sender"]
+    again = town.reply("Hallo wie is dit", "2026-11-02T10:00", sender="+31611111111", id="SM1")
+    assert again["duplicate"] is True
+    later = town.reply("??", "2026-11-02T15:00", sender="+31611111111", id="SM2")
+    assert later["actions"] == []
+    town.tick("2026-11-02T15:01")
+    assert town.keys() == ["sms.unknown_sender"]
+    stop = town.reply("STOP", "2026-11-02T16:00", sender="+31611111111", id="SM3")
+    assert stop["intent"] == "stop"
+    town.tick("2026-11-03T09:00")
+    assert town.keys() == ["sms.unknown_sender", "sms.optout_confirmed"]
+    town.reply("wat?", "2026-11-04T10:00", sender="+31611111111", id="SM4")
+    town.tick("2026-11-04T10:01")
+    assert town.keys() == ["sms.unknown_sender", "sms.optout_confirmed"]
+
+
+def test_capacity_limits_todays_plan_and_the_rest_waits(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "gemeente.toml"
+    config.write_text("[capacity]\nmessages_per_day = 2\n", encoding="utf-8")
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    rows = [
+        f"P-{i},{partner},{amount},2026-10-20,Naam,{i + 1},1234AB,+3161234560{i},nee,"
+        for i, (partner, amount) in enumerate(
+            [("Zorg", 100), ("Huur", 900), ("Energie", 500), ("Huur", 400)]
+        )
+    ]
+    town.ingest(rows, "2026-11-02T08:00")
+    assert town.tick("2026-11-02T09:00")["planned"] == 2
+    assert town.tick("2026-11-02T15:00")["planned"] == 0  # today's capacity is used
+    planned = {m["to"] for m in town.sent()}
+    assert planned == {"+31612345601", "+31612345603"}  # the two rent cases first
+    assert town.tick("2026-11-03T09:00")["planned"] == 2
