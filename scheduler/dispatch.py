@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.channel import Outgoing, PermanentFailure, Result, Sent, TemporaryFailure
@@ -89,54 +89,71 @@ async def dispatch(ctx: Context, now: datetime, until_empty: bool = True) -> Dis
 
 
 async def _claim(ctx: Context, now: datetime) -> list[Any]:
+    """Claim a batch: pick due rows (skipping rows another worker holds), lease them, and
+    return them with the status they had, so recovered rows can be told from fresh ones."""
     lease = now + timedelta(seconds=ctx.settings.lease_seconds)
     due = or_(
         and_(outbox_t.c.status == "pending", outbox_t.c.not_before <= now),
         # A worker died holding these: recover them (looked up at the channel first).
         and_(outbox_t.c.status == "sending", outbox_t.c.lease_until < now),
     )
+    picked = (
+        select(outbox_t.c.id, outbox_t.c.status.label("old_status"))
+        .where(due)
+        .order_by(outbox_t.c.not_before, outbox_t.c.id)
+        .limit(ctx.settings.batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    leased = {
+        "status": "sending",
+        "lease_until": lease,
+        "claimed_by": ctx.worker_id,
+        "attempts": outbox_t.c.attempts + 1,
+    }
     async with ctx.engine.begin() as conn:
-        picked = (
-            select(outbox_t.c.id)
-            .where(due)
-            .order_by(outbox_t.c.not_before, outbox_t.c.id)
-            .limit(ctx.settings.batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        ids = [row.id for row in await conn.execute(picked)]
-        if not ids:
-            return []
-        rows = list(
-            await conn.execute(
-                select(outbox_t)
-                .where(member_of(outbox_t.c.id, "ids", conn))
-                .order_by(outbox_t.c.id),
-                {"ids": ids},
+        if conn.dialect.name == "postgresql":
+            # One statement: pick, lease and return.
+            cte = picked.cte("picked")
+            claim = (
+                update(outbox_t)
+                .where(outbox_t.c.id == cte.c.id)
+                .values(**leased)
+                .returning(*outbox_t.c, cte.c.old_status)
             )
-        )
-        await conn.execute(
-            update(outbox_t)
-            .where(member_of(outbox_t.c.id, "ids", conn))
-            .values(
-                status="sending",
-                lease_until=lease,
-                claimed_by=ctx.worker_id,
-                attempts=outbox_t.c.attempts + 1,
-            ),
-            {"ids": ids},
-        )
-    return rows
+            rows = list(await conn.execute(claim))
+        else:
+            # SQLite cannot return a CTE's column; as the single writer it is just as safe in
+            # three statements within one immediate transaction.
+            old = {r.id: r.old_status for r in await conn.execute(picked)}
+            if not old:
+                return []
+            ids = member_of(outbox_t.c.id, "ids", conn)
+            await conn.execute(update(outbox_t).where(ids).values(**leased), {"ids": list(old)})
+            old_status = case(old, value=outbox_t.c.id).label("old_status")
+            rows = list(
+                await conn.execute(select(*outbox_t.c, old_status).where(ids), {"ids": list(old)})
+            )
+    return sorted(rows, key=lambda r: r.id)
 
 
-def _render(ctx: Context, row: Any) -> tuple[str, str, int] | str:
+def _render(
+    ctx: Context, row: Any, cache: dict[Any, tuple[str, str, int] | str]
+) -> tuple[str, str, int] | str:
+    """The text as sent, or the reason it cannot be rendered. Most messages of a batch are the
+    same text (first contacts, reminders), so each distinct one is rendered once per batch."""
     values = dict(ctx.values)
     for name, value in (row.values or {}).items():
         values[name] = value.lower() if name == "dagdeel" and isinstance(value, str) else value
+    key = (row.message_key, row.locale, tuple(sorted(values.items(), key=lambda kv: kv[0])))
+    if key in cache:
+        return cache[key]
     try:
         rendered = render_detail(row.message_key, row.locale, **values)
+        result: tuple[str, str, int] | str = (rendered.text, rendered.locale, rendered.segments)
     except MessageError as exc:
-        return str(exc)
-    return rendered.text, rendered.locale, rendered.segments
+        result = str(exc)
+    cache[key] = result
+    return result
 
 
 async def _handle(ctx: Context, now: datetime, rows: list[Any], result: DispatchResult) -> None:
@@ -148,12 +165,13 @@ async def _handle(ctx: Context, now: datetime, rows: list[Any], result: Dispatch
     records: list[dict[str, Any]] = []
     events: list[tuple[int, Any]] = []
     to_send: dict[str, list[tuple[Any, Outgoing, tuple[str, str, int]]]] = {}
+    rendered_cache: dict[Any, tuple[str, str, int] | str] = {}
     for row in rows:
         if opt_out_address(row.channel, row.to_address) in blocked and not row.confirms_opt_out:
             records.append(_record(row, "held", error="address opted out"))
             result.held += 1
             continue
-        rendered = _render(ctx, row)
+        rendered = _render(ctx, row, rendered_cache)
         if isinstance(rendered, str):
             records.append(_record(row, "error", error=rendered))
             result.failed += 1
@@ -163,7 +181,7 @@ async def _handle(ctx: Context, now: datetime, rows: list[Any], result: Dispatch
             records.append(_record(row, "error", error=f"no channel {row.channel!r}"))
             result.failed += 1
             continue
-        if row.status == "sending":  # recovered after a crash: does the channel have it?
+        if row.old_status == "sending":  # recovered after a crash: does the channel have it?
             known = await channel.find(row.idempotency_key)
             if known is not None:
                 records.append(_sent(row, known, rendered, now))
@@ -190,13 +208,13 @@ async def _handle(ctx: Context, now: datetime, rows: list[Any], result: Dispatch
                     event = OptOut() if outcome.opted_out else Failed(row.idempotency_key, True)
                     events.append((row.case_id, event))
                 result.failed += 1
-            elif row.attempts + 1 >= ctx.settings.max_attempts:
+            elif row.attempts >= ctx.settings.max_attempts:
                 records.append(_record(row, "failed", error=f"gave up: {outcome.reason}"))
                 if row.case_id is not None:
                     events.append((row.case_id, Failed(row.idempotency_key, True)))
                 result.failed += 1
             else:
-                retry = _retry_at(ctx, now, row.attempts + 1, outcome.retry_after)
+                retry = _retry_at(ctx, now, row.attempts, outcome.retry_after)
                 records.append(_record(row, "pending", error=outcome.reason, not_before=retry))
                 result.retried += 1
 

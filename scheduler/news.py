@@ -22,7 +22,7 @@ async def signal_news(ctx: Context, now: datetime) -> Applied:
             rows = list(
                 await conn.execute(
                     select(cases_t.c.id, cases_t.c.crisis)
-                    .where(cases_t.c.signal_news.is_(True))
+                    .where(cases_t.c.signal_news)
                     .order_by(cases_t.c.id)
                     .limit(ctx.settings.batch_size)
                     .with_for_update(skip_locked=True)

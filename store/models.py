@@ -99,6 +99,13 @@ class Case(Base):
         Index("ix_cases_state_priority", "state", "priority"),
         Index("ix_cases_stage_priority", "stage", "priority"),
         Index("ix_cases_timer_due", "timer_due"),
+        # Only the few cases with news are indexed: the pass finds them without a scan.
+        Index(
+            "ix_cases_signal_news",
+            "id",
+            sqlite_where=text("signal_news"),
+            postgresql_where=text("signal_news"),
+        ),
         Index("ix_cases_planned_at", "planned_at"),
         Index("ix_cases_contact_phone", "contact_phone"),
         Index("ix_cases_telegram_chat", "telegram_chat_id"),
