@@ -87,7 +87,11 @@ async def _admin(url: str, *statements: str) -> None:
 @pytest.fixture(scope="session")
 def pg_template(pg_admin_url: str) -> Iterator[str]:
     name = f"zaadje_tpl_{os.getpid()}"
-    run_sync(lambda: _admin(pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"))
+    run_sync(
+        lambda: _admin(
+            pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"
+        )
+    )
     upgrade(_pg_dsn(pg_admin_url, name))
     yield name
     run_sync(lambda: _admin(pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
