@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "outbox",
     "tasks",
     "worker",
+    "serve",
 )
 
 
