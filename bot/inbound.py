@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from casework.apply import Casework, apply_events, opt_out_address
 from flows import CaseState, IntentKind, Reply, parse_intent
 from flows.replies import expecting
-from store.models import Case, Inbound, OptOut, Outbox, Signal
+from store.models import Case, Inbound, OptOut, Outbox, Signal, table_of
 
-inbound_t = Inbound.__table__
-cases_t = Case.__table__
-signals_t = Signal.__table__
-outbox_t = Outbox.__table__
-optouts_t = OptOut.__table__
+inbound_t = table_of(Inbound)
+cases_t = table_of(Case)
+signals_t = table_of(Signal)
+outbox_t = table_of(Outbox)
+optouts_t = table_of(OptOut)
 
 
 @dataclass

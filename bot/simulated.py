@@ -14,9 +14,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channel import Outgoing, Result, Sent
-from store.models import SimulatedMessage
+from store.models import SimulatedMessage, table_of
 
-table = SimulatedMessage.__table__
+table = table_of(SimulatedMessage)
 
 
 class SimulatedChannel:

@@ -33,14 +33,14 @@ from flows.actions import (
     SetTimer,
 )
 from flows.events import Event
-from store.models import Case, ContactAttempt, OptOut, Outbox, Task
+from store.models import Case, ContactAttempt, OptOut, Outbox, Task, table_of
 from store.queries import member_of
 
-cases_t = Case.__table__
-outbox_t = Outbox.__table__
-tasks_t = Task.__table__
-attempts_t = ContactAttempt.__table__
-optouts_t = OptOut.__table__
+cases_t = table_of(Case)
+outbox_t = table_of(Outbox)
+tasks_t = table_of(Task)
+attempts_t = table_of(ContactAttempt)
+optouts_t = table_of(OptOut)
 
 ESCALATION_KINDS = frozenset({"phone", "home_visit"})
 

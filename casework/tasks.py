@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from casework.apply import Casework, apply_events
 from flows import TaskOutcome
 from flows.ddas import DAGDELEN, EINDRESULTATEN
-from store.models import Task
+from store.models import Task, table_of
 
-tasks_t = Task.__table__
+tasks_t = table_of(Task)
 
 
 class TaskError(ValueError):

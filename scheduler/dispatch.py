@@ -29,10 +29,10 @@ from casework.apply import Applied, apply_events, opt_out_address, opted_out_add
 from flows.events import Delivered, Failed, OptOut
 from messages import MessageError, render_detail
 from scheduler.context import Context
-from store.models import Outbox
+from store.models import Outbox, table_of
 from store.queries import member_of
 
-outbox_t = Outbox.__table__
+outbox_t = table_of(Outbox)
 
 
 @dataclass

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from casework.apply import Applied, apply_events
-from flows.events import NewSignal
+from flows.events import Event, NewSignal
 from scheduler.context import Context
-from store.models import Case
+from store.models import Case, table_of
 from store.queries import member_of
 
-cases_t = Case.__table__
+cases_t = table_of(Case)
 
 
 async def signal_news(ctx: Context, now: datetime) -> Applied:
@@ -36,7 +36,9 @@ async def signal_news(ctx: Context, now: datetime) -> Applied:
                 .values(signal_news=False),
                 {"ids": [r.id for r in rows]},
             )
-            events = [(r.id, NewSignal(crisis=bool(r.crisis))) for r in rows]
+            events: list[tuple[int, Event]] = [
+                (r.id, NewSignal(crisis=bool(r.crisis))) for r in rows
+            ]
             total.add(await apply_events(conn, events, now, ctx.work))
         if len(rows) < ctx.settings.batch_size:
             return total

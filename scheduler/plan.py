@@ -18,11 +18,11 @@ from flows.events import Planned
 from scheduler.context import Context
 from scheduler.locks import try_pass_lock
 from scheduler.state import read_value, write_value
-from store.models import Case, Signal
+from store.models import Case, Signal, table_of
 from store.queries import member_of
 
-cases_t = Case.__table__
-signals_t = Signal.__table__
+cases_t = table_of(Case)
+signals_t = table_of(Signal)
 
 
 async def plan(ctx: Context, now: datetime) -> Applied:

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.models import SchedulerState
+from store.models import SchedulerState, table_of
 
-table = SchedulerState.__table__
+table = table_of(SchedulerState)
 
 
 async def read_value(conn: AsyncConnection, name: str) -> str | None:

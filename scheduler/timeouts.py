@@ -12,12 +12,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from casework.apply import Applied, apply_events
-from flows.events import Timeout
+from flows.events import Event, Timeout
 from scheduler.context import Context
-from store.models import Case
+from store.models import Case, table_of
 from store.queries import member_of
 
-cases_t = Case.__table__
+cases_t = table_of(Case)
 
 
 async def fire_timers(ctx: Context, now: datetime) -> Applied:
@@ -41,7 +41,9 @@ async def fire_timers(ctx: Context, now: datetime) -> Applied:
                 .values(timer_due=None, timer_name=None),
                 {"ids": [r.id for r in rows]},
             )
-            events = [(r.id, Timeout(int(r.timer_version or 0), r.timer_name or "")) for r in rows]
+            events: list[tuple[int, Event]] = [
+                (r.id, Timeout(int(r.timer_version or 0), r.timer_name or "")) for r in rows
+            ]
             total.add(await apply_events(conn, events, now, ctx.work))
         if len(rows) < ctx.settings.batch_size:
             return total

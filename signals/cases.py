@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signals.intake import IntakeSettings
 from signals.priority import CaseSignal, score
-from store.models import Case, Household, Signal
+from store.models import Case, Household, Signal, table_of
 from store.queries import member_of
 
-cases_t = Case.__table__
-signals_t = Signal.__table__
-households_t = Household.__table__
+cases_t = table_of(Case)
+signals_t = table_of(Signal)
+households_t = table_of(Household)
 
 
 def address_label(postcode: str, huisnummer: str, toevoeging: str) -> str:

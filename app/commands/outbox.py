@@ -11,9 +11,9 @@ from sqlalchemy import select
 from app.database import open_database
 from app.output import emit_json
 from app.runtime import settings_for
-from store.models import Outbox
+from store.models import Outbox, table_of
 
-outbox_t = Outbox.__table__
+outbox_t = table_of(Outbox)
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
