@@ -242,3 +242,30 @@ def test_capacity_limits_todays_plan_and_the_rest_waits(
     planned = {m["to"] for m in town.sent()}
     assert planned == {"+31612345601", "+31612345603"}  # the two rent cases first
     assert town.tick("2026-11-03T09:00")["planned"] == 2
+
+
+def test_unclear_replies_go_to_a_person_with_one_acknowledgement(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    first = town.reply("ik snap het niet, wie bent u", "2026-11-02T11:00")
+    second = town.reply("hallo??", "2026-11-02T11:10")
+    assert first["intent"] == second["intent"] == "unknown"
+    town.tick("2026-11-02T11:11")
+    assert town.keys().count("sms.not_understood") == 1
+    (review,) = [t for t in town.tasks() if t["kind"] == "review"]
+    assert "wie bent u" in review["note"] and "hallo??" in review["note"]
+
+
+def test_a_resident_can_switch_language(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    switched = town.reply("English please", "2026-11-02T11:00")
+    assert switched["intent"] == "language"
+    town.tick("2026-11-02T11:01")
+    confirmation = town.sent()[-1]
+    assert confirmation["message_key"] == "sms.language_changed"
+    assert confirmation["locale"] == "en" and "English" in confirmation["text"]
+    town.tick("2026-11-05T09:00")
+    reminder = town.sent()[-1]
+    assert reminder["message_key"] == "sms.reminder" and reminder["locale"] == "en"
+    assert town.case()["locale"] == "en"
