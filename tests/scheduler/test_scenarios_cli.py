@@ -265,7 +265,7 @@ def test_a_resident_can_switch_language(town: Town) -> None:
     confirmation = town.sent()[-1]
     assert confirmation["message_key"] == "sms.language_changed"
     assert confirmation["locale"] == "en" and "English" in confirmation["text"]
-    town.tick("2026-11-05T09:00")
+    town.tick("2026-11-05T10:30")  # 3 working days after the first contact
     reminder = town.sent()[-1]
     assert reminder["message_key"] == "sms.reminder" and reminder["locale"] == "en"
     assert town.case()["locale"] == "en"
