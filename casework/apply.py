@@ -106,6 +106,7 @@ async def load_cases(conn: AsyncConnection, case_ids: list[int]) -> dict[int, An
             cases_t.c.contact_phone,
             cases_t.c.telegram_chat_id,
             cases_t.c.household_id,
+            cases_t.c.timer_version,
         )
         .where(member_of(cases_t.c.id, "ids", conn))
         .order_by(cases_t.c.id)
@@ -326,11 +327,19 @@ async def _store_states(
     timers: dict[int, SetTimer] = {}
     for case_id, action in produced:
         if isinstance(action, SetTimer):
-            timers[case_id] = action
+            timers[case_id] = action  # the last one set wins
     updates = []
     for case_id, state in states.items():
         timer = timers.get(case_id)
-        keep_timer = timer is None
+        stored_version = rows[case_id].timer_version
+        if timer is not None and timer.version == state.timer_version:
+            mode = "set"  # the live timer is the one just set
+        elif timer is None and stored_version == state.timer_version:
+            mode = "keep"  # nothing moved on: the stored timer is still the live one
+        else:
+            # The engine moved on (a new stage bumps the version) without a new timer: the
+            # stored one is stale. Clear it, or it would fire carrying the current version.
+            mode = "clear"
         updates.append(
             {
                 "cid": case_id,
@@ -341,17 +350,15 @@ async def _store_states(
                 "closed_at": state.closed_at,
                 "locale": state.locale,
                 # Keys named after columns would be SET by SQLAlchemy even where not asked
-                # for; these names keep a stored timer untouched when no new one is set.
-                "t_due": None if keep_timer else timer.due,  # type: ignore[union-attr]
-                "t_name": None if keep_timer else timer.name,  # type: ignore[union-attr]
-                "t_version": state.timer_version,
-                "keep_timer": keep_timer,
+                # for; the t_ names keep a stored timer untouched when it is to be kept.
+                "t_due": timer.due if mode == "set" and timer else None,
+                "t_name": timer.name if mode == "set" and timer else None,
+                "t_version": state.timer_version if mode == "set" else None,
+                "mode": mode,
             }
         )
-    # Two statements: with a new timer, and without (the stored timer stays as it was; a
-    # stale one fires once and does nothing, as the engine compares versions).
-    for keep in (False, True):
-        batch = [u for u in updates if u["keep_timer"] is keep]
+    for mode in ("set", "keep", "clear"):
+        batch = [u for u in updates if u["mode"] == mode]
         if not batch:
             continue
         values: dict[str, Any] = {
@@ -361,12 +368,12 @@ async def _store_states(
             "result": bindparam("result"),
             "closed_at": bindparam("closed_at"),
             "locale": bindparam("locale"),
-            "timer_version": bindparam("t_version"),
             "version": cases_t.c.version + 1,
         }
-        if not keep:
+        if mode != "keep":
             values["timer_due"] = bindparam("t_due")
             values["timer_name"] = bindparam("t_name")
+            values["timer_version"] = bindparam("t_version")
         await conn.execute(
             update(cases_t).where(cases_t.c.id == bindparam("cid")).values(**values), batch
         )

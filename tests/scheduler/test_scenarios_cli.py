@@ -269,3 +269,17 @@ def test_a_resident_can_switch_language(town: Town) -> None:
     reminder = town.sent()[-1]
     assert reminder["message_key"] == "sms.reminder" and reminder["locale"] == "en"
     assert town.case()["locale"] == "en"
+
+
+def test_an_outdated_deadline_never_cancels_the_home_visit(town: Town) -> None:
+    """The crisis call's 2-day deadline must not fire once the call was already missed."""
+    crisis = f"C-2,Huur,900,2026-10-28,Smit,5,1234AB,{PHONE},ja,"
+    town.ingest([crisis], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    (call,) = town.tasks()
+    town.complete(call, "2026-11-03T10:00", "--reached", "no")
+    (visit,) = town.tasks()
+    assert visit["kind"] == "home_visit"
+    town.tick("2026-11-04T10:30")  # when the call's deadline would have been
+    assert [t["kind"] for t in town.tasks()] == ["home_visit"]
+    assert town.case()["state"] == "open"
