@@ -92,7 +92,9 @@ async def seed_planned_cases(url: str, config: Path, count: int, now: datetime) 
     settings = settings_for(url, config)
     engine = make_engine(url)
     ctx = context_for(settings, engine)
-    await ingest_file(engine, path, "csv", now, IntakeSettings.from_config(settings.config, ctx.calendar))
+    await ingest_file(
+        engine, path, "csv", now, IntakeSettings.from_config(settings.config, ctx.calendar)
+    )
     await plan(ctx, now)
     await engine.dispose()
 
@@ -214,7 +216,9 @@ async def idle_passes(base: str, config: Path, idle: int, due: int) -> None:
     )
     await conn.execute("ANALYZE")
     await conn.close()
-    print(f"  seeded {idle:,} idle cases and {due:,} due messages in {time.perf_counter() - start:.1f} s")
+    print(
+        f"  seeded {idle:,} idle cases and {due:,} due messages in {time.perf_counter() - start:.1f} s"
+    )
 
     from app.wiring import context_for
     from scheduler.dispatch import dispatch

@@ -17,14 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clock import Calendar
+from signals import pgbulk
+from signals.batching import Batch
 from signals.patterns import Decision, Known, decide, months_back
+from signals.prefetch import batches_of, check_readable
 from signals.priority import CaseSignal, first_contact_deadline, score
-from signals.reader import Unreadable, open_rows
-from signals.validate import ParsedSignal, Rejected, validate_row
+from signals.validate import ParsedSignal
 from store.models import Case, Household, IngestIssue, IngestRun, Signal
 from store.queries import member_of
 
@@ -95,16 +97,6 @@ class Summary:
 SUMMARY_ISSUE_LIMIT = 1000
 
 
-@dataclass
-class Batch:
-    signals: list[ParsedSignal] = field(default_factory=list)
-    warned_lines: set[int] = field(default_factory=set)
-    issues: list[dict[str, Any]] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.signals) + len(self.issues)
-
-
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -119,14 +111,9 @@ async def ingest_file(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     summary = Summary()
-    file_warnings: list[tuple[int, str, str]] = []
     today = settings.calendar.local_date(now)
-    rows = open_rows(path, fmt, file_warnings)
     # Read the first row before anything is written: an unreadable file changes nothing.
-    try:
-        first = next(rows, None)
-    except UnicodeDecodeError as exc:
-        raise Unreadable(f"{path}: not UTF-8 text") from exc
+    check_readable(path, fmt)
     async with engine.begin() as conn:
         run_id = (
             await conn.execute(
@@ -134,32 +121,12 @@ async def ingest_file(
             )
         ).scalar_one()
 
-    batch = Batch()
-    for line, column, message in file_warnings:
-        _warn(summary, batch, line, column, message)
-
-    def all_rows() -> Iterable[tuple[int, dict[str, str]]]:
-        if first is not None:
-            yield first
-        yield from rows
-
-    last_line = 0
-    try:
-        for line, row in all_rows():
-            last_line = line
-            summary.received += 1
-            _take_row(row, line, today, summary, batch)
-            if len(batch) >= settings.batch_size:
-                await _flush(engine, batch, run_id, now, settings, summary)
-                if progress:
-                    progress(len(batch))
-                batch = Batch()
-    except Unreadable as exc:
-        # The file breaks off part-way: what came before it is kept, and the break is an error.
-        _error(summary, batch, last_line + 1, "bestand", f"bestand breekt af: {exc}", None)
-    await _flush(engine, batch, run_id, now, settings, summary)
-    if progress:
-        progress(len(batch))
+    async with batches_of(path, fmt, today, settings.batch_size) as batches:
+        async for batch in batches:
+            _take_issues(summary, batch)
+            await _flush(engine, batch, run_id, now, settings, summary)
+            if progress:
+                progress(len(batch))
     result = summary.as_dict()
     async with engine.begin() as conn:
         stored = {k: v for k, v in result.items() if k not in ("errors", "warnings")}
@@ -169,49 +136,16 @@ async def ingest_file(
     return result
 
 
-def _take_row(row: dict[str, str], line: int, today: date, summary: Summary, batch: Batch) -> None:
-    if "__error__" in row:
-        _error(summary, batch, line, "regel", row["__error__"], row)
-        return
-    row_warnings: list[tuple[int, str, str]] = []
-    try:
-        parsed = validate_row(row, line, today, row_warnings)
-    except Rejected as exc:
-        _error(summary, batch, line, exc.field, exc.message, row)
-        return
-    if "__short__" in row:
-        row_warnings.append((line, "regel", row["__short__"]))
-    if "__long__" in row:
-        row_warnings.append((line, "regel", row["__long__"]))
-    for w_line, column, message in row_warnings:
-        _warn(summary, batch, w_line, column, message)
-    if row_warnings:
-        batch.warned_lines.add(line)
-    batch.signals.append(parsed)
-
-
-def _error(
-    summary: Summary, batch: Batch, line: int, column: str, message: str, raw: dict[str, str] | None
-) -> None:
-    summary.rejected += 1
-    if len(summary.errors) < SUMMARY_ISSUE_LIMIT:
-        summary.errors.append({"line": line, "field": column, "message": message})
-    clean = None
-    if raw is not None:
-        # Keep what the partner sent (so a person can repair it), minus our own markers.
-        clean = {k: v for k, v in raw.items() if not k.startswith("__")}
-        clean = json.loads(json.dumps(clean, ensure_ascii=True))
-    batch.issues.append(
-        {"severity": "error", "line": line, "field": column, "message": message, "raw": clean}
-    )
-
-
-def _warn(summary: Summary, batch: Batch, line: int, column: str, message: str) -> None:
-    if len(summary.warnings) < SUMMARY_ISSUE_LIMIT:
-        summary.warnings.append({"line": line, "field": column, "message": message})
-    batch.issues.append(
-        {"severity": "warning", "line": line, "field": column, "message": message, "raw": None}
-    )
+def _take_issues(summary: Summary, batch: Batch) -> None:
+    """Rows read and rejected count as soon as they are read, as they always did."""
+    summary.received += batch.received
+    summary.rejected += batch.rejected
+    for issue in batch.issues:
+        kept = summary.errors if issue["severity"] == "error" else summary.warnings
+        if len(kept) < SUMMARY_ISSUE_LIMIT:
+            kept.append(
+                {"line": issue["line"], "field": issue["field"], "message": issue["message"]}
+            )
 
 
 async def _flush(
@@ -249,6 +183,12 @@ async def _existing_keys(
     for s in signals:
         by_type[s.partner_type].add(s.partner_signal_id)
     found: set[tuple[str, str]] = set()
+    if conn.dialect.name == "postgresql":
+        pg = await pgbulk.driver(conn)
+        for partner_type, ids in by_type.items():
+            for signal_id in await pgbulk.existing_ids(pg, partner_type, sorted(ids)):
+                found.add((partner_type, signal_id))
+        return found
     query = select(signals_t.c.partner_signal_id).where(
         signals_t.c.partner_type == bindparam("ptype"),
         member_of(signals_t.c.partner_signal_id, "ids", conn),
@@ -265,7 +205,18 @@ async def _household_ids(
 ) -> dict[str, int]:
     wanted = {s.address_key: s for s in signals}
     keys = sorted(wanted)
-    ids: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":
+        pg = await pgbulk.driver(conn)
+        ids = dict(await pgbulk.household_ids(pg, keys))
+        missing = [k for k in keys if k not in ids]
+        if missing:
+            new = [
+                (k, wanted[k].postcode, wanted[k].huisnummer, wanted[k].toevoeging) for k in missing
+            ]
+            await pgbulk.insert_households(pg, new, now)
+            ids.update(await pgbulk.household_ids(pg, missing))
+        return ids
+    ids = {}
     query = select(households_t.c.address_key, households_t.c.id).where(
         member_of(households_t.c.address_key, "keys", conn)
     )
@@ -273,8 +224,7 @@ async def _household_ids(
         ids.update((k, i) for k, i in await conn.execute(query, {"keys": part}))
     missing = [k for k in keys if k not in ids]
     if missing:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(households_t).on_conflict_do_nothing(index_elements=["address_key"])
+        stmt = sqlite.insert(households_t).on_conflict_do_nothing(index_elements=["address_key"])
         await conn.execute(
             stmt,
             [
@@ -297,24 +247,66 @@ async def _history(
     conn: AsyncConnection, household_ids: list[int], since: date
 ) -> dict[int, list[Known]]:
     history: dict[int, list[Known]] = defaultdict(list)
-    query = select(
-        signals_t.c.id,
-        signals_t.c.household_id,
-        signals_t.c.partner_type,
-        signals_t.c.partner_name,
-        signals_t.c.signal_date,
-        signals_t.c.amount_cents,
-        signals_t.c.pattern,
-    ).where(
-        member_of(signals_t.c.household_id, "hh", conn),
-        signals_t.c.signal_date >= since,
-    )
-    for part in _chunks(household_ids):
-        for ref, hh, ptype, pname, sdate, amount, pattern in await conn.execute(
-            query, {"hh": part}
-        ):
-            history[hh].append(Known(ref, (ptype, pname or ""), sdate, amount, pattern))
+    if conn.dialect.name == "postgresql":
+        pg = await pgbulk.driver(conn)
+        rows: Iterable[Any] = await pgbulk.history(pg, household_ids, since)
+    else:
+        query = select(
+            signals_t.c.id,
+            signals_t.c.household_id,
+            signals_t.c.partner_type,
+            signals_t.c.partner_name,
+            signals_t.c.signal_date,
+            signals_t.c.amount_cents,
+            signals_t.c.pattern,
+        ).where(
+            member_of(signals_t.c.household_id, "hh", conn),
+            signals_t.c.signal_date >= since,
+        )
+        rows = [
+            row
+            for part in _chunks(household_ids)
+            for row in await conn.execute(query, {"hh": part})
+        ]
+    for ref, hh, ptype, pname, sdate, amount, pattern in rows:
+        history[hh].append(Known(ref, (ptype, pname or ""), sdate, amount, pattern))
     return history
+
+
+# The signals columns written at intake, in the order of the tuples `_signal_row` makes.
+SIGNAL_COLUMNS = (
+    "partner_type",
+    "partner_signal_id",
+    "partner_name",
+    "amount_cents",
+    "signal_date",
+    "origin_date",
+    "crisis",
+    "warm_handover",
+    "contract_end_date",
+    "bsn",
+    "initials",
+    "prefix",
+    "surname",
+    "birth_date",
+    "street",
+    "huisnummer",
+    "toevoeging",
+    "postcode",
+    "city",
+    "phone",
+    "email",
+    "language",
+    "household_id",
+    "case_id",
+    "pattern",
+    "suppressed_reason",
+    "status",
+    "grew",
+    "ingest_run_id",
+    "source_line",
+    "received_at",
+)
 
 
 async def _store_batch(
@@ -354,92 +346,120 @@ async def _store_batch(
 
     decisions: list[tuple[ParsedSignal, int, Decision, Known]] = []
     retro: set[int] = set()
+    lookback, minimum = settings.lookback_months, settings.minimum_cents
     for s in sorted(fresh, key=lambda s: (s.signal_date, s.line)):
         hh = hh_ids[s.address_key]
         partner = (s.partner_type, s.partner_name or "")
         known = history[hh]
-        decision = decide(
-            known,
-            partner,
-            s.signal_date,
-            s.amount_cents,
-            settings.minimum_cents,
-            settings.lookback_months,
-        )
+        decision = decide(known, partner, s.signal_date, s.amount_cents, minimum, lookback)
         retro.update(decision.now_meervoudig)
         mine = Known(None, partner, s.signal_date, s.amount_cents, decision.pattern)
         known.append(mine)  # a later signal in this batch may still make it meervoudig
         decisions.append((s, hh, decision, mine))
-        counts["households"].add(hh)
+    counts["households"].update(hh for _, hh, _, _ in decisions)
 
-    case_for = await _assign_cases(conn, decisions, now, settings, counts)
+    case_for, opened_now = await _assign_cases(conn, decisions, now, settings, counts)
 
     rows = []
+    warned = batch.warned_lines
     for s, hh, d, mine in decisions:
         if d.suppressed_reason:
             counts["suppressed"] += 1
         else:
             counts["accepted"] += 1
-            if s.line in batch.warned_lines:
+            if s.line in warned:
                 counts["accepted_with_warning"] += 1
         rows.append(
-            {
-                "partner_type": s.partner_type,
-                "partner_signal_id": s.partner_signal_id,
-                "partner_name": s.partner_name,
-                "amount_cents": s.amount_cents,
-                "signal_date": s.signal_date,
-                "origin_date": s.origin_date,
-                "crisis": s.crisis,
-                "warm_handover": s.warm_handover,
-                "contract_end_date": s.contract_end_date,
-                "bsn": s.bsn,
-                "initials": s.initials,
-                "prefix": s.prefix,
-                "surname": s.surname,
-                "birth_date": s.birth_date,
-                "street": s.street,
-                "huisnummer": s.huisnummer,
-                "toevoeging": s.toevoeging,
-                "postcode": s.postcode,
-                "city": s.city,
-                "phone": s.phone,
-                "email": s.email,
-                "language": s.language,
-                "household_id": hh,
-                "case_id": None if d.suppressed_reason else case_for.get(hh),
-                "pattern": mine.pattern,
-                "suppressed_reason": d.suppressed_reason,
-                "status": "Nog niet opgepakt",
-                "grew": d.grew,
-                "ingest_run_id": run_id,
-                "source_line": s.line,
-                "received_at": now,
-            }
+            (
+                s.partner_type,
+                s.partner_signal_id,
+                s.partner_name,
+                s.amount_cents,
+                s.signal_date,
+                s.origin_date,
+                s.crisis,
+                s.warm_handover,
+                s.contract_end_date,
+                s.bsn,
+                s.initials,
+                s.prefix,
+                s.surname,
+                s.birth_date,
+                s.street,
+                s.huisnummer,
+                s.toevoeging,
+                s.postcode,
+                s.city,
+                s.phone,
+                s.email,
+                s.language,
+                hh,
+                None if d.suppressed_reason else case_for.get(hh),
+                mine.pattern,
+                d.suppressed_reason,
+                "Nog niet opgepakt",
+                d.grew,
+                run_id,
+                s.line,
+                now,
+            )
         )
     await _insert_signals(conn, rows)
     if retro:
-        for part in _chunks(sorted(retro)):
-            await conn.execute(
-                update(signals_t)
-                .where(member_of(signals_t.c.id, "ids", conn))
-                .values(pattern="meervoudig"),
-                {"ids": part},
-            )
-    await _rescore(conn, sorted(set(case_for.values())), now, settings)
+        await _mark_meervoudig(conn, sorted(retro))
+    # Cases opened in this batch were scored as they were inserted: all their signals are here.
+    await _rescore(conn, sorted(set(case_for.values()) - opened_now), now, settings)
     return counts
 
 
-async def _insert_signals(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+async def _insert_signals(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> None:
     if conn.dialect.name == "postgresql":
         # COPY is an order of magnitude faster than INSERT for a batch (RECIPES: ~330k rows/s).
-        raw = await conn.get_raw_connection()
-        columns = list(rows[0].keys())
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            "signals", records=[tuple(r[c] for c in columns) for r in rows], columns=columns
-        )
+        await pgbulk.copy_rows(await pgbulk.driver(conn), "signals", SIGNAL_COLUMNS, rows)
         return
-    await conn.execute(insert(signals_t), rows)
+    await conn.execute(insert(signals_t), [dict(zip(SIGNAL_COLUMNS, r, strict=True)) for r in rows])
+
+
+async def _mark_meervoudig(conn: AsyncConnection, signal_ids: list[int]) -> None:
+    """Stored signals that a signal in this batch made meervoudig."""
+    if conn.dialect.name == "postgresql":
+        await pgbulk.mark_meervoudig(await pgbulk.driver(conn), signal_ids)
+        return
+    for part in _chunks(signal_ids):
+        await conn.execute(
+            update(signals_t)
+            .where(member_of(signals_t.c.id, "ids", conn))
+            .values(pattern="meervoudig"),
+            {"ids": part},
+        )
+
+
+def _case_signal(s: ParsedSignal, d: Decision, mine: Known) -> CaseSignal:
+    return CaseSignal(
+        s.partner_type,
+        s.partner_name or "",
+        s.amount_cents,
+        s.signal_date,
+        s.crisis,
+        s.warm_handover,
+        s.contract_end_date,
+        d.grew,
+        mine.pattern,
+    )
+
+
+CASE_COLUMNS = (
+    "id",
+    "household_id",
+    "state",
+    "priority",
+    "reasons",
+    "locale",
+    "deadline",
+    "crisis",
+    "opened_at",
+    "version",
+)
 
 
 async def _assign_cases(
@@ -448,44 +468,83 @@ async def _assign_cases(
     now: datetime,
     settings: IntakeSettings,
     counts: dict[str, Any],
-) -> dict[int, int]:
-    """Household → its open case, opening one where a signal that counts has none."""
+) -> tuple[dict[int, int], set[int]]:
+    """Household → its open case, opening one where a signal that counts has none.
+
+    Returns the mapping and the ids of the cases opened now. A new case's signals are all in
+    this batch, so it is scored here and inserted complete (no second write to score it).
+    """
     wanting = sorted({hh for _, hh, d, _ in decisions if not d.suppressed_reason})
     case_for: dict[int, int] = {}
-    query = select(cases_t.c.household_id, cases_t.c.id).where(
-        member_of(cases_t.c.household_id, "hh", conn), cases_t.c.state == "open"
-    )
-    for part in _chunks(wanting):
-        case_for.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
+    pg = await pgbulk.driver(conn) if conn.dialect.name == "postgresql" else None
+    if pg is not None:
+        case_for.update(await pgbulk.open_cases(pg, wanting))
+    else:
+        query = select(cases_t.c.household_id, cases_t.c.id).where(
+            member_of(cases_t.c.household_id, "hh", conn), cases_t.c.state == "open"
+        )
+        for part in _chunks(wanting):
+            case_for.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
     counts["cases_updated"] += len(case_for)
     new = [hh for hh in wanting if hh not in case_for]
-    if new:
-        locale_of: dict[int, str] = {}
-        for s, hh, d, _ in decisions:
-            if s.language in SUPPORTED_LOCALES and hh not in locale_of and not d.suppressed_reason:
-                locale_of[hh] = s.language  # type: ignore[assignment]
+    if not new:
+        return case_for, set()
+    members: dict[int, list[CaseSignal]] = defaultdict(list)
+    locale_of: dict[int, str] = {}
+    for s, hh, d, mine in decisions:
+        if d.suppressed_reason or hh in case_for:
+            continue
+        members[hh].append(_case_signal(s, d, mine))  # in insertion order, as a query reads them
+        if s.language in SUPPORTED_LOCALES and hh not in locale_of:
+            locale_of[hh] = s.language  # type: ignore[assignment]
+    today = settings.calendar.local_date(now)
+    values = []
+    for hh in new:
+        scored = _scored(members[hh], today, today, settings)
+        values.append(
+            {
+                "household_id": hh,
+                "state": "open",
+                "priority": scored["priority"],
+                "reasons": scored["reasons"],
+                "locale": locale_of.get(hh, "nl"),
+                "deadline": scored["deadline"],
+                "crisis": scored["crisis"],
+                "opened_at": now,
+                "version": 1,
+            }
+        )
+    if pg is not None:
+        ids = await pgbulk.next_case_ids(pg, len(new))
+        for cid, v in zip(ids, values, strict=True):
+            v["id"] = cid
+            v["reasons"] = json.dumps(v["reasons"])  # as SQLAlchemy's JSON type stores it
+            case_for[v["household_id"]] = cid
+        records = [tuple(v[c] for c in CASE_COLUMNS) for v in values]
+        await pgbulk.copy_rows(pg, "cases", CASE_COLUMNS, records)
+        opened_now = set(ids)
+    else:
         # Rows come back in any order; each names its household, so none is needed.
         stmt = insert(cases_t).returning(cases_t.c.id, cases_t.c.household_id)
-        result = await conn.execute(
-            stmt,
-            [
-                {
-                    "household_id": hh,
-                    "state": "open",
-                    "priority": 0,
-                    "reasons": [],
-                    "locale": locale_of.get(hh, "nl"),
-                    "crisis": False,
-                    "opened_at": now,
-                    "version": 1,
-                }
-                for hh in new
-            ],
-        )
-        for cid, hh in result:
+        opened_now = set()
+        for cid, hh in await conn.execute(stmt, values):
             case_for[hh] = cid
-        counts["cases_opened"] += len(new)
-    return case_for
+            opened_now.add(cid)
+    counts["cases_opened"] += len(new)
+    return case_for, opened_now
+
+
+def _scored(
+    signals: list[CaseSignal], opened: date, today: date, settings: IntakeSettings
+) -> dict[str, Any]:
+    calendar = settings.calendar
+    result = score(signals, opened, today, settings.priority_rules, calendar)
+    return {
+        "priority": result.priority,
+        "reasons": result.reasons,
+        "deadline": first_contact_deadline(signals, opened, settings.deadline_rules, calendar),
+        "crisis": any(s.crisis for s in signals),
+    }
 
 
 async def _rescore(
@@ -498,59 +557,58 @@ async def _rescore(
     today = calendar.local_date(now)
     members: dict[int, list[CaseSignal]] = defaultdict(list)
     opened: dict[int, date] = {}
-    sig_query = select(
-        signals_t.c.case_id,
-        signals_t.c.partner_type,
-        signals_t.c.partner_name,
-        signals_t.c.amount_cents,
-        signals_t.c.signal_date,
-        signals_t.c.crisis,
-        signals_t.c.warm_handover,
-        signals_t.c.contract_end_date,
-        signals_t.c.grew,
-        signals_t.c.pattern,
-    ).where(
-        member_of(signals_t.c.case_id, "ids", conn),
-        signals_t.c.suppressed_reason.is_(None),
-    )
-    case_query = select(cases_t.c.id, cases_t.c.opened_at).where(
-        member_of(cases_t.c.id, "ids", conn)
-    )
-    for part in _chunks(case_ids):
-        for row in await conn.execute(sig_query, {"ids": part}):
-            members[row[0]].append(
-                CaseSignal(
-                    row[1], row[2] or "", row[3], row[4], row[5], row[6], row[7], row[8], row[9]
-                )
-            )
-        for cid, opened_at in await conn.execute(case_query, {"ids": part}):
-            opened[cid] = calendar.local_date(opened_at)
+    pg = await pgbulk.driver(conn) if conn.dialect.name == "postgresql" else None
+    if pg is not None:
+        signal_rows: list[Any] = await pgbulk.case_signals(pg, case_ids)
+        opened_rows: list[Any] = await pgbulk.case_opened(pg, case_ids)
+    else:
+        sig_query = select(
+            signals_t.c.case_id,
+            signals_t.c.partner_type,
+            signals_t.c.partner_name,
+            signals_t.c.amount_cents,
+            signals_t.c.signal_date,
+            signals_t.c.crisis,
+            signals_t.c.warm_handover,
+            signals_t.c.contract_end_date,
+            signals_t.c.grew,
+            signals_t.c.pattern,
+        ).where(
+            member_of(signals_t.c.case_id, "ids", conn),
+            signals_t.c.suppressed_reason.is_(None),
+        )
+        case_query = select(cases_t.c.id, cases_t.c.opened_at).where(
+            member_of(cases_t.c.id, "ids", conn)
+        )
+        signal_rows, opened_rows = [], []
+        for part in _chunks(case_ids):
+            signal_rows.extend(await conn.execute(sig_query, {"ids": part}))
+            opened_rows.extend(await conn.execute(case_query, {"ids": part}))
+    for row in signal_rows:
+        members[row[0]].append(
+            CaseSignal(row[1], row[2] or "", row[3], row[4], row[5], row[6], row[7], row[8], row[9])
+        )
+    for cid, opened_at in opened_rows:
+        opened[cid] = calendar.local_date(opened_at)
     updates = []
     for cid in case_ids:
         signals = members.get(cid)
         if not signals:
             continue
-        result = score(signals, opened[cid], today, settings.priority_rules, calendar)
-        updates.append(
-            {
-                "cid": cid,
-                "priority": result.priority,
-                "reasons": result.reasons,
-                "deadline": first_contact_deadline(
-                    signals, opened[cid], settings.deadline_rules, calendar
-                ),
-                "crisis": any(s.crisis for s in signals),
-            }
-        )
-    if updates:
-        await conn.execute(
-            update(cases_t)
-            .where(cases_t.c.id == bindparam("cid"))
-            .values(
-                priority=bindparam("priority"),
-                reasons=bindparam("reasons"),
-                deadline=bindparam("deadline"),
-                crisis=bindparam("crisis"),
-            ),
-            updates,
-        )
+        updates.append({"cid": cid, **_scored(signals, opened[cid], today, settings)})
+    if not updates:
+        return
+    if pg is not None:
+        await pgbulk.update_scores(pg, updates)
+        return
+    await conn.execute(
+        update(cases_t)
+        .where(cases_t.c.id == bindparam("cid"))
+        .values(
+            priority=bindparam("priority"),
+            reasons=bindparam("reasons"),
+            deadline=bindparam("deadline"),
+            crisis=bindparam("crisis"),
+        ),
+        updates,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -184,7 +184,9 @@ def read_json(handle: IO[bytes], head: bytes) -> Iterator[Row]:
         raise Unreadable(f"not valid JSON: {exc}") from exc
 
 
-def open_rows(path: Path, fmt: str | None, warnings: list[FileWarning]) -> Iterator[Row]:
+def open_rows(
+    path: Path, fmt: str | None, warnings: list[FileWarning]
+) -> Generator[Row, None, None]:
     head = read_head(path)
     fmt = fmt or detect_format(path, head)
     if fmt == "json":

@@ -242,7 +242,7 @@ def test_duplicates_within_and_across_files(cli: Cli, tmp_path: Path) -> None:
     first = ingest(cli, write_csv(tmp_path / "a.csv", rows))
     assert (first["accepted"], first["duplicates"]) == (2, 1)
     again = ingest(
-        cli, write_csv(tmp_path / "b.csv", rows + [row(id="D2", signaalpartner="Water")])
+        cli, write_csv(tmp_path / "b.csv", [*rows, row(id="D2", signaalpartner="Water")])
     )
     check_counts(again)
     assert (again["accepted"], again["duplicates"]) == (1, 3)

@@ -1,0 +1,150 @@
+"""Benchmark `zaadje ingest` end-to-end (issue 2).
+
+    python bench/ingest.py --rows 1000000 [--backend postgresql|sqlite|both]
+                           [--db URL] [--keep-file]
+
+Generates a signal file (or reuses bench/out/signals-<rows>.csv), creates a fresh database
+(PostgreSQL: a scratch database on the server of --db, dropped afterwards; SQLite: a temporary
+file), migrates it and runs `zaadje ingest` twice in a subprocess: the first run takes the file
+in, the second finds every row a duplicate. Prints rows/s, wall time, peak RSS (the ingest and
+its children together, sampled) and the summary counts. Goal: ≥ 25,000 rows/s, ≤ 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import psutil
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+NOW = "2026-11-20T10:00"  # the generator's "today"
+GOAL_ROWS_PER_S = 25_000
+GOAL_RSS_MB = 300
+COUNTS = ("received", "accepted", "rejected", "duplicates", "suppressed", "households")
+
+
+def signal_file(rows: int) -> tuple[Path, bool]:
+    """The cached file for `rows`, generated if missing; True when generated now."""
+    path = OUT / f"signals-{rows}.csv"
+    if path.exists():
+        return path, False
+    OUT.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_signals import generate
+
+    print(f"generating {rows:,} rows → {path}", flush=True)
+    partial = path.with_suffix(".partial")
+    with partial.open("w", encoding="utf-8", newline="") as out:
+        generate(rows, out)
+    partial.replace(path)
+    return path, True
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "app.cli", *args]
+
+
+def measure(command: list[str]) -> dict[str, Any]:
+    """Run `command`; wall time, peak RSS of it plus its children (sampled), and stdout."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
+        watched = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                tree = [watched, *watched.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree))
+            except psutil.Error:
+                pass  # a process ended between listing and reading it
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{stderr}")
+        out.seek(0)
+        return {"wall": wall, "peak_rss": peak, "stdout": out.read().decode()}
+
+
+def report(label: str, rows: int, result: dict[str, Any]) -> dict[str, Any]:
+    summary = json.loads(result["stdout"])
+    rate = rows / result["wall"]
+    rss_mb = result["peak_rss"] / 2**20
+    verdict = "ok" if rate >= GOAL_ROWS_PER_S and rss_mb <= GOAL_RSS_MB else "BELOW GOAL"
+    counts = ", ".join(f"{k} {summary[k]:,}" for k in COUNTS)
+    print(
+        f"{label:<22} {rate:>9,.0f} rows/s  {result['wall']:7.1f} s  peak RSS {rss_mb:6.0f} MB"
+        f"  [{verdict}]\n{'':<22} {counts}, cases opened {summary['cases_opened']:,}",
+        flush=True,
+    )
+    return {"rows_per_s": rate, "wall_s": result["wall"], "peak_rss_mb": rss_mb, **summary}
+
+
+def run_twice(label: str, url: str, path: Path, rows: int) -> None:
+    subprocess.run(cli("db", "upgrade", "--db", url), cwd=ROOT, check=True, capture_output=True)
+    ingest = cli("ingest", str(path), "--now", NOW, "--json", "--db", url)
+    report(f"{label} first run", rows, measure(ingest))
+    report(f"{label} re-run (dups)", rows, measure(ingest))
+
+
+@contextmanager
+def scratch_postgres(admin_url: str) -> Iterator[str]:
+    admin = make_url(admin_url).set(drivername="postgresql")
+    name = f"zaadje_bench_{os.getpid()}"
+
+    async def admin_sql(statement: str) -> None:
+        conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin_sql(f"CREATE DATABASE {name}"))
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+        help="a PostgreSQL server URL to create the scratch database on",
+    )
+    parser.add_argument("--keep-file", action="store_true", help="keep a newly generated file")
+    args = parser.parse_args()
+
+    path, generated = signal_file(args.rows)
+    print(f"{args.rows:,} rows, {path.stat().st_size / 2**20:.0f} MB, {os.cpu_count()} cores")
+    try:
+        if args.backend in ("postgresql", "both"):
+            with scratch_postgres(args.db) as url:
+                run_twice("PostgreSQL", url, path, args.rows)
+        if args.backend in ("sqlite", "both"):
+            with tempfile.TemporaryDirectory() as tmp:
+                run_twice("SQLite", f"sqlite:///{tmp}/bench.db", path, args.rows)
+    finally:
+        if generated and not args.keep_file:
+            path.unlink()
+
+
+if __name__ == "__main__":
+    main()
