@@ -194,8 +194,8 @@ async def idle_passes(base: str, config: Path, idle: int, due: int) -> None:
                            version, stage, contact_phone, timer_due, timer_name, timer_version,
                            signal_news, planned_at)
         SELECT g, g, 'open', (g % 997), '[]', 'nl', false, $1, 1, 'wait_first',
-               '+3161' || lpad(g::text, 7, '0'), $1::timestamptz + interval '3 days', 'wait', 1, false,
-               $1::timestamptz - interval '2 days'
+               '+3161' || lpad(g::text, 7, '0'), $1::timestamptz + interval '3 days',
+               'wait', 1, false, $1::timestamptz - interval '2 days'
         FROM generate_series(1, $2) g
         """,
         now,
@@ -216,9 +216,8 @@ async def idle_passes(base: str, config: Path, idle: int, due: int) -> None:
     )
     await conn.execute("ANALYZE")
     await conn.close()
-    print(
-        f"  seeded {idle:,} idle cases and {due:,} due messages in {time.perf_counter() - start:.1f} s"
-    )
+    seconds = time.perf_counter() - start
+    print(f"  seeded {idle:,} idle cases and {due:,} due messages in {seconds:.1f} s")
 
     from app.wiring import context_for
     from scheduler.dispatch import dispatch
