@@ -12,11 +12,11 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -485,8 +485,12 @@ async def _assign_cases(
         )
         for part in _chunks(wanting):
             case_for.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
-    counts["cases_updated"] += len(case_for)
     new = [hh for hh in wanting if hh not in case_for]
+    if new:
+        reopened = await _reopen_recent(conn, new, now, settings)
+        case_for.update(reopened)
+        new = [hh for hh in new if hh not in reopened]
+    counts["cases_updated"] += len(case_for)
     if not new:
         return case_for, set()
     members: dict[int, list[CaseSignal]] = defaultdict(list)
@@ -532,6 +536,40 @@ async def _assign_cases(
             opened_now.add(cid)
     counts["cases_opened"] += len(new)
     return case_for, opened_now
+
+
+async def _reopen_recent(
+    conn: AsyncConnection, households: list[int], now: datetime, settings: IntakeSettings
+) -> dict[int, int]:
+    """A new signal for a case closed within the look-back window re-opens that case.
+
+    The case is marked open with news; the flow engine hears of it as `NewSignal` and decides
+    how to go on (e.g. one gentle message to a resident who said "no thanks" before).
+    """
+    since = settings.calendar.at(
+        months_back(settings.calendar.local_date(now), settings.lookback_months), time(0, 0)
+    )
+    latest: dict[int, int] = {}
+    query = (
+        select(cases_t.c.household_id, cases_t.c.id)
+        .where(
+            member_of(cases_t.c.household_id, "hh", conn),
+            cases_t.c.state == "closed",
+            cases_t.c.closed_at >= since,
+        )
+        .order_by(cases_t.c.closed_at)
+    )
+    for part in _chunks(households):
+        for hh, cid in await conn.execute(query, {"hh": part}):
+            latest[hh] = cid  # ordered by closing time: the last one wins
+    if latest:
+        await conn.execute(
+            update(cases_t)
+            .where(member_of(cases_t.c.id, "ids", conn))
+            .values(state="open", signal_news=True),
+            {"ids": sorted(latest.values())},
+        )
+    return latest
 
 
 def _scored(
@@ -609,6 +647,8 @@ async def _rescore(
             reasons=bindparam("reasons"),
             deadline=bindparam("deadline"),
             crisis=bindparam("crisis"),
+            # A case already in outreach hears of the new signal (scheduler/news.py).
+            signal_news=or_(cases_t.c.signal_news, cases_t.c.stage != "new"),
         ),
         updates,
     )

@@ -120,7 +120,9 @@ async def update_scores(pg: Any, updates: list[dict[str, Any]]) -> None:
     """One UPDATE … FROM unnest for the whole batch instead of one statement per case."""
     await pg.execute(
         "UPDATE cases SET priority = u.priority, reasons = u.reasons::json,"
-        " deadline = u.deadline, crisis = u.crisis"
+        " deadline = u.deadline, crisis = u.crisis,"
+        # A case already in outreach hears of the new signal (scheduler/news.py).
+        " signal_news = cases.signal_news OR cases.stage <> 'new'"
         " FROM unnest($1::bigint[], $2::int[], $3::text[], $4::date[], $5::bool[])"
         " AS u(id, priority, reasons, deadline, crisis) WHERE cases.id = u.id",
         [u["cid"] for u in updates],

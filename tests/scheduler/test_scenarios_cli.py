@@ -283,3 +283,32 @@ def test_an_outdated_deadline_never_cancels_the_home_visit(town: Town) -> None:
     town.tick("2026-11-04T10:30")  # when the call's deadline would have been
     assert [t["kind"] for t in town.tasks()] == ["home_visit"]
     assert town.case()["state"] == "open"
+
+
+def test_a_new_signal_reopens_a_recent_case_with_one_gentle_message(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    town.reply("2", "2026-11-02T11:00")  # no thanks
+    town.tick("2026-11-02T11:01")
+    assert town.case()["state"] == "closed"
+    again = f"E-9,Energie,450,2026-12-01,Jansen,12,1234AB,{PHONE},nee,"
+    summary = town.ingest([again], "2026-12-07T10:00")
+    assert summary["cases_opened"] == 0  # the recent case is re-opened instead
+    case = town.case()
+    assert case["state"] == "open" and sorted(case["signals"]) == ["A-1", "E-9"]
+    town.tick("2026-12-07T10:05")
+    assert town.keys() == ["sms.first_contact", "sms.no_thanks", "sms.welcome_back"]
+    for day in ("2026-12-10T10:00", "2026-12-15T10:00", "2026-12-21T10:00"):
+        town.tick(day)
+    assert town.keys().count("sms.welcome_back") == 1
+    assert "sms.reminder" not in town.keys()
+
+
+def test_a_new_crisis_signal_moves_a_running_case_to_the_crisis_ladder(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    crisis = f"E-1,Energie,800,2026-11-02,Jansen,12,1234AB,{PHONE},ja,"
+    town.ingest([crisis], "2026-11-03T09:00")
+    result = town.tick("2026-11-03T09:05")
+    assert result["escalated"] == 1
+    assert [t["kind"] for t in town.tasks()] == ["phone"]
