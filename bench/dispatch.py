@@ -115,7 +115,7 @@ async def worker(url: str, config: Path) -> dict[str, Any]:
     start = time.perf_counter()
     sent = 0
     while True:
-        result = await dispatch(ctx, datetime.now(UTC), until_empty=False)
+        result = await dispatch(ctx, lambda: datetime.now(UTC), until_empty=False)
         if result.sent == 0:
             break
         sent += result.sent
@@ -235,8 +235,8 @@ async def idle_passes(base: str, config: Path, idle: int, due: int) -> None:
         ("timeouts (nothing due)", lambda: fire_timers(ctx, now)),
         ("new signals (none)", lambda: signal_news(ctx, now)),
         ("plan (nothing new)", lambda: plan(ctx, now)),
-        ("dispatch (1,000 due)", lambda: dispatch(ctx, now)),
-        ("dispatch (nothing due)", lambda: dispatch(ctx, now)),
+        ("dispatch (1,000 due)", lambda: dispatch(ctx, lambda: now)),
+        ("dispatch (nothing due)", lambda: dispatch(ctx, lambda: now)),
     ):
         start = time.perf_counter()
         await run()

@@ -7,6 +7,7 @@ message handed over twice is visible (and a test can prove it never happens).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -20,13 +21,16 @@ table = table_of(SimulatedMessage)
 
 
 class SimulatedChannel:
-    def __init__(self, engine: AsyncEngine, name: str = "sms") -> None:
+    def __init__(self, engine: AsyncEngine, name: str = "sms", latency: float = 0.0) -> None:
         self.engine = engine
         self.name = name
+        self.latency = latency  # seconds a provider takes to answer, to rehearse slow days
 
     async def send_many(self, messages: list[Outgoing]) -> dict[str, Result]:
         if not messages:
             return {}
+        if self.latency:
+            await asyncio.sleep(self.latency)
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(table)
         stmt = stmt.on_conflict_do_update(

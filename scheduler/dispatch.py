@@ -14,9 +14,8 @@ The guarantees, in the order they are checked for every message:
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.channel import Outgoing, PermanentFailure, Result, Sent, TemporaryFailure
 from casework.apply import Applied, apply_events, opt_out_address, opted_out_addresses
-from flows.events import Delivered, Failed, OptOut
+from flows.events import Delivered, Event, Failed, OptOut
 from messages import MessageError, render_detail
 from scheduler.context import Context
+from scheduler.ratelimit import RateLimiter
 from store.models import Outbox, table_of
 from store.queries import member_of
 
@@ -44,28 +44,10 @@ class DispatchResult:
     applied: Applied | None = None
 
 
-class RateLimiter:
-    """A token bucket per channel: at most `rate` messages per second, on the real clock."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.tokens = rate
-        self.updated = time.monotonic()
-
-    async def take(self, n: int) -> None:
-        if self.rate <= 0:
-            return
-        while True:
-            now = time.monotonic()
-            self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
-            if self.tokens >= min(n, self.rate):
-                self.tokens -= n
-                return
-            await asyncio.sleep((min(n, self.rate) - self.tokens) / self.rate)
-
-
 _limiters: dict[tuple[int, str], RateLimiter] = {}
+MAX_BACKOFF_SECONDS = 3600.0  # an outage is waited out; retries never drift further apart
+
+Clock = Callable[[], datetime]
 
 
 def _limiter(ctx: Context, channel: str) -> RateLimiter:
@@ -75,20 +57,31 @@ def _limiter(ctx: Context, channel: str) -> RateLimiter:
     return _limiters[key]
 
 
-async def dispatch(ctx: Context, now: datetime, until_empty: bool = True) -> DispatchResult:
+async def dispatch(ctx: Context, clock: Clock, until_empty: bool = True) -> DispatchResult:
+    """Send what is due, channel by channel, each batch as large as its rate limit allows.
+
+    `clock` gives the moment for every claim and every hand-over: the real clock in a
+    worker, a fixed moment for `zaadje tick --now`. Contact hours are checked against it
+    before each claim and again right before each hand-over.
+    """
     result = DispatchResult(applied=Applied())
-    if not ctx.calendar.in_contact_hours(now):
-        return result  # held: every due message waits for the next contact slot
     while True:
-        claimed = await _claim(ctx, now)
-        if not claimed:
-            return result
-        await _handle(ctx, now, claimed, result)
-        if not until_empty or len(claimed) < ctx.settings.batch_size:
+        progressed = False
+        for name in sorted(ctx.channels):
+            if not ctx.calendar.in_contact_hours(clock()):
+                return result  # held: every due message waits for the next contact slot
+            limiter = _limiter(ctx, name)
+            granted = await limiter.reserve(ctx.settings.batch_size)
+            claimed = await _claim(ctx, clock(), name, granted)
+            limiter.refund(granted - len(claimed))
+            if claimed:
+                progressed = True
+                await _handle(ctx, clock, claimed, result)
+        if not progressed or not until_empty:
             return result
 
 
-async def _claim(ctx: Context, now: datetime) -> list[Any]:
+async def _claim(ctx: Context, now: datetime, channel: str, limit: int) -> list[Any]:
     """Claim a batch: pick due rows (skipping rows another worker holds), lease them, and
     return them with the status they had, so recovered rows can be told from fresh ones."""
     lease = now + timedelta(seconds=ctx.settings.lease_seconds)
@@ -97,11 +90,13 @@ async def _claim(ctx: Context, now: datetime) -> list[Any]:
         # A worker died holding these: recover them (looked up at the channel first).
         and_(outbox_t.c.status == "sending", outbox_t.c.lease_until < now),
     )
+    if limit <= 0:
+        return []
     picked = (
         select(outbox_t.c.id, outbox_t.c.status.label("old_status"))
-        .where(due)
+        .where(due, outbox_t.c.channel == channel)
         .order_by(outbox_t.c.not_before, outbox_t.c.id)
-        .limit(ctx.settings.batch_size)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
     leased = {
@@ -156,67 +151,53 @@ def _render(
     return result
 
 
-async def _handle(ctx: Context, now: datetime, rows: list[Any], result: DispatchResult) -> None:
-    async with ctx.engine.connect() as conn:
-        blocked = await opted_out_addresses(
-            conn, [opt_out_address(r.channel, r.to_address) for r in rows]
-        )
-        await conn.rollback()
+async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchResult) -> None:
+    """Render, check, send and record one claimed batch (all rows of one channel)."""
     records: list[dict[str, Any]] = []
-    events: list[tuple[int, Any]] = []
-    to_send: dict[str, list[tuple[Any, Outgoing, tuple[str, str, int]]]] = {}
+    events: list[tuple[int, Event]] = []
+    ready: list[tuple[Any, Outgoing, tuple[str, str, int]]] = []
     rendered_cache: dict[Any, tuple[str, str, int] | str] = {}
     for row in rows:
-        if opt_out_address(row.channel, row.to_address) in blocked and not row.confirms_opt_out:
-            records.append(_record(row, "held", error="address opted out"))
-            result.held += 1
-            continue
         rendered = _render(ctx, row, rendered_cache)
         if isinstance(rendered, str):
             records.append(_record(row, "error", error=rendered))
             result.failed += 1
             continue
-        channel = ctx.channels.get(row.channel)
-        if channel is None:
-            records.append(_record(row, "error", error=f"no channel {row.channel!r}"))
-            result.failed += 1
-            continue
-        if row.old_status == "sending":  # recovered after a crash: does the channel have it?
-            known = await channel.find(row.idempotency_key)
-            if known is not None:
-                records.append(_sent(row, known, rendered, now))
-                if row.case_id is not None and known.delivered:
-                    events.append((row.case_id, Delivered(row.idempotency_key)))
-                result.sent += 1
-                continue
         message = Outgoing(row.idempotency_key, row.channel, row.to_address, rendered[0])
-        to_send.setdefault(row.channel, []).append((row, message, rendered))
+        ready.append((row, message, rendered))
 
-    for name, batch in to_send.items():
-        await _limiter(ctx, name).take(len(batch))
-        outcomes: dict[str, Result] = await ctx.channels[name].send_many([m for _, m, _ in batch])
-        for row, message, rendered in batch:
+    # The last checks, as close to the hand-over as possible: the clock and the opt-outs.
+    now = clock()
+    async with ctx.engine.connect() as conn:
+        blocked = await opted_out_addresses(
+            conn, [opt_out_address(r.channel, r.to_address) for r in rows]
+        )
+        await conn.rollback()
+    outside_hours = not ctx.calendar.in_contact_hours(now)
+    to_send: list[tuple[Any, Outgoing, tuple[str, str, int]]] = []
+    for row, message, rendered in ready:
+        if opt_out_address(row.channel, row.to_address) in blocked and not row.confirms_opt_out:
+            records.append(_record(row, "held", error="address opted out"))
+            result.held += 1
+        elif outside_hours:
+            slot = ctx.calendar.next_contact_slot(now)
+            records.append(_record(row, "pending", not_before=slot, attempts=row.attempts - 1))
+        elif row.old_status == "sending" and (known := await _known(ctx, row)) is not None:
+            # Recovered after a crash, and the channel already has it: record, don't resend.
+            records.append(_sent(row, known, rendered, now))
+            if row.case_id is not None and known.delivered:
+                events.append((row.case_id, Delivered(row.idempotency_key)))
+            result.sent += 1
+        else:
+            to_send.append((row, message, rendered))
+
+    if to_send:
+        channel = ctx.channels[to_send[0][0].channel]
+        outcomes: dict[str, Result] = await channel.send_many([m for _, m, _ in to_send])
+        now = clock()
+        for row, message, rendered in to_send:
             outcome = outcomes.get(message.idempotency_key) or TemporaryFailure("no answer")
-            if isinstance(outcome, Sent):
-                records.append(_sent(row, outcome, rendered, now))
-                if row.case_id is not None and outcome.delivered:
-                    events.append((row.case_id, Delivered(row.idempotency_key)))
-                result.sent += 1
-            elif isinstance(outcome, PermanentFailure):
-                records.append(_record(row, "failed", error=outcome.reason))
-                if row.case_id is not None:
-                    event = OptOut() if outcome.opted_out else Failed(row.idempotency_key, True)
-                    events.append((row.case_id, event))
-                result.failed += 1
-            elif row.attempts >= ctx.settings.max_attempts:
-                records.append(_record(row, "failed", error=f"gave up: {outcome.reason}"))
-                if row.case_id is not None:
-                    events.append((row.case_id, Failed(row.idempotency_key, True)))
-                result.failed += 1
-            else:
-                retry = _retry_at(ctx, now, row.attempts, outcome.retry_after)
-                records.append(_record(row, "pending", error=outcome.reason, not_before=retry))
-                result.retried += 1
+            _outcome(ctx, row, outcome, rendered, now, records, events, result)
 
     async with ctx.engine.begin() as conn:
         await _store_records(conn, records)
@@ -226,17 +207,60 @@ async def _handle(ctx: Context, now: datetime, rows: list[Any], result: Dispatch
             result.applied.add(applied)
 
 
+async def _known(ctx: Context, row: Any) -> Sent | None:
+    return await ctx.channels[row.channel].find(row.idempotency_key)
+
+
+def _outcome(
+    ctx: Context,
+    row: Any,
+    outcome: Result,
+    rendered: tuple[str, str, int],
+    now: datetime,
+    records: list[dict[str, Any]],
+    events: list[tuple[int, Event]],
+    result: DispatchResult,
+) -> None:
+    if isinstance(outcome, Sent):
+        records.append(_sent(row, outcome, rendered, now))
+        if row.case_id is not None and outcome.delivered:
+            events.append((row.case_id, Delivered(row.idempotency_key)))
+        result.sent += 1
+    elif isinstance(outcome, PermanentFailure):
+        records.append(_record(row, "failed", error=outcome.reason))
+        if row.case_id is not None:
+            event = OptOut() if outcome.opted_out else Failed(row.idempotency_key, True)
+            events.append((row.case_id, event))
+        result.failed += 1
+    elif row.attempts >= ctx.settings.max_attempts:
+        # Given up after days of trying. The address is not declared dead (that is for a
+        # provider to say): the case's own timers carry the ladder on.
+        records.append(_record(row, "failed", error=f"gave up: {outcome.reason}"))
+        if row.case_id is not None:
+            events.append((row.case_id, Failed(row.idempotency_key, False)))
+        result.failed += 1
+    else:
+        retry = _retry_at(ctx, now, row.attempts, outcome.retry_after)
+        records.append(_record(row, "pending", error=outcome.reason, not_before=retry))
+        result.retried += 1
+
+
 def _retry_at(ctx: Context, now: datetime, attempt: int, retry_after: float | None) -> datetime:
-    backoff = ctx.settings.backoff_seconds * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
-    wait = max(backoff, retry_after or 0.0)
+    backoff = min(ctx.settings.backoff_seconds * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+    wait = max(backoff * random.uniform(0.5, 1.5), retry_after or 0.0)
     return ctx.calendar.next_contact_slot(now + timedelta(seconds=wait))
 
 
 def _record(
-    row: Any, status: str, error: str | None = None, not_before: datetime | None = None
+    row: Any,
+    status: str,
+    error: str | None = None,
+    not_before: datetime | None = None,
+    attempts: int | None = None,
 ) -> dict[str, Any]:
     return {
         "oid": row.id,
+        "n_attempts": row.attempts if attempts is None else attempts,
         "status": status,
         "last_error": error,
         "not_before": not_before or row.not_before,
@@ -278,6 +302,7 @@ async def _store_records(conn: AsyncConnection, records: list[dict[str, Any]]) -
             provider_id=bindparam("provider_id"),
             sent_at=bindparam("sent_at"),
             delivered_at=bindparam("delivered_at"),
+            attempts=bindparam("n_attempts"),
             lease_until=None,
         ),
         records,

@@ -20,7 +20,7 @@ async def tick(ctx: Context, now: datetime) -> dict[str, Any]:
     applied.add(await fire_timers(ctx, now))
     planned = await plan(ctx, now)
     applied.add(planned)
-    sent = await dispatch(ctx, now)
+    sent = await dispatch(ctx, lambda: now)
     if sent.applied is not None:
         applied.add(sent.applied)
     return {

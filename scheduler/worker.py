@@ -59,7 +59,7 @@ def build_scheduler(
         return datetime.now(UTC)
 
     passes: dict[str, Pass] = {
-        "dispatch": lambda: dispatch(ctx, now()),
+        "dispatch": lambda: dispatch(ctx, now),
         "timeouts": lambda: fire_timers(ctx, now()),
         "news": lambda: signal_news(ctx, now()),
         "plan": lambda: plan(ctx, now()),

@@ -41,7 +41,7 @@ class Town:
     def sent(self) -> list[dict[str, Any]]:
         return self.cli.json("outbox")
 
-    def keys(self) -> list[str]:
+    def sent_keys(self) -> list[str]:
         return [m["message_key"] for m in self.sent()]
 
     def tasks(self, status: str = "open") -> list[dict[str, Any]]:
@@ -74,7 +74,7 @@ def test_no_answer_walks_the_whole_ladder(town: Town) -> None:
 
     assert town.tick("2026-11-04T12:00")["sent"] == 0  # waits 3 working days
     assert town.tick("2026-11-05T09:00")["sent"] == 1
-    assert town.keys() == ["sms.first_contact", "sms.reminder"]
+    assert town.sent_keys() == ["sms.first_contact", "sms.reminder"]
 
     escalation = town.tick("2026-11-09T09:00")  # 2 more working days: a phone call
     assert escalation["escalated"] == 1
@@ -100,7 +100,7 @@ def test_no_answer_walks_the_whole_ladder(town: Town) -> None:
     assert case["state"] == "closed" and case["result"] == "Definitief geen contact kunnen krijgen"
     # Nothing more is sent to a closed case.
     assert town.tick("2026-11-30T10:00")["sent"] == 0
-    assert town.keys() == ["sms.first_contact", "sms.reminder", "sms.after_missed_call"]
+    assert town.sent_keys() == ["sms.first_contact", "sms.reminder", "sms.after_missed_call"]
 
 
 def test_reply_1_asks_the_daypart_then_a_callback_closes_the_case(town: Town) -> None:
@@ -112,7 +112,7 @@ def test_reply_1_asks_the_daypart_then_a_callback_closes_the_case(town: Town) ->
     daypart = town.reply("'s avonds graag", "2026-11-02T11:30")
     assert daypart["intent"] == "daypart"
     town.tick("2026-11-02T11:31")
-    assert town.keys()[-2:] == ["sms.callback.ask_daypart", "sms.callback.confirmed"]
+    assert town.sent_keys()[-2:] == ["sms.callback.ask_daypart", "sms.callback.confirmed"]
     assert "avond" in town.sent()[-1]["text"].lower()
     (callback,) = town.tasks()
     assert callback["kind"] == "callback" and callback["daypart"] == "Avond"
@@ -145,7 +145,7 @@ def test_reply_2_and_3_close_with_their_ddas_result(
     town.tick("2026-11-02T10:00")
     town.reply(text, "2026-11-03T09:30")
     town.tick("2026-11-03T09:31")
-    assert town.keys() == ["sms.first_contact", answer]
+    assert town.sent_keys() == ["sms.first_contact", answer]
     case = town.case()
     assert case["state"] == "closed" and case["result"] == result
     assert town.tick("2026-11-10T10:00")["sent"] == 0
@@ -157,20 +157,20 @@ def test_stop_silences_every_automatic_message_until_start(town: Town) -> None:
     stop = town.reply("Stop!", "2026-11-02T12:00")
     assert stop["intent"] == "stop" and "opt-out" in stop["actions"]
     town.tick("2026-11-02T12:01")
-    assert town.keys() == ["sms.first_contact", "sms.optout_confirmed"]
+    assert town.sent_keys() == ["sms.first_contact", "sms.optout_confirmed"]
     # The reminder's timer runs out, weeks pass: no message to this number.
     for day in ("2026-11-05T10:00", "2026-11-09T10:00", "2026-11-16T10:00"):
         town.tick(day)
-    assert town.keys() == ["sms.first_contact", "sms.optout_confirmed"]
+    assert town.sent_keys() == ["sms.first_contact", "sms.optout_confirmed"]
     review = [t for t in town.tasks() if t["kind"] == "review"]
     assert len(review) == 1  # a person decides what happens next
     # A second STOP does not send a second confirmation.
     town.reply("STOP", "2026-11-16T11:00")
     town.tick("2026-11-16T11:01")
-    assert town.keys().count("sms.optout_confirmed") == 1
+    assert town.sent_keys().count("sms.optout_confirmed") == 1
     town.reply("start", "2026-11-17T10:00")
     town.tick("2026-11-17T10:01")
-    assert town.keys()[-1] == "sms.start"
+    assert town.sent_keys()[-1] == "sms.start"
 
 
 def test_messages_wait_for_contact_hours_weekends_and_holidays(town: Town) -> None:
@@ -214,14 +214,14 @@ def test_unknown_senders_are_answered_once_a_day_and_duplicates_change_nothing(t
     later = town.reply("??", "2026-11-02T15:00", sender="+31611111111", id="SM2")
     assert later["actions"] == []
     town.tick("2026-11-02T15:01")
-    assert town.keys() == ["sms.unknown_sender"]
+    assert town.sent_keys() == ["sms.unknown_sender"]
     stop = town.reply("STOP", "2026-11-02T16:00", sender="+31611111111", id="SM3")
     assert stop["intent"] == "stop"
     town.tick("2026-11-03T09:00")
-    assert town.keys() == ["sms.unknown_sender", "sms.optout_confirmed"]
+    assert town.sent_keys() == ["sms.unknown_sender", "sms.optout_confirmed"]
     town.reply("wat?", "2026-11-04T10:00", sender="+31611111111", id="SM4")
     town.tick("2026-11-04T10:01")
-    assert town.keys() == ["sms.unknown_sender", "sms.optout_confirmed"]
+    assert town.sent_keys() == ["sms.unknown_sender", "sms.optout_confirmed"]
 
 
 def test_capacity_limits_todays_plan_and_the_rest_waits(
@@ -251,7 +251,7 @@ def test_unclear_replies_go_to_a_person_with_one_acknowledgement(town: Town) -> 
     second = town.reply("hallo??", "2026-11-02T11:10")
     assert first["intent"] == second["intent"] == "unknown"
     town.tick("2026-11-02T11:11")
-    assert town.keys().count("sms.not_understood") == 1
+    assert town.sent_keys().count("sms.not_understood") == 1
     (review,) = [t for t in town.tasks() if t["kind"] == "review"]
     assert "wie bent u" in review["note"] and "hallo??" in review["note"]
 
@@ -297,11 +297,11 @@ def test_a_new_signal_reopens_a_recent_case_with_one_gentle_message(town: Town) 
     case = town.case()
     assert case["state"] == "open" and sorted(case["signals"]) == ["A-1", "E-9"]
     town.tick("2026-12-07T10:05")
-    assert town.keys() == ["sms.first_contact", "sms.no_thanks", "sms.welcome_back"]
+    assert town.sent_keys() == ["sms.first_contact", "sms.no_thanks", "sms.welcome_back"]
     for day in ("2026-12-10T10:00", "2026-12-15T10:00", "2026-12-21T10:00"):
         town.tick(day)
-    assert town.keys().count("sms.welcome_back") == 1
-    assert "sms.reminder" not in town.keys()
+    assert town.sent_keys().count("sms.welcome_back") == 1
+    assert "sms.reminder" not in town.sent_keys()
 
 
 def test_a_new_crisis_signal_moves_a_running_case_to_the_crisis_ladder(town: Town) -> None:

@@ -31,6 +31,9 @@ lease_seconds = 2
 
 [rate_limit]
 sms = {rate}
+
+[simulated]
+latency_seconds = {latency}
 """
 
 
@@ -129,7 +132,7 @@ def assert_each_sent_once(url: str, count: int) -> None:
 
 def test_two_workers_share_10000_messages_each_sent_once(pg_url: str, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text(ALWAYS_OPEN.format(rate=0), encoding="utf-8")
+    config.write_text(ALWAYS_OPEN.format(rate=0, latency=0), encoding="utf-8")
     seed_outbox(pg_url, 10_000)
     log = tmp_path / "workers.log"
     workers = [start_worker(pg_url, config, log) for _ in range(2)]
@@ -150,15 +153,19 @@ def test_a_worker_killed_mid_dispatch_loses_and_duplicates_nothing(
     pg_url: str, tmp_path: Path
 ) -> None:
     config = tmp_path / "config.toml"
-    # Throttled, so that a claimed batch is in flight for a while when the kill comes.
-    config.write_text(ALWAYS_OPEN.format(rate=200), encoding="utf-8")
+    # A slow provider, so that a claimed batch is in flight for a while when the kill comes.
+    config.write_text(ALWAYS_OPEN.format(rate=400, latency=1.0), encoding="utf-8")
     seed_outbox(pg_url, 2_000)
     log = tmp_path / "worker.log"
     first = start_worker(pg_url, config, log)
 
     def mid_dispatch() -> bool:
-        sending = query(pg_url, "SELECT count(*) FROM outbox WHERE status = 'sending'")[0][0]
-        return sending > 0 and delivered(pg_url) > 0
+        (row,) = query(
+            pg_url,
+            "SELECT count(*) FILTER (WHERE status = 'sending'),"
+            " count(*) FILTER (WHERE status = 'delivered') FROM outbox",
+        )
+        return row[0] > 0 and row[1] > 0
 
     try:
         wait_until(mid_dispatch, 60, "a batch in flight")
