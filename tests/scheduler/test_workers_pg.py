@@ -133,10 +133,12 @@ def assert_each_sent_once(url: str, count: int) -> None:
 def test_two_workers_share_10000_messages_each_sent_once(pg_url: str, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(ALWAYS_OPEN.format(rate=0, latency=0), encoding="utf-8")
-    seed_outbox(pg_url, 10_000)
     log = tmp_path / "workers.log"
     workers = [start_worker(pg_url, config, log) for _ in range(2)]
     try:
+        # Both running before the work arrives, so neither can finish it alone.
+        wait_until(lambda: log.read_text().count(" started") == 2, 60, "two workers to start")
+        seed_outbox(pg_url, 10_000)
         wait_until(lambda: delivered(pg_url) == 10_000, 180, "10,000 deliveries")
     finally:
         for w in workers:
@@ -157,7 +159,6 @@ def test_a_worker_killed_mid_dispatch_loses_and_duplicates_nothing(
     config.write_text(ALWAYS_OPEN.format(rate=400, latency=1.0), encoding="utf-8")
     seed_outbox(pg_url, 2_000)
     log = tmp_path / "worker.log"
-    first = start_worker(pg_url, config, log)
 
     def mid_dispatch() -> bool:
         (row,) = query(
@@ -167,13 +168,20 @@ def test_a_worker_killed_mid_dispatch_loses_and_duplicates_nothing(
         )
         return row[0] > 0 and row[1] > 0
 
-    try:
-        wait_until(mid_dispatch, 60, "a batch in flight")
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-    in_flight = query(pg_url, "SELECT count(*) FROM outbox WHERE status = 'sending'")[0][0]
-    assert in_flight > 0, "the kill should leave claimed messages behind"
+    # Kill until a kill lands while a batch is in flight (the poll and the kill race with
+    # the worker, so one try may just miss it); every kill must lose and duplicate nothing.
+    in_flight = 0
+    for _ in range(5):
+        worker = start_worker(pg_url, config, log)
+        try:
+            wait_until(mid_dispatch, 60, "a batch in flight")
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+        in_flight = query(pg_url, "SELECT count(*) FROM outbox WHERE status = 'sending'")[0][0]
+        if in_flight:
+            break
+    assert in_flight > 0, "a kill should have left claimed messages behind"
     second = start_worker(pg_url, config, log)
     try:
         wait_until(lambda: delivered(pg_url) == 2_000, 120, "every message after the restart")
