@@ -70,5 +70,5 @@ def intervals_for(settings: Settings) -> dict[str, float]:
     sched = settings.config["scheduler"]
     return {
         name: float(sched[f"{name}_interval"])
-        for name in ("dispatch", "timeouts", "news", "plan", "purge")
+        for name in ("dispatch", "timeouts", "news", "inbound", "plan", "purge")
     }

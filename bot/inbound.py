@@ -19,7 +19,7 @@ from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.apply import Casework, apply_events, opt_out_address
+from casework.apply import Casework, apply_events, load_cases, opt_out_address
 from flows import CaseState, IntentKind, Reply, parse_intent
 from flows.replies import expecting
 from store.models import Case, Inbound, OptOut, Outbox, Signal, table_of
@@ -76,6 +76,8 @@ async def receive(
 ) -> Handled:
     sender = normalise_sender(channel, sender)
     provider_id = provider_id or f"local-{uuid.uuid4().hex}"
+    # First stored, in a transaction of its own: if handling fails, the message is still
+    # there, and the inbound pass handles it again.
     async with engine.begin() as conn:
         stored = await conn.execute(
             _insert(conn, inbound_t)
@@ -93,17 +95,35 @@ async def receive(
         if inbound_id is None:
             previous = (
                 await conn.execute(
-                    select(inbound_t.c.case_id, inbound_t.c.intent).where(
+                    select(inbound_t).where(
                         inbound_t.c.channel == channel, inbound_t.c.provider_id == provider_id
                     )
                 )
             ).one()
-            return Handled(previous.case_id, previous.intent or "unknown", duplicate=True)
+            if previous.handled_at is not None:
+                return Handled(previous.case_id, previous.intent or "unknown", duplicate=True)
+            inbound_id = previous.id  # stored before but never handled: handle it now
+    return await handle(engine, work, inbound_id, now)
 
+
+async def handle(engine: AsyncEngine, work: Casework, inbound_id: int, now: datetime) -> Handled:
+    """Handle one stored inbound message (once: a handled one is left alone)."""
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                select(inbound_t).where(inbound_t.c.id == inbound_id).with_for_update()
+            )
+        ).one()
+        if row.handled_at is not None:
+            return Handled(row.case_id, row.intent or "unknown", duplicate=True)
+        channel, sender, text = row.channel, row.sender, row.text
         case_id = await find_case(conn, channel, sender)
         if case_id is None:
             handled = await _unknown_sender(conn, work, channel, sender, text, inbound_id, now)
         else:
+            # The case is locked before its state is read: the reply is understood against
+            # the question the resident actually last got, even when two arrive at once.
+            await load_cases(conn, [case_id])
             state = await _state_of(conn, case_id)
             intent = parse_intent(text, expecting(state) if state else None)
             applied = await apply_events(conn, [(case_id, Reply(text, intent))], now, work)
@@ -114,6 +134,22 @@ async def receive(
             .values(case_id=handled.case, intent=handled.intent, handled_at=now)
         )
     return handled
+
+
+async def unhandled(engine: AsyncEngine, before: datetime, limit: int = 100) -> list[int]:
+    """Inbound messages stored but not handled (handling failed): for the inbound pass."""
+    async with engine.connect() as conn:
+        ids = [
+            r.id
+            for r in await conn.execute(
+                select(inbound_t.c.id)
+                .where(inbound_t.c.handled_at.is_(None), inbound_t.c.received_at < before)
+                .order_by(inbound_t.c.id)
+                .limit(limit)
+            )
+        ]
+        await conn.rollback()
+    return ids
 
 
 async def find_case(conn: AsyncConnection, channel: str, sender: str) -> int | None:

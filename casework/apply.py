@@ -186,6 +186,7 @@ async def _carry_out(
     outbox: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
     cancelled: list[str] = []
+    notes: list[AddTaskNote] = []
     attempts: list[dict[str, Any]] = []
     for case_id, action in produced:
         row, state = rows[case_id], states[case_id]
@@ -236,7 +237,7 @@ async def _carry_out(
             cancelled.append(action.ref)
             names.append("cancel task")
         elif isinstance(action, AddTaskNote):
-            await _add_note(conn, action)
+            notes.append(action)  # after the inserts: the task may be created in this batch
             names.append("note on review task")
         elif isinstance(action, RecordAttempt):
             attempts.append(
@@ -270,6 +271,8 @@ async def _carry_out(
     if tasks:
         stmt = _dialect_insert(conn, tasks_t).on_conflict_do_nothing(index_elements=["ref"])
         await conn.execute(stmt, tasks)
+    for note in notes:
+        await _add_note(conn, note)
     if cancelled:
         await conn.execute(
             update(tasks_t)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.apply import Casework, apply_events
+from casework.apply import Casework, apply_events, load_cases
 from flows import TaskOutcome
 from flows.ddas import DAGDELEN, EINDRESULTATEN
 from store.models import Task, table_of
@@ -88,6 +88,12 @@ async def complete(
     if daypart is not None and daypart not in DAGDELEN:
         raise TaskError(f"unknown daypart {daypart!r}; one of: {', '.join(DAGDELEN)}")
     async with engine.begin() as conn:
+        # Lock order everywhere: the case, then its tasks (a pass holding the case and
+        # cancelling this task would otherwise deadlock with us).
+        case_id = await conn.scalar(select(tasks_t.c.case_id).where(tasks_t.c.id == task_id))
+        if case_id is None:
+            raise TaskError(f"no task {task_id}")
+        await load_cases(conn, [case_id])
         row = await _locked(conn, task_id)
         if row.status not in ("open", "claimed"):
             raise TaskError(f"task {task_id} is {row.status}, it cannot be completed")

@@ -9,6 +9,7 @@ from typing import Any
 from casework.apply import Applied
 from scheduler.context import Context
 from scheduler.dispatch import dispatch
+from scheduler.inbound import retry_inbound
 from scheduler.news import signal_news
 from scheduler.plan import plan
 from scheduler.timeouts import fire_timers
@@ -16,6 +17,7 @@ from scheduler.timeouts import fire_timers
 
 async def tick(ctx: Context, now: datetime) -> dict[str, Any]:
     applied = Applied()
+    await retry_inbound(ctx, now)
     applied.add(await signal_news(ctx, now))
     applied.add(await fire_timers(ctx, now))
     planned = await plan(ctx, now)

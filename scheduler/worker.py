@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler.context import Context
 from scheduler.dispatch import dispatch
+from scheduler.inbound import retry_inbound
 from scheduler.news import signal_news
 from scheduler.plan import plan
 from scheduler.purge import purge
@@ -62,6 +63,7 @@ def build_scheduler(
         "dispatch": lambda: dispatch(ctx, now),
         "timeouts": lambda: fire_timers(ctx, now()),
         "news": lambda: signal_news(ctx, now()),
+        "inbound": lambda: retry_inbound(ctx, now()),
         "plan": lambda: plan(ctx, now()),
         "purge": lambda: purge(ctx, now(), retention_months),
     }

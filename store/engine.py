@@ -61,6 +61,9 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # Errors and logs must never carry residents' data (phone numbers, replies) from the
+    # statement's parameters.
+    kwargs.setdefault("hide_parameters", True)
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(parsed, **kwargs)

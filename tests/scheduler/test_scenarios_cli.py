@@ -312,3 +312,37 @@ def test_a_new_crisis_signal_moves_a_running_case_to_the_crisis_ladder(town: Tow
     result = town.tick("2026-11-03T09:05")
     assert result["escalated"] == 1
     assert [t["kind"] for t in town.tasks()] == ["phone"]
+
+
+def test_a_stored_reply_whose_handling_failed_is_handled_by_the_next_tick(town: Town) -> None:
+    """As if the process died between storing a webhook's message and handling it."""
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    from store.engine import make_engine
+    from store.models import Inbound
+    from tests.conftest import run_sync
+
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+
+    async def store_only() -> None:
+        engine = make_engine(town.cli.db)
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert(Inbound),
+                {
+                    "channel": "sms",
+                    "provider_id": "SM-crashed",
+                    "sender": PHONE,
+                    "text": "3",
+                    "received_at": datetime.fromisoformat("2026-11-02T11:00+01:00"),
+                },
+            )
+        await engine.dispose()
+
+    run_sync(store_only)
+    town.tick("2026-11-02T11:30")
+    assert town.case()["result"] == "Inwoner heeft zelf al betaald/betalingsregeling getroffen"
+    assert town.sent_keys()[-1] == "sms.already_arranged"
