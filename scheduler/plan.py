@@ -39,31 +39,18 @@ async def plan(ctx: Context, now: datetime) -> Applied:
         capacity = ctx.capacity
         room_messages = capacity.messages_per_day - planned_today["messages"]
         room_visits = capacity.home_visits_per_day - planned_today["visits"]
-        candidates = await _candidates(
-            conn, max(room_messages, 0) + max(room_visits, 0) if working_day else 0
-        )
-        crisis = await _candidates(conn, None, crisis_only=True)
-        chosen = {row.id: row for row in crisis}
-        for row in candidates:
-            if row.id in chosen:
-                continue
-            chosen[row.id] = row
+        # Crisis cases always; then, on working days, each kind of first step fills its own
+        # capacity highest priority first: an SMS for residents with a phone number, a home
+        # visit for those without.
+        chosen = [row.id for row in await _candidates(conn, None, crisis_only=True)]
+        if working_day:
+            for with_phone, room in ((True, room_messages), (False, room_visits)):
+                rows = await _candidates(conn, max(room, 0), with_phone=with_phone)
+                chosen.extend(row.id for row in rows if row.id not in chosen)
         if not chosen:
             return applied
-        phones = await _phones(conn, list(chosen))
-        selected: list[int] = []
-        for case_id, row in chosen.items():
-            phone = phones.get(case_id)
-            if not row.crisis:
-                if phone and room_messages > 0:
-                    room_messages -= 1
-                elif not phone and room_visits > 0:
-                    room_visits -= 1
-                else:
-                    continue
-            selected.append(case_id)
-        if not selected:
-            return applied
+        phones = await _phones(conn, chosen)
+        selected = chosen
         await conn.execute(
             update(cases_t)
             .where(cases_t.c.id == bindparam("cid"))
@@ -87,7 +74,10 @@ async def _planned_since(conn: AsyncConnection, since: datetime) -> dict[str, in
 
 
 async def _candidates(
-    conn: AsyncConnection, limit: int | None, crisis_only: bool = False
+    conn: AsyncConnection,
+    limit: int | None,
+    crisis_only: bool = False,
+    with_phone: bool | None = None,
 ) -> list[Row[Any]]:
     if limit == 0:
         return []
@@ -99,6 +89,15 @@ async def _candidates(
     )
     if crisis_only:
         query = query.where(cases_t.c.crisis.is_(True))
+    else:
+        query = query.where(cases_t.c.crisis.is_(False))
+    if with_phone is not None:
+        has_phone = (
+            select(signals_t.c.id)
+            .where(signals_t.c.case_id == cases_t.c.id, signals_t.c.phone.is_not(None))
+            .exists()
+        )
+        query = query.where(has_phone if with_phone else ~has_phone)
     if limit is not None:
         query = query.limit(limit)
     return list(await conn.execute(query))
