@@ -86,8 +86,6 @@ async def run_worker(ctx: Context, intervals: dict[str, float], retention_months
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    # APScheduler logs every run at INFO; our passes log what matters themselves.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler.start()
     log.info("worker %s started", ctx.worker_id)
     await stop.wait()

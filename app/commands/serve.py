@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from app.database import open_database
+from app.logs import configure_logging
 from app.runtime import settings_for
 from app.web import build_app
 from app.wiring import context_for, intervals_for
@@ -25,7 +26,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     log = logging.getLogger("zaadje.serve")
 
     async def go() -> None:

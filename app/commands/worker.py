@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 from typing import Any
 
 from app.database import open_database
+from app.logs import configure_logging
 from app.runtime import settings_for
 from app.wiring import context_for, intervals_for
 from scheduler.worker import run_worker
@@ -20,7 +20,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
 
     async def go() -> None:
         async with open_database(settings) as engine:
