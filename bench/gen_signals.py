@@ -14,30 +14,9 @@ import sys
 from datetime import date, timedelta
 from typing import TextIO
 
-HEADER = [
-    "id",
-    "signaalpartner",
-    "signaalpartner_naam",
-    "bedrag",
-    "signaaldatum",
-    "ontstaansdatum",
-    "crisissignaal",
-    "warme_overdracht",
-    "eindeleveringsdatum",
-    "bsn",
-    "voorletters",
-    "voorvoegsel",
-    "achternaam",
-    "geboortedatum",
-    "straatnaam",
-    "huisnummer",
-    "huisnummertoevoeging",
-    "postcode",
-    "plaatsnaam",
-    "telefoonnummer",
-    "email",
-    "taal",
-]
+from signals.validate import COLUMNS
+
+HEADER = list(COLUMNS)  # every column of CONTRACT §4, in the contract's order
 PARTNERS = [
     ("Huur", "Woonstichting Voorbeeld", 0.30),
     ("Energie", "Stroom Voorbeeld BV", 0.25),
