@@ -32,6 +32,8 @@ from store.queries import member_of
 
 SUPPORTED_LOCALES = ("nl", "en", "tr", "ar", "pl", "uk")
 CHUNK = 2000  # keys per IN (...) list: well under SQLite's and asyncpg's parameter limits
+# PostgreSQL: statistics are refreshed after the first batch and then every this many batches.
+ANALYZE_EVERY = 20
 
 households_t = Household.__table__
 signals_t = Signal.__table__
@@ -122,9 +124,12 @@ async def ingest_file(
         ).scalar_one()
 
     async with batches_of(path, fmt, today, settings.batch_size) as batches:
+        number = 0
         async for batch in batches:
             _take_issues(summary, batch)
-            await _flush(engine, batch, run_id, now, settings, summary)
+            number += 1
+            analyze = number == 2 or (number > 2 and number % ANALYZE_EVERY == 0)
+            await _flush(engine, batch, run_id, now, settings, summary, analyze)
             if progress:
                 progress(len(batch))
     result = summary.as_dict()
@@ -155,10 +160,17 @@ async def _flush(
     now: datetime,
     settings: IntakeSettings,
     summary: Summary,
+    analyze: bool = False,
 ) -> None:
     if not batch.signals and not batch.issues:
         return
     async with engine.begin() as conn:
+        if analyze and conn.dialect.name == "postgresql":
+            # Nothing else keeps the planner's statistics current on a server without
+            # autovacuum (as CI's is): a table it last saw empty, or never saw, gets sequential
+            # and bitmap scans where the unique and household indexes are meant to be used,
+            # and every batch then costs more than the one before.
+            await pgbulk.analyze(await pgbulk.driver(conn))
         counts = await _store_batch(conn, batch, run_id, now, settings, summary)
         if batch.issues:
             for part in _chunks(batch.issues, 500):
@@ -251,17 +263,21 @@ async def _history(
         pg = await pgbulk.driver(conn)
         rows: Iterable[Any] = await pgbulk.history(pg, household_ids, since)
     else:
-        query = select(
-            signals_t.c.id,
-            signals_t.c.household_id,
-            signals_t.c.partner_type,
-            signals_t.c.partner_name,
-            signals_t.c.signal_date,
-            signals_t.c.amount_cents,
-            signals_t.c.pattern,
-        ).where(
-            member_of(signals_t.c.household_id, "hh", conn),
-            signals_t.c.signal_date >= since,
+        query = (
+            select(
+                signals_t.c.id,
+                signals_t.c.household_id,
+                signals_t.c.partner_type,
+                signals_t.c.partner_name,
+                signals_t.c.signal_date,
+                signals_t.c.amount_cents,
+                signals_t.c.pattern,
+            )
+            .where(
+                member_of(signals_t.c.household_id, "hh", conn),
+                signals_t.c.signal_date >= since,
+            )
+            .order_by(signals_t.c.id)  # insertion order, as pgbulk.HISTORY_SQL
         )
         rows = [
             row
@@ -600,20 +616,24 @@ async def _rescore(
         signal_rows: list[Any] = await pgbulk.case_signals(pg, case_ids)
         opened_rows: list[Any] = await pgbulk.case_opened(pg, case_ids)
     else:
-        sig_query = select(
-            signals_t.c.case_id,
-            signals_t.c.partner_type,
-            signals_t.c.partner_name,
-            signals_t.c.amount_cents,
-            signals_t.c.signal_date,
-            signals_t.c.crisis,
-            signals_t.c.warm_handover,
-            signals_t.c.contract_end_date,
-            signals_t.c.grew,
-            signals_t.c.pattern,
-        ).where(
-            member_of(signals_t.c.case_id, "ids", conn),
-            signals_t.c.suppressed_reason.is_(None),
+        sig_query = (
+            select(
+                signals_t.c.case_id,
+                signals_t.c.partner_type,
+                signals_t.c.partner_name,
+                signals_t.c.amount_cents,
+                signals_t.c.signal_date,
+                signals_t.c.crisis,
+                signals_t.c.warm_handover,
+                signals_t.c.contract_end_date,
+                signals_t.c.grew,
+                signals_t.c.pattern,
+            )
+            .where(
+                member_of(signals_t.c.case_id, "ids", conn),
+                signals_t.c.suppressed_reason.is_(None),
+            )
+            .order_by(signals_t.c.id)
         )
         case_query = select(cases_t.c.id, cases_t.c.opened_at).where(
             member_of(cases_t.c.id, "ids", conn)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 ENKELVOUDIG = "enkelvoudig"
 MEERVOUDIG = "meervoudig"
@@ -37,6 +38,9 @@ class Decision:
     now_meervoudig: list[int] = field(default_factory=list)
 
 
+# Called for every signal with a few hundred distinct dates per file: the cache saves a
+# measurable share of the intake's per-row time.
+@lru_cache(maxsize=4096)
 def months_back(day: date, months: int) -> date:
     month_index = day.year * 12 + day.month - 1 - months
     year, month = divmod(month_index, 12)

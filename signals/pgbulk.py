@@ -31,6 +31,11 @@ async def driver(conn: AsyncConnection) -> Any:
     return pg
 
 
+async def analyze(pg: Any) -> None:
+    """Refresh the planner's statistics of the tables intake reads and grows."""
+    await pg.execute("ANALYZE signals, households, cases")
+
+
 async def existing_ids(pg: Any, partner_type: str, ids: list[str]) -> list[str]:
     rows = await pg.fetch(
         "SELECT partner_signal_id FROM signals"
@@ -66,6 +71,9 @@ async def insert_households(pg: Any, rows: list[tuple[str, str, str, str]], now:
 HISTORY_SQL = (
     "SELECT id, household_id, partner_type, partner_name, signal_date, amount_cents, pattern"
     " FROM signals WHERE household_id = ANY($1::bigint[]) AND signal_date >= $2"
+    # In the order the signals were taken in, whatever plan the statistics lead to: the
+    # pattern decision breaks ties (same partner, same date) by that order.
+    " ORDER BY id"
 )
 
 
@@ -99,7 +107,9 @@ async def case_signals(pg: Any, case_ids: list[int]) -> list[Any]:
         await pg.fetch(
             "SELECT case_id, partner_type, partner_name, amount_cents, signal_date, crisis,"
             " warm_handover, contract_end_date, grew, pattern FROM signals"
-            " WHERE case_id = ANY($1::bigint[]) AND suppressed_reason IS NULL",
+            " WHERE case_id = ANY($1::bigint[]) AND suppressed_reason IS NULL"
+            # Insertion order, as for a new case: scoring breaks ties by it.
+            " ORDER BY id",
             case_ids,
         )
     )
