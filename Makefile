@@ -40,7 +40,8 @@ messages: $(STAMP)
 	$(BIN)/python -m messages.build all
 
 bench: $(TEST_STAMP)
-	$(BIN)/python bench/ingest.py --rows 1000000
+	$(BIN)/python bench/ingest.py --rows 1000000 --backend both
+	$(BIN)/python bench/dispatch.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
