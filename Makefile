@@ -26,14 +26,17 @@ run: $(STAMP)
 	$(BIN)/python -m app.demo
 	$(BIN)/zaadje serve
 
+MYPY_PATHS := app casework clock store signals flows messages scheduler bot desk
+
 test: $(TEST_STAMP)
 	$(BIN)/python -m messages.build compile
 	$(BIN)/ruff check .
+	$(BIN)/mypy $(MYPY_PATHS)
 	$(BIN)/pytest -q
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy app clock store signals flows messages scheduler bot desk
+	$(BIN)/mypy $(MYPY_PATHS)
 
 # Communicators: extract the keys, update every language's catalogue, compile .mo files.
 messages: $(STAMP)

@@ -27,7 +27,7 @@ from signals.patterns import Decision, Known, decide, months_back
 from signals.prefetch import batches_of, check_readable
 from signals.priority import CaseSignal, first_contact_deadline, score
 from signals.validate import ParsedSignal
-from store.models import Case, Household, IngestIssue, IngestRun, Signal
+from store.models import Case, Household, IngestIssue, IngestRun, Signal, table_of
 from store.queries import member_of
 
 SUPPORTED_LOCALES = ("nl", "en", "tr", "ar", "pl", "uk")
@@ -35,11 +35,11 @@ CHUNK = 2000  # keys per IN (...) list: well under SQLite's and asyncpg's parame
 # PostgreSQL: statistics are refreshed after the first batch and then every this many batches.
 ANALYZE_EVERY = 20
 
-households_t = Household.__table__
-signals_t = Signal.__table__
-cases_t = Case.__table__
-issues_t = IngestIssue.__table__
-runs_t = IngestRun.__table__
+households_t = table_of(Household)
+signals_t = table_of(Signal)
+cases_t = table_of(Case)
+issues_t = table_of(IngestIssue)
+runs_t = table_of(IngestRun)
 
 
 @dataclass

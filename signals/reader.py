@@ -139,9 +139,9 @@ def ddas_to_row(item: Any) -> dict[str, str]:
     """A DDAS `vroegsignaal` object (plus `contact`, `eindeleveringsdatum`) → row columns."""
     if not isinstance(item, dict):
         return {"__error__": "vroegsignaal is geen object"}
-    client = item.get("client") if isinstance(item.get("client"), dict) else {}
+    client: dict[str, Any] = item["client"] if isinstance(item.get("client"), dict) else {}
     partner = item.get("signaalpartner")
-    contact = item.get("contact") if isinstance(item.get("contact"), dict) else {}
+    contact: dict[str, Any] = item["contact"] if isinstance(item.get("contact"), dict) else {}
     if isinstance(partner, dict):
         partner_type, partner_name = partner.get("type"), partner.get("naam")
     else:
