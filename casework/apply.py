@@ -154,7 +154,11 @@ async def apply_events(
     states: dict[int, CaseState] = {}
     for row in rows.values():
         if row.flow_state is not None:
-            states[row.id] = CaseState.from_dict(row.flow_state)
+            state = CaseState.from_dict(row.flow_state)
+            if row.contact_phone and not state.has_phone:
+                # A number learnt later (a new signal, a reply) makes the case reachable.
+                state = state.evolve(has_phone=True)
+            states[row.id] = state
         else:
             addresses = {
                 opt_out_address("sms", row.contact_phone or ""),
