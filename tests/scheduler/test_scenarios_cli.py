@@ -351,3 +351,31 @@ def test_a_stored_reply_whose_handling_failed_is_handled_by_the_next_tick(town: 
     town.tick("2026-11-02T11:30")
     assert town.case()["result"] == "Inwoner heeft zelf al betaald/betalingsregeling getroffen"
     assert town.sent_keys()[-1] == "sms.already_arranged"
+
+
+def test_a_municipality_changes_its_ladder_in_its_own_config(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "gemeente.toml"
+    config.write_text(
+        '[gemeente]\nnaam = "Utrecht"\ntelefoon = "14 030"\n\n'
+        "[flows.ladders.default.steps.wait_first]\nworking_days = 1\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    assert "Gemeente Utrecht" in town.sent()[0]["text"] and "14 030" in town.sent()[0]["text"]
+    town.tick("2026-11-03T10:00")  # one working day instead of three
+    assert town.sent_keys() == ["sms.first_contact", "sms.reminder"]
+
+
+def test_a_broken_ladder_in_the_config_is_one_clear_error(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "gemeente.toml"
+    config.write_text("[flows.ladders.default.steps.wait_first]\nworking_days = -2\n")
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    code, out, err = cli.run("tick", "--now", "2026-11-02T10:00")
+    assert code == 2 and out == ""
+    assert "wait_first" in err and "Traceback" not in err
