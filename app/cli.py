@@ -58,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
         return code
     except UserError as exc:
-        print(f"zaadje: {exc}", file=sys.stderr)
+        text = str(exc)
+        print(text if text.startswith("zaadje") else f"zaadje: {text}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away; that is not an error of ours.
