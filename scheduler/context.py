@@ -23,7 +23,7 @@ class Capacity:
 class PassSettings:
     batch_size: int = 500  # rows claimed per statement
     lease_seconds: float = 60.0  # a claimed message not recorded by then is recovered
-    max_attempts: int = 8  # temporary failures before the ladder moves on
+    max_attempts: int = 48  # temporary failures (about two days of retries) before giving up
     backoff_seconds: float = 30.0  # first retry; doubles each time, with jitter
     waiting_per_day: int = 5  # priority a waiting case gains per day
 
