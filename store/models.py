@@ -99,7 +99,14 @@ class Case(Base):
         ),
         Index("ix_cases_state_priority", "state", "priority"),
         Index("ix_cases_stage_priority", "stage", "priority"),
-        Index("ix_cases_timer_due", "timer_due"),
+        # Sparse columns get partial indexes: a case opened by the intake has none of
+        # them set, so its insert maintains fewer indexes.
+        Index(
+            "ix_cases_timer_due",
+            "timer_due",
+            sqlite_where=text("timer_due IS NOT NULL"),
+            postgresql_where=text("timer_due IS NOT NULL"),
+        ),
         # Only the few cases with news are indexed: the pass finds them without a scan.
         Index(
             "ix_cases_signal_news",
@@ -107,9 +114,24 @@ class Case(Base):
             sqlite_where=text("signal_news"),
             postgresql_where=text("signal_news"),
         ),
-        Index("ix_cases_planned_at", "planned_at"),
-        Index("ix_cases_contact_phone", "contact_phone"),
-        Index("ix_cases_telegram_chat", "telegram_chat_id"),
+        Index(
+            "ix_cases_planned_at",
+            "planned_at",
+            sqlite_where=text("planned_at IS NOT NULL"),
+            postgresql_where=text("planned_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_cases_contact_phone",
+            "contact_phone",
+            sqlite_where=text("contact_phone IS NOT NULL"),
+            postgresql_where=text("contact_phone IS NOT NULL"),
+        ),
+        Index(
+            "ix_cases_telegram_chat",
+            "telegram_chat_id",
+            sqlite_where=text("telegram_chat_id IS NOT NULL"),
+            postgresql_where=text("telegram_chat_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -141,11 +141,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('timer_name', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('timer_version', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('signal_news', sa.Boolean(), server_default=sa.text('(false)'), nullable=False))
-        batch_op.create_index('ix_cases_contact_phone', ['contact_phone'], unique=False)
-        batch_op.create_index('ix_cases_planned_at', ['planned_at'], unique=False)
+        batch_op.create_index('ix_cases_contact_phone', ['contact_phone'], unique=False, sqlite_where=sa.text('contact_phone IS NOT NULL'), postgresql_where=sa.text('contact_phone IS NOT NULL'))
+        batch_op.create_index('ix_cases_planned_at', ['planned_at'], unique=False, sqlite_where=sa.text('planned_at IS NOT NULL'), postgresql_where=sa.text('planned_at IS NOT NULL'))
         batch_op.create_index('ix_cases_stage_priority', ['stage', 'priority'], unique=False)
-        batch_op.create_index('ix_cases_telegram_chat', ['telegram_chat_id'], unique=False)
-        batch_op.create_index('ix_cases_timer_due', ['timer_due'], unique=False)
+        batch_op.create_index('ix_cases_telegram_chat', ['telegram_chat_id'], unique=False, sqlite_where=sa.text('telegram_chat_id IS NOT NULL'), postgresql_where=sa.text('telegram_chat_id IS NOT NULL'))
+        batch_op.create_index('ix_cases_timer_due', ['timer_due'], unique=False, sqlite_where=sa.text('timer_due IS NOT NULL'), postgresql_where=sa.text('timer_due IS NOT NULL'))
         batch_op.create_index('ix_cases_signal_news', ['id'], unique=False, sqlite_where=sa.text('signal_news'), postgresql_where=sa.text('signal_news'))
 
     # ### end Alembic commands ###
