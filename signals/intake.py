@@ -384,53 +384,68 @@ async def _store_batch(
     rows = []
     warned = batch.warned_lines
     for s, hh, d, mine in decisions:
-        if d.suppressed_reason:
-            counts["suppressed"] += 1
-        else:
-            counts["accepted"] += 1
-            if s.line in warned:
-                counts["accepted_with_warning"] += 1
-        rows.append(
-            (
-                s.partner_type,
-                s.partner_signal_id,
-                s.partner_name,
-                s.amount_cents,
-                s.signal_date,
-                s.origin_date,
-                s.crisis,
-                s.warm_handover,
-                s.contract_end_date,
-                s.bsn,
-                s.initials,
-                s.prefix,
-                s.surname,
-                s.birth_date,
-                s.street,
-                s.huisnummer,
-                s.toevoeging,
-                s.postcode,
-                s.city,
-                s.phone,
-                s.email,
-                s.language,
-                hh,
-                None if d.suppressed_reason else case_for.get(hh),
-                mine.pattern,
-                d.suppressed_reason,
-                "Nog niet opgepakt",
-                d.grew,
-                run_id,
-                s.line,
-                now,
-            )
-        )
+        _count(s, d, warned, counts)
+        rows.append(_signal_record(s, hh, d, mine, case_for.get(hh), run_id, now))
     await _insert_signals(conn, rows)
     if retro:
         await _mark_meervoudig(conn, sorted(retro))
     # Cases opened in this batch were scored as they were inserted: all their signals are here.
     await _rescore(conn, sorted(set(case_for.values()) - opened_now), now, settings)
     return counts
+
+
+def _count(s: ParsedSignal, d: Decision, warned: set[int], counts: dict[str, Any]) -> None:
+    if d.suppressed_reason:
+        counts["suppressed"] += 1
+    else:
+        counts["accepted"] += 1
+        if s.line in warned:
+            counts["accepted_with_warning"] += 1
+
+
+def _signal_record(
+    s: ParsedSignal,
+    hh: int,
+    d: Decision,
+    mine: Known,
+    case_id: int | None,
+    run_id: int,
+    now: datetime,
+) -> tuple[Any, ...]:
+    """One signal as a row of SIGNAL_COLUMNS (COPY or executemany), without its id."""
+    return (
+        s.partner_type,
+        s.partner_signal_id,
+        s.partner_name,
+        s.amount_cents,
+        s.signal_date,
+        s.origin_date,
+        s.crisis,
+        s.warm_handover,
+        s.contract_end_date,
+        s.bsn,
+        s.initials,
+        s.prefix,
+        s.surname,
+        s.birth_date,
+        s.street,
+        s.huisnummer,
+        s.toevoeging,
+        s.postcode,
+        s.city,
+        s.phone,
+        s.email,
+        s.language,
+        hh,
+        None if d.suppressed_reason else case_id,
+        mine.pattern,
+        d.suppressed_reason,
+        "Nog niet opgepakt",
+        d.grew,
+        run_id,
+        s.line,
+        now,
+    )
 
 
 async def _insert_signals(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> None:
@@ -885,51 +900,11 @@ async def _prepare_pg(
     warned = batch.warned_lines
     theirs_next: dict[int, list[Known]] = defaultdict(list)
     for sid, (s, hh, d, mine) in zip(signal_ids, decisions, strict=True):
-        if d.suppressed_reason:
-            counts["suppressed"] += 1
-        else:
-            counts["accepted"] += 1
-            if s.line in warned:
-                counts["accepted_with_warning"] += 1
+        _count(s, d, warned, counts)
         theirs_next[hh].append(
             Known(sid, mine.partner, mine.signal_date, mine.amount_cents, mine.pattern)
         )
-        rows.append(
-            (
-                sid,
-                s.partner_type,
-                s.partner_signal_id,
-                s.partner_name,
-                s.amount_cents,
-                s.signal_date,
-                s.origin_date,
-                s.crisis,
-                s.warm_handover,
-                s.contract_end_date,
-                s.bsn,
-                s.initials,
-                s.prefix,
-                s.surname,
-                s.birth_date,
-                s.street,
-                s.huisnummer,
-                s.toevoeging,
-                s.postcode,
-                s.city,
-                s.phone,
-                s.email,
-                s.language,
-                hh,
-                None if d.suppressed_reason else case_for.get(hh),
-                mine.pattern,
-                d.suppressed_reason,
-                "Nog niet opgepakt",
-                d.grew,
-                run_id,
-                s.line,
-                now,
-            )
-        )
+        rows.append((sid, *_signal_record(s, hh, d, mine, case_for.get(hh), run_id, now)))
     prepared.retro = sorted(retro)
     mine_for_cases = [
         (sid, case_for[hh], _case_signal(s, d, mine))
