@@ -1,0 +1,33 @@
+"""The intake's settings, from the municipality's configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from clock import Calendar
+
+# PostgreSQL: statistics are refreshed after the first batch and then every this many batches.
+ANALYZE_EVERY = 20
+
+
+@dataclass
+class IntakeSettings:
+    minimum_cents: int
+    lookback_months: int
+    batch_size: int
+    priority_rules: dict[str, Any]
+    deadline_rules: dict[str, Any]
+    calendar: Calendar
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], calendar: Calendar) -> IntakeSettings:
+        intake = config["intake"]
+        return cls(
+            minimum_cents=round(float(intake["minimum_amount_eur"]) * 100),
+            lookback_months=int(intake["lookback_months"]),
+            batch_size=int(intake["batch_size"]),
+            priority_rules=config["priority"],
+            deadline_rules=config["deadlines"],
+            calendar=calendar,
+        )

@@ -1,0 +1,67 @@
+"""What one `zaadje ingest` reports: counts, rejected rows and warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from signals.batching import Batch
+
+
+@dataclass
+class Summary:
+    received: int = 0
+    accepted: int = 0
+    accepted_with_warning: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    suppressed: int = 0
+    households: int = 0
+    cases_opened: int = 0
+    cases_updated: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    _households: set[int] = field(default_factory=set, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "accepted": self.accepted,
+            "accepted_with_warning": self.accepted_with_warning,
+            "rejected": self.rejected,
+            "duplicates": self.duplicates,
+            "suppressed": self.suppressed,
+            "households": len(self._households),
+            "cases_opened": self.cases_opened,
+            "cases_updated": self.cases_updated,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+# Errors and warnings kept in the printed summary; all of them are stored in ingest_issues.
+SUMMARY_ISSUE_LIMIT = 1000
+
+
+def take_issues(summary: Summary, batch: Batch) -> None:
+    """Rows read and rejected count as soon as they are read, as they always did."""
+    summary.received += batch.received
+    summary.rejected += batch.rejected
+    for issue in batch.issues:
+        kept = summary.errors if issue["severity"] == "error" else summary.warnings
+        if len(kept) < SUMMARY_ISSUE_LIMIT:
+            kept.append(
+                {"line": issue["line"], "field": issue["field"], "message": issue["message"]}
+            )
+
+
+def new_counts() -> dict[str, Any]:
+    return {
+        "accepted": 0,
+        "accepted_with_warning": 0,
+        "duplicates": 0,
+        "suppressed": 0,
+        "cases_opened": 0,
+        "cases_updated": 0,
+        "households": set(),
+    }
