@@ -50,7 +50,9 @@ def validated_batches(
                 yield batch
                 batch = Batch()
     except Unreadable as exc:
-        # The file breaks off part-way: what came before it is kept, and the break is an error.
+        # The file breaks off part-way: what came before it is kept, and the unreadable rest
+        # counts as one received, rejected row (so received = accepted + rejected + …).
+        batch.received += 1
         _error(batch, last_line + 1, "bestand", f"bestand breekt af: {exc}", None)
     yield batch
 

@@ -335,7 +335,8 @@ async def reopen_recent(
         await conn.execute(
             update(cases_t)
             .where(member_of(cases_t.c.id, "ids", conn))
-            .values(state="open", signal_news=True),
+            # Waiting time and the first-contact deadline count from the re-opening.
+            .values(state="open", signal_news=True, opened_at=now),
             {"ids": sorted(latest.values())},
         )
     return latest

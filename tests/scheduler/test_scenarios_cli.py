@@ -379,3 +379,16 @@ def test_a_broken_ladder_in_the_config_is_one_clear_error(
     code, out, err = cli.run("tick", "--now", "2026-11-02T10:00")
     assert code == 2 and out == ""
     assert "wait_first" in err and "Traceback" not in err
+
+
+def test_a_reopened_case_waits_and_is_due_from_its_reopening(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-06-01T10:00")
+    town.tick("2026-06-01T10:00")
+    town.reply("3", "2026-06-01T11:00")  # already arranged: closed
+    town.tick("2026-06-01T11:01")
+    again = f"E-7,Energie,450,2026-11-16,Jansen,12,1234AB,{PHONE},nee,"
+    town.ingest([again], "2026-11-20T10:00")
+    case = town.cli.json("cases", "--now", "2026-11-20T10:00")[0]
+    assert case["state"] == "open"
+    assert not any(r.startswith("Wacht al") for r in case["reasons"])
+    assert case["deadline"] == "2026-12-04"  # 10 working days from the re-opening

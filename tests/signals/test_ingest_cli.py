@@ -278,3 +278,32 @@ def test_broken_json_is_exit_2(cli: Cli, tmp_path: Path) -> None:
     path.write_text('{"leveringen": [', encoding="utf-8")
     code, _, err = cli.run("ingest", str(path))
     assert code == 2 and "JSON" in err
+
+
+def test_a_nul_character_rejects_only_its_row(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "nul.json"
+    path.write_text(
+        '[{"ID": "N1", "signaalpartner": {"type": "Huur"}, "bedrag": 500,'
+        ' "signaaldatum": "2026-11-01", "client": {"Achternaam": "Jan\\u0000sen",'
+        ' "Postcode": "1234AB", "Huisnummer": "1"}},'
+        ' {"ID": "N2", "signaalpartner": {"type": "Huur"}, "bedrag": 500,'
+        ' "signaaldatum": "2026-11-01", "client": {"Achternaam": "Smit",'
+        ' "Postcode": "1234AB", "Huisnummer": "2"}}]',
+        encoding="utf-8",
+    )
+    summary = cli.json("ingest", str(path), "--now", NOW)
+    assert summary["accepted"] == 1 and summary["rejected"] == 1
+    assert summary["errors"][0]["field"] == "achternaam"
+
+
+def test_a_file_that_breaks_off_keeps_the_counts_whole(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text(
+        '[{"ID": "C1", "signaalpartner": {"type": "Huur"}, "bedrag": 500,'
+        ' "signaaldatum": "2026-11-01", "client": {"Achternaam": "Smit",'
+        ' "Postcode": "1234AB", "Huisnummer": "2"}}, {"ID": "C2", "sig',
+        encoding="utf-8",
+    )
+    summary = cli.json("ingest", str(path), "--now", NOW)
+    check_counts(summary)
+    assert summary["accepted"] == 1 and summary["errors"][0]["field"] == "bestand"
