@@ -38,7 +38,11 @@ def channels_for(settings: Settings, engine: AsyncEngine) -> dict[str, Channel]:
 
 def context_for(settings: Settings, engine: AsyncEngine) -> Context:
     config: dict[str, Any] = settings.config
-    messages.configure(fallbacks=config["messages"].get("fallback_locales", []))
+    texts = config["messages"]
+    messages.configure(
+        fallbacks=texts.get("fallback_locales", []),
+        override_dir=texts.get("override_dir") or "",
+    )
     sched = config["scheduler"]
     capacity = config["capacity"]
     return Context(

@@ -392,3 +392,24 @@ def test_a_reopened_case_waits_and_is_due_from_its_reopening(town: Town) -> None
     assert case["state"] == "open"
     assert not any(r.startswith("Wacht al") for r in case["reasons"])
     assert case["deadline"] == "2026-12-04"  # 10 working days from the re-opening
+
+
+def test_a_municipality_uses_its_own_wording(
+    town: Town, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = tmp_path / "teksten" / "nl" / "LC_MESSAGES"
+    own.mkdir(parents=True)
+    (own / "zaadje.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: nl\\n"\n\n'
+        'msgctxt "sms.first_contact"\nmsgid "x"\n'
+        'msgstr "Gemeente {gemeente}: Hoi! Wij helpen graag. Stuur 1, 2 of 3. Bel {telefoon}."\n',
+        encoding="utf-8",
+    )
+    config = tmp_path / "gemeente.toml"
+    config.write_text(f'[messages]\noverride_dir = "{own.parents[1]}"\n', encoding="utf-8")
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    town.ingest([RESIDENT], "2026-11-02T10:00")
+    town.tick("2026-11-02T10:00")
+    assert town.sent()[0]["text"] == (
+        "Gemeente Voorbeeld: Hoi! Wij helpen graag. Stuur 1, 2 of 3. Bel 14 020."
+    )
