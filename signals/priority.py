@@ -128,10 +128,17 @@ def score(
 def first_contact_deadline(
     signals: list[CaseSignal], opened: date, rules: dict[str, Any], calendar: Calendar
 ) -> date:
-    """Crisis: within 3 working days (Wgs art. 4); otherwise the configured number."""
-    crisis = any(s.crisis for s in signals)
-    days = int(rules["crisis_working_days"] if crisis else rules["default_working_days"])
-    deadline = calendar.add_working_days(opened, days)
+    """Crisis: within 3 working days (Wgs art. 4); otherwise the configured number.
+
+    A crisis counts from its signal, not from when the case was opened: a crisis signal that
+    joins a case opened weeks ago still gets its three working days.
+    """
+    crisis_dates = [s.signal_date for s in signals if s.crisis]
+    if crisis_dates:
+        start = max(opened, min(crisis_dates))
+        deadline = calendar.add_working_days(start, int(rules["crisis_working_days"]))
+    else:
+        deadline = calendar.add_working_days(opened, int(rules["default_working_days"]))
     ends = [
         s.contract_end_date for s in signals if s.contract_end_date and s.contract_end_date > opened
     ]

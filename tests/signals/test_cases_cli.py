@@ -214,3 +214,17 @@ def test_a_crash_mid_file_loses_nothing_committed(
     assert summary["duplicates"] == survived
     assert summary["accepted"] == 20_000 - survived
     assert len(cli.json("cases")) == 20_000
+
+
+def test_a_crisis_joining_an_older_case_gets_its_own_three_days(cli: Cli, tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "a.csv", [row(id="OLD", signaaldatum="2026-10-28")])
+    cli.json("ingest", str(first), "--now", "2026-11-02T10:00")
+    crisis = write_csv(
+        tmp_path / "b.csv",
+        [row(id="NEW", signaalpartner="Energie", crisissignaal="ja", signaaldatum="2026-11-19")],
+    )
+    cli.json("ingest", str(crisis), "--now", "2026-11-20T10:00")
+    (case,) = cli.json("cases", "--now", "2026-11-20T10:00")
+    assert "Crisissignaal" in case["reasons"]
+    # Three working days from the crisis signal (Thursday 19th), not from 2 November.
+    assert case["deadline"] == "2026-11-24"
