@@ -1,9 +1,10 @@
 """`zaadje ingest`: a partner file → signals, households and prioritised cases.
 
-Rows are validated one by one and written in batches, each batch in its own transaction: a
-crash loses at most the batch in flight, and re-running the file turns every row already
-taken in into a duplicate. Per batch the work is a fixed handful of queries, whatever the
-batch size, so the Python-side validation is what sets the pace.
+Rows are validated (in a child process for big files) and stored in batches, each batch in its
+own transaction and in file order: a crash loses at most the batches in flight, and re-running
+the file turns every row already taken in into a duplicate. On PostgreSQL the writes of one
+batch overlap the lookups of the next (`signals/pipeline.py`); on SQLite one connection does
+everything (`signals/storing.py`).
 """
 
 from __future__ import annotations
