@@ -17,17 +17,15 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from signals import pgbulk
 from signals.batching import Batch
 from signals.pipeline import ingest_pipelined
 from signals.prefetch import batches_of, check_readable
-from signals.settings import ANALYZE_EVERY, IntakeSettings
-from signals.storing import chunks, store_batch
+from signals.settings import IntakeSettings
+from signals.storing import store_batch, store_issues
 from signals.summary import Summary, take_issues
-from store.models import IngestIssue, IngestRun, table_of
+from store.models import IngestRun, table_of
 
 runs_t = table_of(IngestRun)
-issues_t = table_of(IngestIssue)
 
 # Re-exported: the CLI, the tests and the benchmark import these from here.
 __all__ = ["IntakeSettings", "Summary", "ingest_file"]
@@ -56,12 +54,9 @@ async def ingest_file(
         if engine.dialect.name == "postgresql":
             await ingest_pipelined(engine, batches, run_id, now, settings, summary, progress)
         else:
-            number = 0
             async for batch in batches:
                 take_issues(summary, batch)
-                number += 1
-                analyze = number == 2 or (number > 2 and number % ANALYZE_EVERY == 0)
-                await _flush(engine, batch, run_id, now, settings, summary, analyze)
+                await _flush(engine, batch, run_id, now, settings, summary)
                 if progress:
                     progress(len(batch))
     result = summary.as_dict()
@@ -80,28 +75,11 @@ async def _flush(
     now: datetime,
     settings: IntakeSettings,
     summary: Summary,
-    analyze: bool = False,
 ) -> None:
     if not batch.signals and not batch.issues:
         return
     async with engine.begin() as conn:
-        if analyze and conn.dialect.name == "postgresql":
-            # Nothing else keeps the planner's statistics current on a server without
-            # autovacuum (as CI's is): a table it last saw empty, or never saw, gets sequential
-            # and bitmap scans where the unique and household indexes are meant to be used,
-            # and every batch then costs more than the one before.
-            await pgbulk.analyze(await pgbulk.driver(conn))
         counts = await store_batch(conn, batch, run_id, now, settings, summary)
-        if batch.issues:
-            for part in chunks(batch.issues, 500):
-                await conn.execute(
-                    insert(issues_t), [dict(item, ingest_run_id=run_id) for item in part]
-                )
+        await store_issues(conn, batch, run_id)
     # Counted only after the commit, so the summary never claims what was rolled back.
-    summary.accepted += counts["accepted"]
-    summary.accepted_with_warning += counts["accepted_with_warning"]
-    summary.duplicates += counts["duplicates"]
-    summary.suppressed += counts["suppressed"]
-    summary.cases_opened += counts["cases_opened"]
-    summary.cases_updated += counts["cases_updated"]
-    summary._households.update(counts["households"])
+    summary.add(counts)

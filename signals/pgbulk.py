@@ -108,19 +108,6 @@ async def copy_rows(
     await pg.copy_records_to_table(table, records=records, columns=list(columns))
 
 
-async def case_signals(pg: Any, case_ids: list[int]) -> list[Any]:
-    return list(
-        await pg.fetch(
-            "SELECT case_id, partner_type, partner_name, amount_cents, signal_date, crisis,"
-            " warm_handover, contract_end_date, grew, pattern FROM signals"
-            " WHERE case_id = ANY($1::bigint[]) AND suppressed_reason IS NULL"
-            # Insertion order, as for a new case: scoring breaks ties by it.
-            " ORDER BY id",
-            case_ids,
-        )
-    )
-
-
 async def case_signals_with_ids(pg: Any, case_ids: list[int]) -> list[Any]:
     """As `case_signals`, each row led by the signal's id."""
     return list(

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from signals import pgbulk
@@ -28,12 +27,9 @@ from signals.records import (
     signal_record,
 )
 from signals.settings import ANALYZE_EVERY, IntakeSettings
-from signals.storing import chunks, reopen_recent
+from signals.storing import reopen_recent, store_issues
 from signals.summary import Summary, new_counts, take_issues
 from signals.validate import ParsedSignal
-from store.models import IngestIssue, table_of
-
-issues_t = table_of(IngestIssue)
 
 # --- PostgreSQL: batch n's writes overlap batch n+1's lookups and decisions -------------------
 #
@@ -113,6 +109,9 @@ async def ingest_pipelined(
                 try:
                     pg = await pgbulk.driver(conn)
                     if analyze:
+                        # Nothing else keeps the planner's statistics current on a server
+                        # without autovacuum (as CI's is): tables it last saw small get
+                        # sequential scans where the indexes are meant to be used.
                         await pgbulk.analyze(pg)
                     prepared = await _prepare_pg(conn, pg, batch, run_id, now, settings, overlay)
                     if pending is not None:
@@ -393,21 +392,11 @@ async def _write_pg(
             await pgbulk.mark_meervoudig(pg, prepared.retro)
         if prepared.scores:
             await pgbulk.update_scores(pg, prepared.scores)
-        if batch.issues:
-            for part in chunks(batch.issues, 500):
-                await conn.execute(
-                    insert(issues_t), [dict(item, ingest_run_id=run_id) for item in part]
-                )
+        await store_issues(conn, batch, run_id)
         await trans.commit()
     except BaseException:
         await trans.rollback()
         raise
-    summary.accepted += counts["accepted"]
-    summary.accepted_with_warning += counts["accepted_with_warning"]
-    summary.duplicates += counts["duplicates"]
-    summary.suppressed += counts["suppressed"]
-    summary.cases_opened += counts["cases_opened"]
-    summary.cases_updated += counts["cases_updated"]
-    summary._households.update(counts["households"])
+    summary.add(counts)
     if progress:
         progress(len(batch))

@@ -1,9 +1,9 @@
-"""Storing one batch on one connection (SQLite, and the shared lookups): duplicates, households,
-history, patterns, cases (opened, re-opened, re-scored) and the signals themselves."""
+"""Storing one batch on one connection (the SQLite path): duplicates, households, history,
+patterns, cases (opened, re-opened, re-scored) and the signals themselves. PostgreSQL takes
+`signals/pipeline.py`, which shares `reopen_recent` and `chunks` from here."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time
@@ -13,12 +13,10 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from signals import pgbulk
 from signals.batching import Batch
 from signals.patterns import Decision, Known, decide, months_back
 from signals.priority import CaseSignal
 from signals.records import (
-    CASE_COLUMNS,
     SIGNAL_COLUMNS,
     SUPPORTED_LOCALES,
     case_signal,
@@ -29,12 +27,13 @@ from signals.records import (
 from signals.settings import IntakeSettings
 from signals.summary import Summary
 from signals.validate import ParsedSignal
-from store.models import Case, Household, Signal, table_of
+from store.models import Case, Household, IngestIssue, Signal, table_of
 from store.queries import member_of
 
 households_t = table_of(Household)
 signals_t = table_of(Signal)
 cases_t = table_of(Case)
+issues_t = table_of(IngestIssue)
 
 
 CHUNK = 2000  # keys per IN (...) list: well under SQLite's and asyncpg's parameter limits
@@ -53,12 +52,6 @@ async def find_existing_keys(
     for s in signals:
         by_type[s.partner_type].add(s.partner_signal_id)
     found: set[tuple[str, str]] = set()
-    if conn.dialect.name == "postgresql":
-        pg = await pgbulk.driver(conn)
-        for partner_type, ids in by_type.items():
-            for signal_id in await pgbulk.existing_ids(pg, partner_type, sorted(ids)):
-                found.add((partner_type, signal_id))
-        return found
     query = select(signals_t.c.partner_signal_id).where(
         signals_t.c.partner_type == bindparam("ptype"),
         member_of(signals_t.c.partner_signal_id, "ids", conn),
@@ -75,18 +68,7 @@ async def find_household_ids(
 ) -> dict[str, int]:
     wanted = {s.address_key: s for s in signals}
     keys = sorted(wanted)
-    if conn.dialect.name == "postgresql":
-        pg = await pgbulk.driver(conn)
-        ids = dict(await pgbulk.household_ids(pg, keys))
-        missing = [k for k in keys if k not in ids]
-        if missing:
-            new = [
-                (k, wanted[k].postcode, wanted[k].huisnummer, wanted[k].toevoeging) for k in missing
-            ]
-            await pgbulk.insert_households(pg, new, now)
-            ids.update(await pgbulk.household_ids(pg, missing))
-        return ids
-    ids = {}
+    ids: dict[str, int] = {}
     query = select(households_t.c.address_key, households_t.c.id).where(
         member_of(households_t.c.address_key, "keys", conn)
     )
@@ -117,29 +99,25 @@ async def load_history(
     conn: AsyncConnection, household_ids: list[int], since: date
 ) -> dict[int, list[Known]]:
     history: dict[int, list[Known]] = defaultdict(list)
-    if conn.dialect.name == "postgresql":
-        pg = await pgbulk.driver(conn)
-        rows: Iterable[Any] = await pgbulk.history(pg, household_ids, since)
-    else:
-        query = (
-            select(
-                signals_t.c.id,
-                signals_t.c.household_id,
-                signals_t.c.partner_type,
-                signals_t.c.partner_name,
-                signals_t.c.signal_date,
-                signals_t.c.amount_cents,
-                signals_t.c.pattern,
-            )
-            .where(
-                member_of(signals_t.c.household_id, "hh", conn),
-                signals_t.c.signal_date >= since,
-            )
-            .order_by(signals_t.c.id)  # insertion order, as pgbulk.HISTORY_SQL
+    query = (
+        select(
+            signals_t.c.id,
+            signals_t.c.household_id,
+            signals_t.c.partner_type,
+            signals_t.c.partner_name,
+            signals_t.c.signal_date,
+            signals_t.c.amount_cents,
+            signals_t.c.pattern,
         )
-        rows = [
-            row for part in chunks(household_ids) for row in await conn.execute(query, {"hh": part})
-        ]
+        .where(
+            member_of(signals_t.c.household_id, "hh", conn),
+            signals_t.c.signal_date >= since,
+        )
+        .order_by(signals_t.c.id)  # insertion order, as pgbulk.HISTORY_SQL
+    )
+    rows = [
+        row for part in chunks(household_ids) for row in await conn.execute(query, {"hh": part})
+    ]
     for ref, hh, ptype, pname, sdate, amount, pattern in rows:
         history[hh].append(Known(ref, (ptype, pname or ""), sdate, amount, pattern))
     return history
@@ -209,19 +187,18 @@ async def store_batch(
     return counts
 
 
+async def store_issues(conn: AsyncConnection, batch: Batch, run_id: int) -> None:
+    """The batch's rejected rows (with what the partner sent) and warnings."""
+    for part in chunks(batch.issues, 500):
+        await conn.execute(insert(issues_t), [dict(item, ingest_run_id=run_id) for item in part])
+
+
 async def insert_signals(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> None:
-    if conn.dialect.name == "postgresql":
-        # COPY is an order of magnitude faster than INSERT for a batch (RECIPES: ~330k rows/s).
-        await pgbulk.copy_rows(await pgbulk.driver(conn), "signals", SIGNAL_COLUMNS, rows)
-        return
     await conn.execute(insert(signals_t), [dict(zip(SIGNAL_COLUMNS, r, strict=True)) for r in rows])
 
 
 async def mark_meervoudig(conn: AsyncConnection, signal_ids: list[int]) -> None:
     """Stored signals that a signal in this batch made meervoudig."""
-    if conn.dialect.name == "postgresql":
-        await pgbulk.mark_meervoudig(await pgbulk.driver(conn), signal_ids)
-        return
     for part in chunks(signal_ids):
         await conn.execute(
             update(signals_t)
@@ -245,15 +222,11 @@ async def assign_cases(
     """
     wanting = sorted({hh for _, hh, d, _ in decisions if not d.suppressed_reason})
     case_for: dict[int, int] = {}
-    pg = await pgbulk.driver(conn) if conn.dialect.name == "postgresql" else None
-    if pg is not None:
-        case_for.update(await pgbulk.open_cases(pg, wanting))
-    else:
-        query = select(cases_t.c.household_id, cases_t.c.id).where(
-            member_of(cases_t.c.household_id, "hh", conn), cases_t.c.state == "open"
-        )
-        for part in chunks(wanting):
-            case_for.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
+    query = select(cases_t.c.household_id, cases_t.c.id).where(
+        member_of(cases_t.c.household_id, "hh", conn), cases_t.c.state == "open"
+    )
+    for part in chunks(wanting):
+        case_for.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
     new = [hh for hh in wanting if hh not in case_for]
     if new:
         reopened = await reopen_recent(conn, new, now, settings)
@@ -287,22 +260,12 @@ async def assign_cases(
                 "version": 1,
             }
         )
-    if pg is not None:
-        ids = await pgbulk.next_case_ids(pg, len(new))
-        for cid, v in zip(ids, values, strict=True):
-            v["id"] = cid
-            v["reasons"] = json.dumps(v["reasons"])  # as SQLAlchemy's JSON type stores it
-            case_for[v["household_id"]] = cid
-        records = [tuple(v[c] for c in CASE_COLUMNS) for v in values]
-        await pgbulk.copy_rows(pg, "cases", CASE_COLUMNS, records)
-        opened_now = set(ids)
-    else:
-        # Rows come back in any order; each names its household, so none is needed.
-        stmt = insert(cases_t).returning(cases_t.c.id, cases_t.c.household_id)
-        opened_now = set()
-        for cid, hh in await conn.execute(stmt, values):
-            case_for[hh] = cid
-            opened_now.add(cid)
+    # Rows come back in any order; each names its household, so none is needed.
+    stmt = insert(cases_t).returning(cases_t.c.id, cases_t.c.household_id)
+    opened_now = set()
+    for cid, hh in await conn.execute(stmt, values):
+        case_for[hh] = cid
+        opened_now.add(cid)
     counts["cases_opened"] += len(new)
     return case_for, opened_now
 
@@ -352,37 +315,33 @@ async def rescore_cases(
     today = calendar.local_date(now)
     members: dict[int, list[CaseSignal]] = defaultdict(list)
     opened: dict[int, date] = {}
-    pg = await pgbulk.driver(conn) if conn.dialect.name == "postgresql" else None
-    if pg is not None:
-        signal_rows: list[Any] = await pgbulk.case_signals(pg, case_ids)
-        opened_rows: list[Any] = await pgbulk.case_opened(pg, case_ids)
-    else:
-        sig_query = (
-            select(
-                signals_t.c.case_id,
-                signals_t.c.partner_type,
-                signals_t.c.partner_name,
-                signals_t.c.amount_cents,
-                signals_t.c.signal_date,
-                signals_t.c.crisis,
-                signals_t.c.warm_handover,
-                signals_t.c.contract_end_date,
-                signals_t.c.grew,
-                signals_t.c.pattern,
-            )
-            .where(
-                member_of(signals_t.c.case_id, "ids", conn),
-                signals_t.c.suppressed_reason.is_(None),
-            )
-            .order_by(signals_t.c.id)
+    sig_query = (
+        select(
+            signals_t.c.case_id,
+            signals_t.c.partner_type,
+            signals_t.c.partner_name,
+            signals_t.c.amount_cents,
+            signals_t.c.signal_date,
+            signals_t.c.crisis,
+            signals_t.c.warm_handover,
+            signals_t.c.contract_end_date,
+            signals_t.c.grew,
+            signals_t.c.pattern,
         )
-        case_query = select(cases_t.c.id, cases_t.c.opened_at).where(
-            member_of(cases_t.c.id, "ids", conn)
+        .where(
+            member_of(signals_t.c.case_id, "ids", conn),
+            signals_t.c.suppressed_reason.is_(None),
         )
-        signal_rows, opened_rows = [], []
-        for part in chunks(case_ids):
-            signal_rows.extend(await conn.execute(sig_query, {"ids": part}))
-            opened_rows.extend(await conn.execute(case_query, {"ids": part}))
+        .order_by(signals_t.c.id)
+    )
+    case_query = select(cases_t.c.id, cases_t.c.opened_at).where(
+        member_of(cases_t.c.id, "ids", conn)
+    )
+    signal_rows: list[Any] = []
+    opened_rows: list[Any] = []
+    for part in chunks(case_ids):
+        signal_rows.extend(await conn.execute(sig_query, {"ids": part}))
+        opened_rows.extend(await conn.execute(case_query, {"ids": part}))
     for row in signal_rows:
         members[row[0]].append(
             CaseSignal(row[1], row[2] or "", row[3], row[4], row[5], row[6], row[7], row[8], row[9])
@@ -396,9 +355,6 @@ async def rescore_cases(
             continue
         updates.append({"cid": cid, **score_case(signals, opened[cid], today, settings)})
     if not updates:
-        return
-    if pg is not None:
-        await pgbulk.update_scores(pg, updates)
         return
     await conn.execute(
         update(cases_t)

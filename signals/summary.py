@@ -23,6 +23,16 @@ class Summary:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     _households: set[int] = field(default_factory=set, repr=False)
 
+    def add(self, counts: dict[str, Any]) -> None:
+        """A committed batch's counts (never those of a batch that was rolled back)."""
+        self.accepted += counts["accepted"]
+        self.accepted_with_warning += counts["accepted_with_warning"]
+        self.duplicates += counts["duplicates"]
+        self.suppressed += counts["suppressed"]
+        self.cases_opened += counts["cases_opened"]
+        self.cases_updated += counts["cases_updated"]
+        self._households.update(counts["households"])
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "received": self.received,
