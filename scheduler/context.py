@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.channel import Channel
 from casework.apply import Casework
 from clock import Calendar
+from scheduler.ratelimit import RateLimiter
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Context:
     settings: PassSettings = field(default_factory=PassSettings)
     rate_per_second: dict[str, float] = field(default_factory=dict)
     worker_id: str = "worker"
+    limiters: dict[str, RateLimiter] = field(default_factory=dict)
 
     @property
     def calendar(self) -> Calendar:

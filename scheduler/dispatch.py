@@ -44,17 +44,16 @@ class DispatchResult:
     applied: Applied | None = None
 
 
-_limiters: dict[tuple[int, str], RateLimiter] = {}
 MAX_BACKOFF_SECONDS = 3600.0  # an outage is waited out; retries never drift further apart
 
 Clock = Callable[[], datetime]
 
 
 def _limiter(ctx: Context, channel: str) -> RateLimiter:
-    key = (id(ctx), channel)
-    if key not in _limiters:
-        _limiters[key] = RateLimiter(ctx.rate_per_second.get(channel, 0.0))
-    return _limiters[key]
+    # One bucket per channel per process, kept on the context that owns the channels.
+    if channel not in ctx.limiters:
+        ctx.limiters[channel] = RateLimiter(ctx.rate_per_second.get(channel, 0.0))
+    return ctx.limiters[channel]
 
 
 async def dispatch(ctx: Context, clock: Clock, until_empty: bool = True) -> DispatchResult:
