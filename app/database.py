@@ -17,7 +17,7 @@ from store.migrate import current_revision, head_revision
 
 @asynccontextmanager
 async def open_database(
-    settings: Settings, require_current: bool = True
+    settings: Settings,
 ) -> AsyncIterator[AsyncEngine]:
     """An engine on a reachable, migrated database; disposed afterwards."""
     engine = engine_for(settings)
@@ -30,7 +30,7 @@ async def open_database(
             raise UserError(
                 f"cannot open database {_safe(settings.database_url)}: {_first_line(exc)}"
             ) from exc
-        if require_current and revision != head_revision():
+        if revision != head_revision():
             raise UserError(
                 f"database {_safe(settings.database_url)} is not migrated "
                 f"(at {revision or 'nothing'}, need {head_revision()}): run `zaadje db upgrade`"

@@ -8,7 +8,6 @@ which keeps daylight-saving changes correct (09:00 local stays 09:00 local).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -59,10 +58,6 @@ class Calendar:
     # -- days ---------------------------------------------------------------------------
     def is_holiday(self, day: date) -> bool:
         return day in self._holidays or day in self.extra_closed_days
-
-    def holiday_name(self, day: date) -> str | None:
-        name = self._holidays.get(day)
-        return str(name) if name else None
 
     @cached_property
     def _memo(self) -> dict[tuple[str, date, object], object]:
@@ -116,13 +111,6 @@ class Calendar:
                 count += 1
         return count
 
-    def working_days(self, start: date, end: date) -> Iterable[date]:
-        current = start
-        while current <= end:
-            if self.is_working_day(current):
-                yield current
-            current += timedelta(days=1)
-
     # -- moments ------------------------------------------------------------------------
     def local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
@@ -171,6 +159,3 @@ class Calendar:
             if start <= clock < end:
                 return name
         return None
-
-    def daypart_start(self, day: date, daypart: str) -> datetime:
-        return self.at(day, DAYPARTS[daypart][0])

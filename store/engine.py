@@ -8,8 +8,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 
@@ -34,10 +32,6 @@ def async_url(url: str) -> URL:
             f"unsupported database {backend!r}: use sqlite:// or postgresql://"
         )
     return parsed.set(drivername=ASYNC_DRIVERS[backend])
-
-
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -80,7 +74,3 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         "plan_cache_mode", "force_custom_plan"
     )
     return create_async_engine(parsed, **kwargs)
-
-
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
