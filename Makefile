@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/python -m app.demo
 	$(BIN)/zaadje serve
 
-MYPY_PATHS := app casework clock store signals flows messages scheduler bot desk
+MYPY_PATHS := app casework clock store signals flows messages scheduler bot desk monitor
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m messages.build compile

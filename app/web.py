@@ -1,4 +1,4 @@
-"""The HTTP side of `zaadje serve`: health now; the webhooks and the desk attach here."""
+"""The HTTP side of `zaadje serve`: health, the webhooks, the simulator and the desk."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app import web_desk, web_simulator, web_telegram, web_twilio
+from app.services import Services
+
 ENGINE: web.AppKey[AsyncEngine] = web.AppKey("engine", AsyncEngine)
+SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -21,8 +25,11 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "ok"})
 
 
-def build_app(engine: AsyncEngine) -> web.Application:
+def build_app(services: Services) -> web.Application:
     app = web.Application()
-    app[ENGINE] = engine
+    app[ENGINE] = services.engine
+    app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
+    for part in (web_twilio, web_telegram, web_simulator, web_desk):
+        part.install(app, services)
     return app

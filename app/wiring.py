@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import messages
+from app.channel_sms import sms_channel
+from app.channel_telegram import telegram_channel
 from app.errors import UserError
 from app.runtime import calendar_for
 from app.settings import Settings
@@ -28,11 +30,10 @@ def casework_for(settings: Settings) -> Casework:
 
 
 def channels_for(settings: Settings, engine: AsyncEngine) -> dict[str, Channel]:
-    # The real Twilio and Telegram channels arrive with the webhooks; until they are
-    # configured, the simulated channel records what would be sent.
+    # Without a provider's credentials the simulated channel records what would be sent.
     return {
-        "sms": SimulatedChannel(engine, "sms"),
-        "telegram": SimulatedChannel(engine, "telegram"),
+        "sms": sms_channel(settings, engine) or SimulatedChannel(engine, "sms"),
+        "telegram": telegram_channel(settings, engine) or SimulatedChannel(engine, "telegram"),
     }
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from app.database import open_database
 from app.logs import configure_logging
 from app.runtime import settings_for
+from app.services import Services
 from app.web import build_app
 from app.wiring import context_for, intervals_for
 from scheduler.worker import run_worker
@@ -31,14 +32,15 @@ def run(args: argparse.Namespace) -> int:
 
     async def go() -> None:
         async with open_database(settings) as engine:
-            runner = web.AppRunner(build_app(engine))
+            context = context_for(settings, engine)
+            runner = web.AppRunner(build_app(Services(settings, engine, context)))
             await runner.setup()
             site = web.TCPSite(runner, args.host, args.port)
             await site.start()
             log.info("serving on http://%s:%s (simulated channels)", args.host, args.port)
             try:
                 await run_worker(
-                    context_for(settings, engine),
+                    context,
                     intervals_for(settings),
                     int(settings.config["retention"]["closed_case_months"]),
                 )

@@ -8,10 +8,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from store.engine import make_engine
-from store.models import Base
+from store.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def do_run_migrations(connection: Connection) -> None:

@@ -1,0 +1,1 @@
+"""The monitor: what reaches residents, the national DDAS delivery, partner feedback."""

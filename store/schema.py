@@ -1,0 +1,10 @@
+"""Every table Zaadje has: the models of each room's module, on one metadata (for Alembic)."""
+
+from __future__ import annotations
+
+from store import desk_models, monitor_models, telegram_models, text_models
+from store.models import Base
+
+metadata = Base.metadata
+
+__all__ = ["desk_models", "metadata", "monitor_models", "telegram_models", "text_models"]
