@@ -1,4 +1,4 @@
-"""The monitor's kept figures."""
+"""Experiments and retention: variants, assignments, the erasure log."""
 
 from __future__ import annotations
 

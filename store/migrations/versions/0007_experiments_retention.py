@@ -1,4 +1,4 @@
-"""the monitor's kept figures
+"""experiments and retention: variants, assignments, erasure log
 
 Revision ID: 0007
 Revises: 0006

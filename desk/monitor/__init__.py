@@ -1,0 +1,1 @@
+"""The coordinators' monitor page of the desk: figures and charts."""

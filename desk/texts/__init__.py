@@ -1,0 +1,1 @@
+"""The communicators' part of the desk: edit, review and publish message texts."""
