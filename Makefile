@@ -28,7 +28,14 @@ run: $(STAMP)
 
 MYPY_PATHS := app casework clock store signals flows messages scheduler bot desk monitor
 
-test: $(TEST_STAMP)
+# The desk's browser tests drive Debian's chromium through Playwright (no browser download);
+# installed here when missing (as root, like CI).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	apt-get update && apt-get install -y chromium
+
+test: $(TEST_STAMP) | $(CHROMIUM)
 	$(BIN)/python -m messages.build compile
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(MYPY_PATHS)
@@ -45,6 +52,7 @@ messages: $(STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/ingest.py --rows 1000000 --backend both
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/desk_queue.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

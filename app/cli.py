@@ -7,11 +7,13 @@ code 2 (1 for a failed check), never a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from importlib import import_module
 
 from app.errors import UserError
+from app.logs import configure_logging
 
 # Command modules are imported by name so that a slow import (aiogram, twilio) is paid only
 # by the commands that need it.
@@ -26,6 +28,14 @@ COMMAND_MODULES = (
     "tasks",
     "worker",
     "serve",
+    "users",
+    "monitor",
+    "export",
+    "feedback",
+    "erase",
+    "purge",
+    "experiment",
+    "telegram",
 )
 
 
@@ -53,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
+        # Warnings of short commands go through the same masking as the service's logs;
+        # `serve` and `worker` raise the level to INFO themselves.
+        configure_logging(logging.WARNING)
         parser = build_parser()
         args = parser.parse_args(argv)
         code: int = args.handler(args)

@@ -1,11 +1,27 @@
-"""The desk under /desk."""
+"""The desk under /desk: a sub-application with its own guard middleware."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from app.commands.monitor import inhabitants_of
 from app.services import Services
+from desk.access import DeskServices
+from desk.app import build_desk_app
+from desk.monitor.routes import INHABITANTS as MONITOR_INHABITANTS
+
+DESK_APP: web.AppKey[web.Application] = web.AppKey("desk_app", web.Application)
 
 
 def install(app: web.Application, services: Services) -> None:
-    """Add this part's routes (and startup/cleanup hooks) to the application."""
+    """Mount the desk at /desk; `app[DESK_APP]` is the sub-application (tests set its clock)."""
+    desk = build_desk_app(
+        DeskServices(
+            engine=services.engine,
+            context=services.context,
+            secure_cookies=services.settings.public_base_url.startswith("https://"),
+        )
+    )
+    desk[MONITOR_INHABITANTS] = inhabitants_of(services.settings) or 0
+    app.add_subapp("/desk", desk)
+    app[DESK_APP] = desk

@@ -1,11 +1,223 @@
-"""The resident simulator page, while the simulated channel is active."""
+"""The resident simulator under /simulator, while the SMS channel is the simulated one.
+
+Someone trying Zaadje sees what each demo resident received and answers as that resident;
+the answer goes through `bot.inbound.receive`, exactly as a provider's webhook would hand it
+over. The routes do not exist at all once Twilio is configured: real residents are never
+shown here. POSTs carry a CSRF token (a cookie and the same value in the form).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
 from aiohttp import web
 
+from app.logfmt import mask
 from app.services import Services
+from bot.inbound import receive
+from bot.simulated import SimulatedChannel
+from bot.simulator import Pages, Resident, reply_address, resident, residents
+from scheduler.tick import tick
+
+BASE = "/simulator"
+CSRF_COOKIE = "zaadje_sim_csrf"
+MAX_LENGTH = 1600  # what an SMS provider delivers at most (10 segments)
+
+STATUS = {
+    "pending": "wacht op verzending",
+    "sending": "wordt verstuurd",
+    "sent": "verstuurd",
+    "delivered": "ontvangen",
+    "held": "tegengehouden (afgemeld)",
+    "withdrawn": "ingetrokken (de inwoner antwoordde al)",
+    "failed": "mislukt",
+    "error": "fout bij opmaken",
+}
+TASK = {
+    "phone": "bellen",
+    "callback": "terugbellen",
+    "home_visit": "huisbezoek",
+    "review": "beoordelen",
+}
+
+PAGES: web.AppKey[Pages] = web.AppKey("simulator_pages", Pages)
+SIM_SERVICES: web.AppKey[Services] = web.AppKey("simulator_services", Services)
+TICK_LOCK: web.AppKey[asyncio.Lock] = web.AppKey("simulator_tick_lock", asyncio.Lock)
+
+
+def simulator_active(services: Services) -> bool:
+    """Only with the simulated SMS channel, and never once any Twilio account is configured
+    (even if the real channel could not be built from it): no real resident shows up here."""
+    sms = services.context.channels.get("sms")
+    return isinstance(sms, SimulatedChannel) and not services.settings.twilio_account_sid
 
 
 def install(app: web.Application, services: Services) -> None:
     """Add this part's routes (and startup/cleanup hooks) to the application."""
+    if not simulator_active(services):
+        return
+    tz = services.context.calendar.tz
+
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(tz).strftime("%d-%m-%Y %H:%M") if moment else ""
+
+    app[PAGES] = Pages(
+        {
+            "masked": mask,
+            "local": local,
+            "status": lambda s: STATUS.get(s, s),
+            "task": lambda k: TASK.get(k, k),
+        }
+    )
+    app[SIM_SERVICES] = services
+    app[TICK_LOCK] = asyncio.Lock()
+    app.router.add_get(BASE, to_index)
+    app.router.add_get(f"{BASE}/", index)
+    app.router.add_get(f"{BASE}/static/simulator.css", stylesheet)
+    app.router.add_get(BASE + r"/residents/{case_id:\d+}", conversation)
+    app.router.add_post(BASE + r"/residents/{case_id:\d+}/reply", answer)
+    app.router.add_post(f"{BASE}/tick", run_tick)
+
+
+# -- CSRF: double submit; the token is random per browser and checked in constant time ------
+
+
+def _token(request: web.Request) -> str:
+    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+
+def _with_token(response: web.Response, token: str) -> web.Response:
+    response.set_cookie(CSRF_COOKIE, token, path=BASE, httponly=True, samesite="Strict")
+    return response
+
+
+async def _checked_form(request: web.Request) -> dict[str, str]:
+    form = await request.post()
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = form.get("csrf_token", "")
+    if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
+        raise web.HTTPForbidden(
+            text="Ongeldig of ontbrekend formuliertoken: laad de pagina opnieuw."
+        )
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+def _page(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    token = _token(request)
+    context.setdefault("notice", _notice(request))
+    context.setdefault("here", request.path)
+    html = request.app[PAGES].render(template, base=BASE, csrf_token=token, **context)
+    return _with_token(web.Response(text=html, content_type="text/html", status=status), token)
+
+
+def _notice(request: web.Request) -> str:
+    sent = request.query.get("verstuurd", "")
+    if sent.isdigit():
+        return f"De planner heeft één ronde gedaan: {int(sent)} bericht(en) verstuurd."
+    return ""
+
+
+async def to_index(request: web.Request) -> web.Response:
+    _redirect(f"{BASE}/")
+
+
+async def index(request: web.Request) -> web.Response:
+    async with request.app[SIM_SERVICES].engine.connect() as conn:
+        found = await residents(conn)
+        await conn.rollback()
+    return _page(request, "index.html", residents=found)
+
+
+async def _resident(request: web.Request) -> Resident:
+    async with request.app[SIM_SERVICES].engine.connect() as conn:
+        found = await resident(conn, int(request.match_info["case_id"]))
+        await conn.rollback()
+    if found is None:
+        raise web.HTTPNotFound(text="Deze zaak bestaat niet.")
+    return found
+
+
+def _channels(services: Services, found: Resident) -> list[str]:
+    return [
+        name
+        for name in ("sms", "telegram")
+        if reply_address(found, name)
+        and isinstance(services.context.channels.get(name), SimulatedChannel)
+    ]
+
+
+def _conversation_page(
+    request: web.Request, found: Resident, error: str = "", status: int = 200
+) -> web.Response:
+    channels = _channels(request.app[SIM_SERVICES], found)
+    return _page(
+        request,
+        "resident.html",
+        status=status,
+        r=found,
+        here=f"{BASE}/residents/{found.case_id}",
+        channels=channels,
+        error=error,
+        max_length=MAX_LENGTH,
+    )
+
+
+async def conversation(request: web.Request) -> web.Response:
+    return _conversation_page(request, await _resident(request))
+
+
+async def answer(request: web.Request) -> web.Response:
+    form = await _checked_form(request)
+    services = request.app[SIM_SERVICES]
+    found = await _resident(request)
+    text = form.get("text", "").strip()
+    channel = form.get("channel", "sms")
+    if channel not in _channels(services, found):
+        return _conversation_page(
+            request, found, f"Deze inwoner kan niet via {channel!r} antwoorden.", 400
+        )
+    if not text:
+        return _conversation_page(request, found, "Typ eerst een bericht.", 400)
+    if len(text) > MAX_LENGTH:
+        return _conversation_page(
+            request, found, f"Een bericht is hoogstens {MAX_LENGTH} tekens.", 400
+        )
+    sender = reply_address(found, channel)
+    assert sender is not None  # _channels only offers channels with an address
+    await receive(services.engine, services.context.work, channel, sender, text, datetime.now(UTC))
+    return _redirect(f"{BASE}/residents/{found.case_id}")
+
+
+async def run_tick(request: web.Request) -> web.Response:
+    """One round of every pass, now: what the worker would do within the next minutes.
+    Safe beside the worker's own passes (they claim rows, as between two workers); one
+    round at a time, so a double click does not run two."""
+    form = await _checked_form(request)
+    services = request.app[SIM_SERVICES]
+    async with request.app[TICK_LOCK]:
+        done = await tick(services.context, datetime.now(UTC))
+    back = form.get("next", "")
+    if not re.fullmatch(r"/simulator/[\w/]*", back):
+        back = f"{BASE}/"  # never an open redirect
+    return _redirect(f"{back}?verstuurd={int(done['sent'])}")
+
+
+async def stylesheet(request: web.Request) -> web.Response:
+    return web.Response(
+        body=Pages.stylesheet(),
+        content_type="text/css",
+        headers={"Cache-Control": "max-age=3600"},
+    )
+
+
+def _redirect(location: str) -> NoReturn:
+    # 303: the browser fetches the page with GET, so a reload does not post the answer again.
+    raise web.HTTPSeeOther(location)

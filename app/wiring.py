@@ -16,9 +16,11 @@ from app.runtime import calendar_for
 from app.settings import Settings
 from bot.channel import Channel
 from bot.simulated import SimulatedChannel
-from casework.apply import Casework
+from casework.apply import Casework, ChatInvite
 from flows import FlowError, load_flow
+from flows.experiments import load_experiments
 from scheduler.context import Capacity, Context, PassSettings
+from scheduler.retention import RetentionError, RetentionPolicy
 
 
 def casework_for(settings: Settings) -> Casework:
@@ -26,13 +28,32 @@ def casework_for(settings: Settings) -> Casework:
         flow = load_flow(settings.config.get("flows"))
     except FlowError as exc:
         raise UserError(f"config [flows]: {exc}") from exc
-    return Casework(calendar=calendar_for(settings), flow=flow)
+    try:
+        trials = load_experiments(settings.config.get("experiments"), flow)
+    except FlowError as exc:
+        raise UserError(f"config [experiments]: {exc}") from exc
+    return Casework(
+        calendar=calendar_for(settings), flow=flow, experiments=trials, chat=chat_invite(settings)
+    )
+
+
+def chat_invite(settings: Settings) -> ChatInvite | None:
+    """Residents can be offered the chat once Telegram is configured and the bot has a name."""
+    bot_name = str(settings.config.get("telegram", {}).get("bot_name", "")).strip()
+    if not (settings.telegram_bot_token and settings.telegram_webhook_secret and bot_name):
+        return None
+    return ChatInvite(secret_key=settings.secret_key, bot_name=bot_name)
+
+
+def _latency(settings: Settings) -> float:
+    # [simulated] latency_seconds rehearses a slow provider (tests catch a batch in flight).
+    return float(settings.config.get("simulated", {}).get("latency_seconds", 0.0))
 
 
 def channels_for(settings: Settings, engine: AsyncEngine) -> dict[str, Channel]:
     # Without a provider's credentials the simulated channel records what would be sent.
     return {
-        "sms": sms_channel(settings, engine) or SimulatedChannel(engine, "sms"),
+        "sms": sms_channel(settings, engine) or SimulatedChannel(engine, "sms", _latency(settings)),
         "telegram": telegram_channel(settings, engine) or SimulatedChannel(engine, "telegram"),
     }
 
@@ -68,7 +89,15 @@ def context_for(settings: Settings, engine: AsyncEngine) -> Context:
         ),
         rate_per_second={k: float(v) for k, v in config["rate_limit"].items()},
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        retention=retention_for(config),
     )
+
+
+def retention_for(config: dict[str, Any]) -> RetentionPolicy:
+    try:
+        return RetentionPolicy.from_config(config["retention"])
+    except RetentionError as exc:
+        raise UserError(f"config [retention]: {exc}") from exc
 
 
 def intervals_for(settings: Settings) -> dict[str, float]:

@@ -12,6 +12,7 @@ class Outgoing:
     channel: str  # "sms" | "telegram"
     to: str  # E.164 phone number or Telegram chat id
     text: str
+    message_key: str = ""  # which text it is: a chat channel adds the buttons that fit it
 
 
 @dataclass(frozen=True)

@@ -239,3 +239,47 @@ async def _unknown_sender(
         if inserted.scalar() is None:
             actions = [a for a in actions if not a.startswith("send")]
     return Handled(None, intent.kind.value, actions)
+
+
+@dataclass(frozen=True)
+class Stored:
+    inbound_id: int
+    handled: bool  # a retried delivery of a message that was already handled
+
+
+async def store(
+    engine: AsyncEngine,
+    channel: str,
+    sender: str,
+    text: str,
+    now: datetime,
+    provider_id: str,
+) -> Stored:
+    """Only store an inbound message (deduplicated on the provider's id), for webhooks that
+    answer first and `handle()` right after; `receive()` is store-and-handle in one go.
+    (The Twilio webhook's PostgreSQL fast path, `bot.twilio.inbox`, does the same insert.)"""
+    sender = normalise_sender(channel, sender)
+    async with engine.begin() as conn:
+        stored = await conn.execute(
+            _insert(conn, inbound_t)
+            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+            .returning(inbound_t.c.id),
+            {
+                "channel": channel,
+                "provider_id": provider_id,
+                "sender": sender,
+                "text": text,
+                "received_at": now,
+            },
+        )
+        inbound_id = stored.scalar()
+        if inbound_id is not None:
+            return Stored(inbound_id, handled=False)
+        previous = (
+            await conn.execute(
+                select(inbound_t.c.id, inbound_t.c.handled_at).where(
+                    inbound_t.c.channel == channel, inbound_t.c.provider_id == provider_id
+                )
+            )
+        ).one()
+    return Stored(previous.id, handled=previous.handled_at is not None)

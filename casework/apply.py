@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.trial import Trial
 from clock import Calendar
 from flows import CaseState, Flow, step
 from flows.actions import (
@@ -31,9 +32,12 @@ from flows.actions import (
     SendMessage,
     SetLocale,
     SetTimer,
+    WithdrawMessages,
 )
 from flows.events import Event
+from flows.experiments import Experiment
 from store.models import Case, ContactAttempt, OptOut, Outbox, Task, table_of
+from store.personal import hashed_address
 from store.queries import member_of
 
 cases_t = table_of(Case)
@@ -46,11 +50,23 @@ ESCALATION_KINDS = frozenset({"phone", "home_visit"})
 
 
 @dataclass(frozen=True)
+class ChatInvite:
+    """What offering a resident the Telegram chat needs (only when Telegram is configured):
+    the key the link codes are signed with and the bot's public name for the SMS."""
+
+    secret_key: str = field(repr=False)
+    bot_name: str
+
+
+@dataclass(frozen=True)
 class Casework:
-    """What applying events needs besides the database: the calendar and the flows."""
+    """What applying events needs besides the database: the calendar, the flows and the
+    municipality's experiments; and the chat invitation when Telegram is configured."""
 
     calendar: Calendar
     flow: Flow
+    experiments: tuple[Experiment, ...] = ()
+    chat: ChatInvite | None = None
 
 
 @dataclass
@@ -127,11 +143,13 @@ def address_of(row: Any, state: CaseState) -> tuple[str, str] | None:
 async def opted_out_addresses(conn: AsyncConnection, addresses: list[str]) -> set[str]:
     if not addresses:
         return set()
+    # An erased resident's opt-out is kept as a hash of the address (store/personal.py).
+    hashed = {hashed_address(a): a for a in addresses}
     rows = await conn.execute(
         select(optouts_t.c.address).where(member_of(optouts_t.c.address, "a", conn)),
-        {"a": sorted(set(addresses))},
+        {"a": sorted(set(addresses) | set(hashed))},
     )
-    return {a for (a,) in rows}
+    return {hashed.get(a, a) for (a,) in rows}
 
 
 async def apply_events(
@@ -167,12 +185,16 @@ async def apply_events(
             states[row.id] = initial_state(row, bool(addresses & blocked))
 
     produced: list[tuple[int, Action]] = []
+    trial = await Trial.load(conn, work, states.values(), now)
     for case_id, event in items:
         if case_id not in states:
             continue  # the case vanished (purged); nothing to do
-        new_state, actions = step(states[case_id], event, now, work.calendar, work.flow)
-        states[case_id] = new_state
-        produced.extend((case_id, action) for action in actions)
+        state, first = trial.prepare(case_id, states[case_id], event)
+        for each in (*first, event):
+            state, actions = step(state, each, now, work.calendar, work.flow)
+            produced.extend((case_id, action) for action in actions)
+        states[case_id] = state
+    await trial.store(conn)
     await _carry_out(conn, produced, rows, states, now, applied)
     await _store_states(conn, rows, states, produced)
     applied.states.update(states)
@@ -190,6 +212,7 @@ async def _carry_out(
     outbox: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
     cancelled: list[str] = []
+    withdrawn: list[str] = []
     notes: list[AddTaskNote] = []
     attempts: list[dict[str, Any]] = []
     for case_id, action in produced:
@@ -240,6 +263,9 @@ async def _carry_out(
         elif isinstance(action, CancelTask):
             cancelled.append(action.ref)
             names.append("cancel task")
+        elif isinstance(action, WithdrawMessages):
+            withdrawn.extend(action.idempotency_keys)
+            names.append("withdraw queued message")
         elif isinstance(action, AddTaskNote):
             notes.append(action)  # after the inserts: the task may be created in this batch
             names.append("note on review task")
@@ -277,6 +303,17 @@ async def _carry_out(
         await conn.execute(stmt, tasks)
     for note in notes:
         await _add_note(conn, note)
+    if withdrawn:
+        # Only what is still waiting: a message already with the provider cannot be recalled.
+        await conn.execute(
+            update(outbox_t)
+            .where(
+                member_of(outbox_t.c.idempotency_key, "keys", conn),
+                outbox_t.c.status == "pending",
+            )
+            .values(status="withdrawn", last_error="the resident answered first"),
+            {"keys": withdrawn},
+        )
     if cancelled:
         await conn.execute(
             update(tasks_t)
@@ -322,7 +359,9 @@ async def _opt_out(
                 stmt, {"address": address, "channel": channel, "source": "reply", "created_at": now}
             )
         else:
-            await conn.execute(delete(optouts_t).where(optouts_t.c.address == address))
+            await conn.execute(
+                delete(optouts_t).where(optouts_t.c.address.in_((address, hashed_address(address))))
+            )
 
 
 async def _store_states(

@@ -54,18 +54,77 @@ async def _locked(conn: AsyncConnection, task_id: int) -> Any:
 
 
 async def claim(engine: AsyncEngine, task_id: int, user: str, now: datetime) -> dict[str, Any]:
+    """Take an open task. Atomic: one conditional UPDATE, so of two caseworkers claiming at
+    once exactly one gets it and the other a clear error (claiming one's own task again is
+    fine)."""
     if not user.strip():
         raise TaskError("--user must name the caseworker")
     async with engine.begin() as conn:
+        taken = await conn.execute(
+            update(tasks_t)
+            .where(
+                tasks_t.c.id == task_id,
+                (tasks_t.c.status == "open")
+                | ((tasks_t.c.status == "claimed") & (tasks_t.c.claimed_by == user)),
+            )
+            .values(status="claimed", claimed_by=user, claimed_at=now)
+        )
         row = await _locked(conn, task_id)
-        if row.status == "claimed" and row.claimed_by != user:
-            raise TaskError(f"task {task_id} is already claimed by {row.claimed_by}")
-        if row.status not in ("open", "claimed"):
+        if taken.rowcount == 0:
+            if row.status == "claimed":
+                raise TaskError(f"task {task_id} is already claimed by {row.claimed_by}")
             raise TaskError(f"task {task_id} is {row.status}, it cannot be claimed")
+        return task_dict(row)
+
+
+async def unclaim(
+    engine: AsyncEngine, task_id: int, user: str, *, anyone: bool = False
+) -> dict[str, Any]:
+    """Give a claimed task back to the queue. Only its holder may, unless `anyone` (a
+    coordinator redistributing work)."""
+    async with engine.begin() as conn:
+        condition = tasks_t.c.status == "claimed"
+        if not anyone:
+            condition = condition & (tasks_t.c.claimed_by == user)
+        released = await conn.execute(
+            update(tasks_t)
+            .where(tasks_t.c.id == task_id, condition)
+            .values(status="open", claimed_by=None, claimed_at=None)
+        )
+        row = await _locked(conn, task_id)
+        if released.rowcount == 0:
+            if row.status == "claimed":
+                raise TaskError(f"task {task_id} is claimed by {row.claimed_by}, not by {user}")
+            raise TaskError(f"task {task_id} is {row.status}, not claimed")
+        return task_dict(row)
+
+
+async def snooze(
+    engine: AsyncEngine,
+    task_id: int,
+    until: datetime,
+    due: datetime,
+    daypart: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Move a live task to a later contact slot: not before `until`, due at the slot's end
+    (`due`) unless it was due later anyway, in the slot's daypart. Who holds it is kept."""
+    if until <= now or due < until:
+        raise TaskError("a task can only be snoozed to a later slot")
+    if daypart is not None and daypart not in DAGDELEN:
+        raise TaskError(f"unknown daypart {daypart!r}; one of: {', '.join(DAGDELEN)}")
+    async with engine.begin() as conn:
+        row = await _locked(conn, task_id)
+        if row.status not in ("open", "claimed"):
+            raise TaskError(f"task {task_id} is {row.status}, it cannot be snoozed")
         await conn.execute(
             update(tasks_t)
             .where(tasks_t.c.id == task_id)
-            .values(status="claimed", claimed_by=user, claimed_at=now)
+            .values(
+                not_before=until,
+                due=max(row.due, due),
+                daypart=daypart if daypart is not None else row.daypart,
+            )
         )
         return task_dict(await _locked(conn, task_id))
 

@@ -20,6 +20,7 @@ from flows.actions import (
     SendMessage,
     SetLocale,
     SetTimer,
+    WithdrawMessages,
 )
 from flows.engine import expecting, step
 from flows.events import (
@@ -34,6 +35,7 @@ from flows.events import (
     Reply,
     TaskOutcome,
     Timeout,
+    VariantStopped,
 )
 from flows.flow import Flow, FlowError, load_flow
 from flows.intents import LOCALES, Intent, IntentKind, parse_intent
@@ -71,6 +73,8 @@ __all__ = [
     "TaskOutcome",
     "TaskRef",
     "Timeout",
+    "VariantStopped",
+    "WithdrawMessages",
     "expecting",
     "load_flow",
     "parse_intent",

@@ -42,6 +42,14 @@ class CancelTask:
 
 
 @dataclass(frozen=True)
+class WithdrawMessages:
+    """Ladder messages queued for a later contact slot that a reply made pointless (a
+    reminder to someone who just answered). Only those not handed to a channel yet."""
+
+    idempotency_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AddTaskNote:
     """Another text for an open review task (rather than a second task per message)."""
 
@@ -98,6 +106,7 @@ Action = (
     SendMessage
     | CreateTask
     | CancelTask
+    | WithdrawMessages
     | AddTaskNote
     | SetTimer
     | RecordAttempt

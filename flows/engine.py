@@ -8,9 +8,11 @@ decisions where practice had to choose are marked "Decision:" there.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from clock import Calendar
+from flows import experiments
 from flows import ladder as ladders
 from flows.actions import Action, ReopenCase
 from flows.callbacks import create_callback
@@ -27,6 +29,7 @@ from flows.events import (
     Reply,
     TaskOutcome,
     Timeout,
+    VariantStopped,
 )
 from flows.flow import TASK, WAIT, Flow
 from flows.intents import parse_intent
@@ -43,7 +46,7 @@ from flows.state import (
     Attempt,
     CaseState,
 )
-from flows.timing import add_months
+from flows.timing import add_months, wait_until
 from flows.turn import Turn
 
 
@@ -76,6 +79,8 @@ def step(
             language(turn, locale, confirm_same=False)
         case NewSignal(crisis=crisis):
             _new_signal(turn, crisis)
+        case VariantStopped():
+            _variant_stopped(turn)
         case _:
             raise TypeError(f"not an event: {event!r}")
     return turn.state, turn.actions
@@ -90,7 +95,7 @@ def _planned(turn: Turn) -> None:
     elif state.said_no_thanks:
         name = "welcome_back"
     else:
-        name = "default"
+        name = experiments.first_ladder(state.assignment)
     turn.update(started_at=turn.now)
     # Decision: a resident who opted out earlier (the opt-out is global) still gets the
     # people on the ladder — calls and a home visit — but no message: the send steps skip.
@@ -180,3 +185,27 @@ def _timeout(turn: Turn, name: str) -> None:
         create_callback(turn, None)  # they asked for a call; don't let it hang on a daypart
     elif name == "follow_up" and state.stage == IN_CONTACT:
         review(turn, NEEDS_RESULT, "Nog geen eindresultaat vastgelegd.")
+
+
+def _variant_stopped(turn: Turn) -> None:
+    """Decision: a case finishes on the default ladder from where it stands. On the variant's
+    own ladder it moves to the default ladder's step of the same id (when there is none it
+    finishes the ladder it is on); waiting on the variant's wait, it waits the default time
+    from the same message instead."""
+    assignment = turn.state.assignment
+    if assignment is None or assignment.stopped:
+        return
+    turn.update(assignment=replace(assignment, stopped=True))
+    position = ladders.current_step(turn)
+    if turn.state.closed or position is None:
+        return  # not started yet (it starts on the default ladder now), or past the ladder
+    ladder, _, here = position
+    default = turn.flow.ladder(experiments.DEFAULT_LADDER)
+    if ladder.name != default.name:
+        if ladder.name == assignment.ladder and default.index(here.id) is not None:
+            turn.update(ladder=default.name)
+        return
+    if here.id == assignment.step and here.do == WAIT:
+        sent = turn.state.outreach
+        anchor = sent[-1].at if sent else turn.now
+        turn.set_timer("wait", wait_until(turn.cal, anchor, here.working_days, here.hours))

@@ -70,6 +70,11 @@ class NewSignal:
     crisis: bool = False
 
 
+@dataclass(frozen=True)
+class VariantStopped:
+    """The case's experiment variant was stopped: finish on the default ladder."""
+
+
 Event = (
     Planned
     | Delivered
@@ -81,4 +86,5 @@ Event = (
     | OptIn
     | LanguageChange
     | NewSignal
+    | VariantStopped
 )

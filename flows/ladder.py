@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flows import experiments
 from flows.ddas import TELEFOON
 from flows.flow import CLOSE, PHONE_TASKS, SEND, TASK, WAIT, Ladder, Step
 from flows.state import LADDER
@@ -40,7 +41,7 @@ def run(turn: Turn, ladder: Ladder, index: int, anchor: datetime) -> None:
     turn.update(ladder=ladder.name)
     steps = ladder.steps
     while index < len(steps):
-        step = steps[index]
+        step = experiments.effective_step(turn.state.assignment, ladder, steps[index])
         if step.do == SEND:
             index += 1
             if message := _send(turn, step):

@@ -33,6 +33,7 @@ def reply(turn: Turn, text: str, intent: Intent) -> None:
         opt_in(turn, confirm=True)
         return
     _sms_reached(turn)
+    turn.withdraw_queued_outreach()
     if kind is IntentKind.HELP:
         turn.send(turn.flow.messages.help, "help")
     elif kind is IntentKind.LANGUAGE and intent.value:
@@ -85,7 +86,12 @@ def _sms_reached(turn: Turn) -> None:
     state = turn.state
     if state.closed or not state.outreach:
         return
-    last = state.outreach[-1]
+    # The last ladder message the resident can have seen: one queued for a later slot
+    # (and withdrawn by this reply) never reached anyone.
+    sent = [o for o in state.outreach if o.at <= turn.now]
+    if not sent:
+        return
+    last = sent[-1]
     known = next((a for a in state.attempts if a.ref == last.key), None)
     if known is not None and known.bereikt:
         return

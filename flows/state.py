@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any, Final
 
+from flows.experiments import Assignment
+
 # Stages that are not ladder steps. Every other stage is the id of a step of `state.ladder`.
 NEW: Final = "new"  # waiting for the scheduler to plan the first contact
 ASK_DAYPART: Final = "ask_daypart"  # the resident asked for a call; we asked when
@@ -122,6 +124,8 @@ class CaseState:
     closed_result: str | None = None
     closed_at: datetime | None = None
     reopened_at: datetime | None = None
+    # The experiment variant, fixed when outreach starts (flows/experiments.py).
+    assignment: Assignment | None = None
 
     # -- derived ------------------------------------------------------------------------
     @property
@@ -152,6 +156,8 @@ class CaseState:
                 value = value.isoformat()
             elif f.name in _RECORDS:
                 value = [item.to_dict() for item in value]
+            elif isinstance(value, Assignment):
+                value = value.to_dict()
             data[f.name] = value
         return data
 
@@ -166,6 +172,8 @@ class CaseState:
                 value = tuple(_RECORDS[name].from_dict(item) for item in value)
             elif name in _DATETIMES and value is not None:
                 value = datetime.fromisoformat(value)
+            elif name == "assignment" and value is not None:
+                value = Assignment.from_dict(value)
             values[name] = value
         return cls(**values)
 

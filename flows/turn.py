@@ -19,6 +19,7 @@ from flows.actions import (
     RecordAttempt,
     SendMessage,
     SetTimer,
+    WithdrawMessages,
 )
 from flows.flow import Flow
 from flows.state import CLOSED, Attempt, CaseState, Outreach, TaskRef
@@ -85,6 +86,13 @@ class Turn:
             )
         self.update(**changes)
         return message
+
+    def withdraw_queued_outreach(self) -> None:
+        """Withdraw ladder messages still waiting for a later contact slot: the resident
+        answered, so a reminder tomorrow morning would cross their reply."""
+        queued = tuple(o.key for o in self.state.outreach if o.at > self.now)
+        if queued:
+            self.actions.append(WithdrawMessages(queued))
 
     # -- tasks ----------------------------------------------------------------------------
     def create_task(

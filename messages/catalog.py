@@ -1,10 +1,11 @@
 """Loading the catalogues and choosing the language a text is sent in.
 
-Each language's texts are read once and cached: from the compiled `.mo` when it is at least as
-new as the `.po`, otherwise straight from the `.po` (so a fresh checkout, or a `.po` just edited
-by a communicator, never breaks rendering). Only reviewed texts are used: a fuzzy (needs review)
-or empty translation is skipped and the next language in the chain is tried:
-the resident's language, the configured fallbacks, then Dutch.
+Each language's texts are read once and cached until its files change (checked by stat, so a
+text published from the desk is used by every process without a restart): from the compiled
+`.mo` when it is at least as new as the `.po`, otherwise straight from the `.po` (so a fresh
+checkout, or a `.po` just edited by a communicator, never breaks rendering). Only reviewed
+texts are used: a fuzzy (needs review) or empty translation is skipped and the next language in
+the chain is tried: the resident's language, the configured fallbacks, then Dutch.
 
 A municipality may keep its own overrides (tone, wording) in an `override_dir` with the same
 layout; a text found there wins over the shipped one for that language.
@@ -128,7 +129,8 @@ class Settings:
 
 
 _settings = Settings()
-_cache: dict[tuple[Path, str, bool], Translation] = {}
+Stamp = tuple[tuple[int, int, int] | None, ...]
+_cache: dict[tuple[Path, str, bool], tuple[Stamp, Translation]] = {}
 _lock = threading.Lock()
 
 
@@ -166,13 +168,29 @@ def translation(
 ) -> Translation:
     directory = Path(locales_dir or _settings.locales_dir)
     cache_key = (directory, locale, draft)
+    stamp = _stamp(directory, locale)  # taken before reading: a change in between rereads
     with _lock:
         cached = _cache.get(cache_key)
-    if cached is None:
-        cached = read_translation(directory, locale, draft=draft)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, read_translation(directory, locale, draft=draft))
         with _lock:
             _cache[cache_key] = cached
-    return cached
+    return cached[1]
+
+
+def _stamp(directory: Path, locale: str) -> Stamp:
+    """What the catalogue files are now. A text published from the desk (a new file put in
+    place: new inode and mtime) is noticed by every process without a restart, for the price
+    of two stat calls."""
+    stamps: list[tuple[int, int, int] | None] = []
+    for path in (po_path(directory, locale), mo_path(directory, locale)):
+        try:
+            info = path.stat()
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((info.st_mtime_ns, info.st_size, info.st_ino))
+    return tuple(stamps)
 
 
 def chain(locale: str | None, fallbacks: Sequence[str] | None = None) -> list[str]:

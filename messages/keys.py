@@ -254,6 +254,13 @@ KEYS: tuple[Key, ...] = (
         "Telegram: answer to a code that does not exist or has expired.",
     ),
     Key(
+        "chat.too_many_tries",
+        "chat",
+        ("telefoon",),
+        "Telegram: answer after several wrong codes from one chat; for an hour no code is"
+        " checked. Tone: polite, no blame; invites a call.",
+    ),
+    Key(
         "chat.welcome",
         "chat",
         ("gemeente",),

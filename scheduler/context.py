@@ -11,6 +11,7 @@ from bot.channel import Channel
 from casework.apply import Casework
 from clock import Calendar
 from scheduler.ratelimit import RateLimiter
+from scheduler.retention import RetentionPolicy
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Context:
     rate_per_second: dict[str, float] = field(default_factory=dict)
     worker_id: str = "worker"
     limiters: dict[str, RateLimiter] = field(default_factory=dict)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     @property
     def calendar(self) -> Calendar:

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.channel import Outgoing, PermanentFailure, Result, Sent, TemporaryFailure
 from casework.apply import Applied, apply_events, opt_out_address, opted_out_addresses
 from flows.events import Delivered, Event, Failed, OptOut
-from messages import MessageError, render_detail
+from messages import MessageError, count_segments, render_detail
 from scheduler.context import Context
 from scheduler.ratelimit import RateLimiter
 from store.models import Outbox, table_of
@@ -135,6 +135,9 @@ def _render(
 ) -> tuple[str, str, int] | str:
     """The text as sent, or the reason it cannot be rendered. Most messages of a batch are the
     same text (first contacts, reminders), so each distinct one is rendered once per batch."""
+    if row.message_key == "desk.free_text" and row.text:
+        # A caseworker's own words from the desk, checked against the text rules there.
+        return (row.text, row.locale, count_segments(row.text).segments)
     values = dict(ctx.values)
     for name, value in (row.values or {}).items():
         values[name] = value.lower() if name == "dagdeel" and isinstance(value, str) else value
@@ -162,7 +165,9 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
             records.append(_record(row, "error", error=rendered))
             result.failed += 1
             continue
-        message = Outgoing(row.idempotency_key, row.channel, row.to_address, rendered[0])
+        message = Outgoing(
+            row.idempotency_key, row.channel, row.to_address, rendered[0], row.message_key
+        )
         ready.append((row, message, rendered))
 
     # The last checks, as close to the hand-over as possible: the clock and the opt-outs.

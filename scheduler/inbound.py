@@ -20,5 +20,5 @@ async def retry_inbound(ctx: Context, now: datetime) -> int:
             await handle(ctx.engine, ctx.work, inbound_id, now)
             handled += 1
         except Exception:
-            log.exception("inbound message %s could not be handled; tried again later", inbound_id)
+            log.exception("inbound message not handled; retried", extra={"inbound": inbound_id})
     return handled

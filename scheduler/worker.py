@@ -2,6 +2,11 @@
 
 Durable work lives in database rows, not in APScheduler's memory: a pass claims what is due,
 so two workers never do the same thing and a restarted worker simply picks up the rest.
+
+Stopping is graceful: no pass starts after `stop()` begins, a pass in flight finishes (the
+dispatch pass after the batch it is handing over, not after the whole backlog), and only then
+does the scheduler shut down. APScheduler's own `shutdown()` would cancel a pass half-way,
+leaving messages claimed and handed over but not recorded.
 """
 
 from __future__ import annotations
@@ -29,23 +34,54 @@ Pass = Callable[[], Awaitable[Any]]
 
 
 class Running:
-    """How many passes are in flight, so shutdown can wait for them."""
+    """The passes in flight, and whether the worker is stopping."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.stopping = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self.idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self.idle.set()
 
 
 def _guarded(name: str, run: Pass, running: Running) -> Pass:
     async def job() -> None:
-        running.count += 1
+        if running.stopping:
+            return  # fired just before the pause took effect: leave the work for next time
+        running.enter()
         try:
             await run()
         except Exception:  # one failing pass must not stop the others; it runs again soon
-            log.exception("pass %s failed", name)
+            log.exception("pass %s failed", name, extra={"pass": name})
+        except asyncio.CancelledError:
+            # Only a forced stop cancels a pass. What it claimed stays claimed until its
+            # lease runs out and is then recovered, so this is worth a line, not a traceback.
+            log.warning("pass %s cut off by a forced stop", name, extra={"pass": name})
         finally:
-            running.count -= 1
+            running.leave()
 
     return job
+
+
+async def _dispatch_until_empty(ctx: Context, running: Running) -> None:
+    """Dispatch batch after batch while work is due, but hand over no new batch once the
+    worker is stopping: a backlog of thousands must not hold up a shutdown for minutes."""
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    while not running.stopping:
+        done = await dispatch(ctx, now, until_empty=False)
+        if not (done.sent or done.held or done.failed or done.retried):
+            return
 
 
 def build_scheduler(
@@ -60,7 +96,7 @@ def build_scheduler(
         return datetime.now(UTC)
 
     passes: dict[str, Pass] = {
-        "dispatch": lambda: dispatch(ctx, now),
+        "dispatch": lambda: _dispatch_until_empty(ctx, running),
         "timeouts": lambda: fire_timers(ctx, now()),
         "news": lambda: signal_news(ctx, now()),
         "inbound": lambda: retry_inbound(ctx, now()),
@@ -79,19 +115,81 @@ def build_scheduler(
     return scheduler
 
 
-async def run_worker(ctx: Context, intervals: dict[str, float], retention_months: int) -> None:
-    running = Running()
-    scheduler = build_scheduler(ctx, intervals, retention_months, running)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    scheduler.start()
-    log.info("worker %s started", ctx.worker_id)
-    await stop.wait()
-    # shutdown() would cancel a pass in flight; pause, let running passes finish, then stop.
-    scheduler.pause()
-    while running.count:
-        await asyncio.sleep(0.05)
-    scheduler.shutdown(wait=False)
-    log.info("worker %s stopped", ctx.worker_id)
+class Worker:
+    """The passes of one process, started inside the running event loop."""
+
+    def __init__(self, ctx: Context, intervals: dict[str, float], retention_months: int) -> None:
+        self.ctx = ctx
+        self.running = Running()
+        self.scheduler = build_scheduler(ctx, intervals, retention_months, self.running)
+
+    def start(self) -> None:
+        self.scheduler.start()
+        log.info("worker %s started", self.ctx.worker_id, extra={"worker": self.ctx.worker_id})
+
+    async def stop(self) -> None:
+        """No new pass; the passes in flight finish; then the scheduler is shut down."""
+        self.running.stopping = True
+        if self.scheduler.running:
+            self.scheduler.pause()
+        await asyncio.sleep(0)  # a job APScheduler submitted a moment ago gets to start
+        await self.running.idle.wait()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def abort(self) -> None:
+        """A forced stop: the passes in flight are cancelled where they stand."""
+        self.running.stopping = True
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+class StopSignals:
+    """SIGTERM and SIGINT: the first asks for a graceful stop, a second one forces it by
+    cancelling the task that installed the handlers (work in flight may then be cut off; a
+    claimed message is recovered by its lease, so even then nothing is lost)."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.requested = asyncio.Event()
+        self.received: str | None = None
+        self.forced_by: str | None = None
+        self._task: asyncio.Task[Any] | None = None
+
+    def install(self) -> None:
+        self._task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        for sig in self.SIGNALS:
+            loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if not self.requested.is_set():
+            self.received = sig.name
+            self.requested.set()
+        elif self.forced_by is None and self._task is not None:
+            self.forced_by = sig.name
+            self._task.cancel()
+
+    async def wait(self) -> None:
+        await self.requested.wait()
+
+
+async def run_worker(
+    ctx: Context,
+    intervals: dict[str, float],
+    retention_months: int,
+    stop: StopSignals | None = None,
+) -> None:
+    """Run the passes until SIGTERM/SIGINT (or `stop`), then stop gracefully."""
+    if stop is None:
+        stop = StopSignals()
+        stop.install()
+    worker = Worker(ctx, intervals, retention_months)
+    worker.start()
+    try:
+        await stop.wait()
+        await worker.stop()
+    except asyncio.CancelledError:
+        worker.abort()
+        raise

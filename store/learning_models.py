@@ -1,5 +1,53 @@
-"""Experiments and retention: variants, assignments, the erasure log."""
+"""Experiments and retention: assignments to variants, stopped variants, the erasure log."""
 
 from __future__ import annotations
 
-from store.models import Base  # noqa: F401
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models import Base, Id
+
+
+class ExperimentAssignment(Base):
+    """The variant a case got when its outreach started; never moved afterwards, so a change
+    of the configuration does not reshuffle running cases. The monitor counts reach per
+    variant from this table (no personal data in it)."""
+
+    __tablename__ = "experiment_assignments"
+    __table_args__ = (Index("ix_experiment_assignments_variant", "experiment", "variant"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    experiment: Mapped[str] = mapped_column(String(60))
+    variant: Mapped[str] = mapped_column(String(60))
+    assigned_at: Mapped[datetime]
+
+
+class ExperimentStop(Base):
+    """A variant stopped by `zaadje experiment stop`: kept in the database so that every
+    worker sees it; its cases that have not passed the step finish on the default ladder."""
+
+    __tablename__ = "experiment_stops"
+
+    experiment: Mapped[str] = mapped_column(String(60), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(60), primary_key=True)
+    stopped_at: Mapped[datetime]
+    stopped_by: Mapped[str] = mapped_column(String(80))
+
+
+class Erasure(Base):
+    """One purge run or data-subject erasure: what was erased, never the personal data itself
+    (only case ids, which are meaningless once the case is erased, and counts per table)."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))  # purge / request
+    reason: Mapped[str] = mapped_column(String(200))  # the retention rule, or the request type
+    requested_by: Mapped[str | None] = mapped_column(String(80))
+    case_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    signals: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # rows changed per table

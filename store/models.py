@@ -157,6 +157,8 @@ class Case(Base):
     timer_version: Mapped[int | None] = mapped_column(Integer)
     # A signal joined the case after outreach began; the engine hears of it as NewSignal.
     signal_news: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Retention / a data-subject request erased its personal data (store/personal.py).
+    erased_at: Mapped[datetime | None]
 
 
 class Signal(Base):
@@ -204,6 +206,7 @@ class Signal(Base):
     ingest_run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_runs.id"))
     source_line: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None]  # personal data erased (store/personal.py)
 
 
 class IngestRun(Base):
@@ -250,7 +253,9 @@ class Outbox(Base):
     message_key: Mapped[str] = mapped_column(String(80))
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     confirms_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    # pending → sending → sent → delivered; or held (opt-out), failed, error
+    # pending → sending → sent → delivered; or held (opt-out), withdrawn (a reply came
+    # first), failed, error; or (a provider's
+    # delivery receipt) undelivered
     status: Mapped[str] = mapped_column(String(20), default="pending")
     not_before: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -264,6 +269,12 @@ class Outbox(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    # What the provider last reported by status callback (Twilio: queued … delivered /
+    # undelivered / failed), its error code and when: kept apart from `status`, which is the
+    # dispatcher's own record, so a callback racing the dispatcher never loses information.
+    provider_status: Mapped[str | None] = mapped_column(String(20))
+    provider_error: Mapped[str | None] = mapped_column(String(20))
+    provider_status_at: Mapped[datetime | None]
 
 
 class Task(Base):

@@ -1,21 +1,39 @@
-"""`zaadje serve`: the HTTP routes and the scheduler in one process (what `make run` starts)."""
+"""`zaadje serve`: the HTTP routes and the scheduler in one process (what `make run` starts).
+
+SIGTERM or SIGINT stops it gracefully: the listening socket closes at once, requests in
+flight are answered, no scheduler pass starts and the one in flight finishes, the parts'
+cleanup hooks run, the database is closed, and the process exits 0 with one log line. A
+second signal forces the stop (exit 1).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
+import time
 from typing import Any
 
 from aiohttp import web
 
 from app.database import open_database
-from app.logs import configure_logging
+from app.errors import UserError
+from app.logs import AccessLog, configure_logging
 from app.runtime import settings_for
 from app.services import Services
+from app.settings import Settings
 from app.web import build_app
+from app.web_simulator import simulator_active
 from app.wiring import context_for, intervals_for
-from scheduler.worker import run_worker
+from bot.simulated import SimulatedChannel
+from scheduler.worker import StopSignals, Worker
+
+log = logging.getLogger("zaadje.serve")
+
+# Webhooks and desk pages answer in well under a second; a request still running after
+# this long when the service stops is cut off (providers retry unacknowledged webhooks).
+HTTP_GRACE_SECONDS = 15.0
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -28,24 +46,72 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     configure_logging()
-    log = logging.getLogger("zaadje.serve")
+    stop = StopSignals()
+    started = time.monotonic()
+    try:
+        asyncio.run(serve(settings, args.host, args.port, stop, announce=not args.json))
+    except asyncio.CancelledError:
+        log.warning("forced stop", extra={"signal": stop.forced_by})
+        return 1
+    log.info(
+        "stopped",
+        extra={"signal": stop.received, "uptime_s": round(time.monotonic() - started, 1)},
+    )
+    return 0
 
-    async def go() -> None:
-        async with open_database(settings) as engine:
-            context = context_for(settings, engine)
-            runner = web.AppRunner(build_app(Services(settings, engine, context)))
-            await runner.setup()
-            site = web.TCPSite(runner, args.host, args.port)
-            await site.start()
-            log.info("serving on http://%s:%s (simulated channels)", args.host, args.port)
+
+async def serve(
+    settings: Settings, host: str, port: int, stop: StopSignals, announce: bool = True
+) -> None:
+    # Installed first: a signal during start-up is a request to stop, not a kill mid-way.
+    stop.install()
+    async with open_database(settings) as engine:
+        context = context_for(settings, engine)
+        services = Services(settings, engine, context)
+        runner = web.AppRunner(
+            build_app(services), access_log_class=AccessLog, shutdown_timeout=HTTP_GRACE_SECONDS
+        )
+        await runner.setup()
+        cleaned = False
+        try:
             try:
-                await run_worker(
-                    context,
-                    intervals_for(settings),
-                    int(settings.config["retention"]["closed_case_months"]),
-                )
-            finally:
+                await web.TCPSite(runner, host, port).start()
+            except OSError as exc:
+                reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+                raise UserError(f"cannot listen on {host}:{port}: {reason}") from exc
+            worker = Worker(context, intervals_for(settings), _retention(settings))
+            worker.start()
+            _announce(services, host, port, announce)
+            try:
+                await stop.wait()
+                # No new pass; then HTTP and the passes in flight wind down side by side.
+                cleaned = True
+                await asyncio.gather(runner.cleanup(), worker.stop())
+            except asyncio.CancelledError:
+                worker.abort()
+                raise
+        finally:
+            if not cleaned:
                 await runner.cleanup()
 
-    asyncio.run(go())
-    return 0
+
+def _retention(settings: Settings) -> int:
+    return int(settings.config["retention"]["closed_case_months"])
+
+
+def _announce(services: Services, host: str, port: int, to_stdout: bool) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}"
+    channels = {
+        name: "simulated" if isinstance(channel, SimulatedChannel) else "provider"
+        for name, channel in services.context.channels.items()
+    }
+    simulator = simulator_active(services)
+    log.info(
+        "serving on %s",
+        base,
+        extra={"host": host, "port": port, "channels": channels, "simulator": simulator},
+    )
+    if to_stdout:
+        where = f"simulator {base}/simulator/ · " if simulator else ""
+        print(f"Zaadje draait op {base}/ — {where}desk {base}/desk/", flush=True)

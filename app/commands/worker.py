@@ -1,16 +1,24 @@
-"""`zaadje worker`: the scheduler alone; run as many as you like against one PostgreSQL."""
+"""`zaadje worker`: the scheduler alone; run as many as you like against one PostgreSQL.
+
+SIGTERM or SIGINT stops it gracefully (no new pass, the pass in flight finishes, the
+database is closed, exit 0 with one log line); a second signal forces the stop (exit 1).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import time
 from typing import Any
 
 from app.database import open_database
 from app.logs import configure_logging
 from app.runtime import settings_for
 from app.wiring import context_for, intervals_for
-from scheduler.worker import run_worker
+from scheduler.worker import StopSignals, run_worker
+
+log = logging.getLogger("zaadje.worker")
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -21,14 +29,26 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     configure_logging()
+    stop = StopSignals()
+    started = time.monotonic()
 
     async def go() -> None:
+        stop.install()  # first: a signal during start-up asks for a stop, it does not kill
         async with open_database(settings) as engine:
             await run_worker(
                 context_for(settings, engine),
                 intervals_for(settings),
                 int(settings.config["retention"]["closed_case_months"]),
+                stop,
             )
 
-    asyncio.run(go())
+    try:
+        asyncio.run(go())
+    except asyncio.CancelledError:
+        log.warning("forced stop", extra={"signal": stop.forced_by})
+        return 1
+    log.info(
+        "stopped",
+        extra={"signal": stop.received, "uptime_s": round(time.monotonic() - started, 1)},
+    )
     return 0

@@ -21,6 +21,7 @@ from flows import (
     SetTimer,
     TaskOutcome,
     Timeout,
+    WithdrawMessages,
     expecting,
     load_flow,
 )
@@ -145,6 +146,27 @@ def test_reply_1_asks_the_daypart_then_plans_a_callback_in_it() -> None:
     [confirmed] = case.of(actions, SendMessage)
     assert confirmed.key == "sms.callback.confirmed" and confirmed.values == {"dagdeel": "Avond"}
     assert case.state.stage == "callback"
+
+
+def test_a_reply_withdraws_a_reminder_still_waiting_for_the_morning() -> None:
+    case = started()  # first SMS Monday 10:00
+    # The reminder's timer goes off late on Thursday: the SMS waits for Friday morning.
+    case.fire(at(2025, 3, 6, 21, 30))
+    [reminder] = case.of(case.last, SendMessage)
+    assert reminder.key == "sms.reminder" and reminder.not_before > at(2025, 3, 6, 21, 30)
+    # The resident answers the first SMS that night: no reminder should cross the answer.
+    actions = case.apply(Reply("1"), at(2025, 3, 6, 22))
+    assert case.of(actions, WithdrawMessages) == [WithdrawMessages((reminder.idempotency_key,))]
+    assert case.sent(actions) == ["sms.callback.ask_daypart"]
+    # What reached the resident was the first SMS (sent Monday), not the withdrawn reminder.
+    [attempt] = case.of(actions, RecordAttempt)
+    assert attempt.ref != reminder.idempotency_key and attempt.datum.isoformat() == "2025-03-03"
+
+
+def test_a_reply_withdraws_nothing_that_was_already_sent() -> None:
+    case = started()
+    actions = case.apply(Reply("1"), at(2025, 3, 3, 12))
+    assert case.of(actions, WithdrawMessages) == []
 
 
 def test_a_daypart_that_already_started_moves_to_the_next_working_day() -> None:

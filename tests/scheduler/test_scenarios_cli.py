@@ -413,3 +413,21 @@ def test_a_municipality_uses_its_own_wording(
     assert town.sent()[0]["text"] == (
         "Gemeente Voorbeeld: Hoi! Wij helpen graag. Stuur 1, 2 of 3. Bel 14 020."
     )
+
+
+def test_an_answer_at_night_withdraws_the_reminder_queued_for_the_morning(town: Town) -> None:
+    town.ingest([RESIDENT], "2026-11-02T08:00")  # Monday
+    town.tick("2026-11-02T09:00")  # first SMS
+    # The reminder falls due on Thursday, but the scheduler only gets to it at night:
+    # the SMS waits for Friday morning.
+    town.tick("2026-11-05T21:30")
+    queued = town.cli.json("outbox", "--all")
+    assert [(m["message_key"], m["status"]) for m in queued][-1] == ("sms.reminder", "pending")
+
+    town.reply("1", "2026-11-05T22:00")  # the resident answers the first SMS that night
+    town.tick("2026-11-06T09:00")
+    assert "sms.reminder" not in town.sent_keys()
+    by_key = {m["message_key"]: m for m in town.cli.json("outbox", "--all")}
+    assert by_key["sms.reminder"]["status"] == "withdrawn"
+    assert by_key["sms.reminder"]["sent_at"] is None
+    assert by_key["sms.callback.ask_daypart"]["status"] == "delivered"

@@ -7,8 +7,8 @@ Create Date: 2026-11-27 06:20:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 
 revision: str = '0003'
@@ -18,8 +18,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # The provider's own view of an outbound message, written by delivery status callbacks.
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('provider_status', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('provider_error', sa.String(length=20), nullable=True))
+        batch_op.add_column(
+            sa.Column('provider_status_at', sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('provider_status_at')
+        batch_op.drop_column('provider_error')
+        batch_op.drop_column('provider_status')

@@ -1,0 +1,2 @@
+"""SMS through Twilio: sending with the official client (`channel`), the provider's error
+codes (`errors`), the inbound and status webhooks (`webhooks`, `signature`, `status`)."""

@@ -1,0 +1,140 @@
+"""The SMS channel through Twilio's REST API, with the official `twilio` client.
+
+Each message is one `POST …/Messages.json` with `To`, `Body`, `StatusCallback` (our status
+webhook) and the two-way sender: `MessagingServiceSid` when configured, else `From`. Up to
+`concurrency` hand-overs are in flight at once; the messages-per-second rate is the
+dispatcher's token bucket (`[rate_limit] sms`), which hands us at most that many per second.
+What a refusal means for the resident is decided in `bot.twilio.errors`.
+
+Recovery after a crash (`find`), honestly: Twilio has no idempotency keys, so it cannot tell
+us whether it already has "message X". Instead, the moment Twilio answers with a MessageSid we
+write it on the outbox row (one small update per message, before the dispatcher records the
+whole batch). A row whose worker died after that write is recognised as sent by `find` and not
+sent again. What remains is the window between Twilio's answer and that write (milliseconds):
+a crash exactly there means the message may be sent a second time when the lease runs out.
+We accept that rare repeat rather than risk never sending (looking messages up at Twilio by
+number and text would cost an API search per recovered row and still be guesswork).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import aiohttp
+from sqlalchemy import func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.rest import Client
+
+from bot.channel import Outgoing, Result, Sent, TemporaryFailure
+from bot.twilio.config import TwilioConfig
+from bot.twilio.errors import classify_error, retry_after_seconds
+from bot.twilio.http import EXCHANGE, Exchange, TwilioHttp
+from store.models import Outbox, UTCDateTime, table_of
+
+log = logging.getLogger("zaadje.twilio")
+outbox_t = table_of(Outbox)
+
+
+class TwilioChannel:
+    def __init__(self, config: TwilioConfig, engine: AsyncEngine, name: str = "sms") -> None:
+        self.name = name
+        self.config = config
+        self.engine = engine
+        # One client per channel object; its connections live for one batch (`send_many`).
+        self.http = TwilioHttp(config.timeout_seconds, config.concurrency)
+        self.client = Client(config.account_sid, config.auth_token, http_client=self.http)
+        if config.api_base:
+            self.client.api.base_url = config.api_base.rstrip("/")
+        self._gate = asyncio.Semaphore(config.concurrency)
+        # One SID write at a time: ten at once would each want a connection of the shared
+        # pool, and its overflow opens and closes PostgreSQL connections (milliseconds of CPU
+        # each) exactly when a busy process can least afford it.
+        self._recording = asyncio.Lock()
+
+    async def send_many(self, messages: list[Outgoing]) -> dict[str, Result]:
+        if not messages:
+            return {}
+        async with self.http.batch():
+            results = await asyncio.gather(*(self._send(m) for m in messages))
+        return {m.idempotency_key: r for m, r in zip(messages, results, strict=True)}
+
+    async def _send(self, message: Outgoing) -> Result:
+        async with self._gate:
+            exchange = Exchange()
+            EXCHANGE.set(exchange)  # this task's own: gather runs each send in a task
+            sender = (
+                {"messaging_service_sid": self.config.messaging_service_sid}
+                if self.config.messaging_service_sid
+                else {"from_": self.config.from_number}
+            )
+            try:
+                created = await self.client.messages.create_async(
+                    to=message.to,
+                    body=message.text,
+                    status_callback=self.config.status_callback_url,
+                    **sender,
+                )
+            except (TwilioRestException, TwilioServiceException) as exc:
+                retry_after = retry_after_seconds(exchange.headers.get("Retry-After"))
+                return classify_error(int(exc.status), _code(exc.code), retry_after)
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                # No answer at all: Twilio may or may not have the message. Retrying may
+                # repeat it; not retrying may lose it. Losing is worse (see module docstring).
+                return TemporaryFailure(f"twilio unreachable: {type(exc).__name__}")
+            sid = created.sid
+            if not sid:
+                return TemporaryFailure("twilio answered without a MessageSid")
+            await self._remember(message.idempotency_key, sid, created.status)
+            return Sent(sid)
+
+    async def _remember(self, key: str, sid: str, status: object) -> None:
+        """Write the MessageSid on the outbox row at once (recovery, status callbacks)."""
+        status_text = getattr(status, "value", status)
+        try:
+            async with self._recording, self.engine.begin() as conn:
+                await conn.execute(
+                    update(outbox_t)
+                    .where(outbox_t.c.idempotency_key == key)
+                    .values(
+                        provider_id=sid,
+                        provider_status=func.coalesce(
+                            outbox_t.c.provider_status, str(status_text or "queued")
+                        ),
+                        provider_status_at=func.coalesce(
+                            outbox_t.c.provider_status_at,
+                            literal(datetime.now(UTC), type_=UTCDateTime()),
+                        ),
+                    )
+                )
+        except Exception:
+            # The dispatcher records the SID with the batch anyway; only the crash window
+            # grows. Never fail a message that Twilio took.
+            log.exception("could not record a MessageSid right after the hand-over")
+
+    async def find(self, idempotency_key: str) -> Sent | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(outbox_t.c.provider_id, outbox_t.c.provider_status).where(
+                        outbox_t.c.idempotency_key == idempotency_key
+                    )
+                )
+            ).first()
+            await conn.rollback()
+        if row is None or not row.provider_id:
+            return None
+        return Sent(row.provider_id, delivered=row.provider_status in ("delivered", "read"))
+
+    async def aclose(self) -> None:
+        """Nothing stays open between batches (see `bot.twilio.http`); kept so that whoever
+        owns a channel can close it without knowing which kind it is."""
+
+
+def _code(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None

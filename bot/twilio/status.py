@@ -1,0 +1,141 @@
+"""Delivery status callbacks: the provider's view of a message only ever moves forward.
+
+Twilio's order for an outbound message is accepted/scheduled → queued → sending → sent →
+delivered | undelivered | failed (| canceled); the last ones are terminal. Callbacks may
+arrive twice or out of order; a status that is not ahead of the one recorded changes nothing.
+
+What a terminal status means (decided here):
+- delivered: the outbox row becomes `delivered` and the flow hears `Delivered` (a counted SMS
+  contact attempt, the way dispatch reports providers that confirm at once);
+- undelivered/failed: the row records it; when the error code says the number is unusable
+  (30005, 30006, 21211, 21614, …) the flow hears `Failed(permanent=True)` and the ladder moves
+  on, and 21610 is an opt-out; any other code (30003 handset off, 30007 filtered, …) leaves
+  the ladder to its own timers (a reminder, then phone calls).
+
+The provider's view lives in `provider_status`/`provider_error`/`provider_status_at`, written
+at once. The dispatcher's `status` column follows it only once the dispatcher has recorded the
+hand-over (`sent`): a callback that overtakes the dispatcher (row still `sending`, or its SID
+not written yet) is answered `WAITING`/`UNKNOWN`, and the webhook settles it again shortly.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.twilio.errors import classify_receipt
+from casework.apply import Casework, apply_events
+from flows.events import Delivered, Event, Failed, OptOut
+from store.models import Outbox, table_of
+
+outbox_t = table_of(Outbox)
+
+RANK: dict[str, int] = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+    "read": 5,  # after delivered only (WhatsApp/RCS); harmless for SMS
+}
+DEAD_ENDS = frozenset({"undelivered", "failed", "canceled"})
+
+
+class StatusError(ValueError):
+    """The callback names a status that outbound messages do not have."""
+
+
+class Outcome(enum.Enum):
+    RECORDED = "recorded"  # moved forward (and settled if terminal)
+    STALE = "stale"  # a duplicate or an older status: nothing changed
+    WAITING = "waiting"  # recorded, but the dispatcher has not recorded the hand-over yet
+    UNKNOWN = "unknown"  # no outbox row carries this MessageSid (yet)
+
+
+def is_forward(old: str | None, new: str) -> bool:
+    if old is None or old not in RANK:
+        return True
+    if old in DEAD_ENDS:
+        return False
+    return RANK[new] > RANK[old]
+
+
+async def record_status(
+    engine: AsyncEngine,
+    work: Casework,
+    sid: str,
+    status: str,
+    error_code: str | None,
+    now: datetime,
+) -> Outcome:
+    """Record one callback (and settle the outbox row when it is terminal). Idempotent."""
+    if status not in RANK:
+        raise StatusError(f"MessageStatus {status!r} is not a status of an outbound message")
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                select(outbox_t).where(outbox_t.c.provider_id == sid).with_for_update()
+            )
+        ).first()
+        if row is None:
+            return Outcome.UNKNOWN
+        moved = is_forward(row.provider_status, status)
+        if moved:
+            await conn.execute(
+                update(outbox_t)
+                .where(outbox_t.c.id == row.id)
+                .values(provider_status=status, provider_error=error_code, provider_status_at=now)
+            )
+            provider_status, provider_error = status, error_code
+        else:
+            provider_status, provider_error = row.provider_status, row.provider_error
+        if row.status == "sending":
+            return Outcome.WAITING
+        settled = await _settle(conn, work, row, provider_status, provider_error, now)
+    return Outcome.RECORDED if moved or settled else Outcome.STALE
+
+
+async def _settle(
+    conn: AsyncConnection,
+    work: Casework,
+    row: Any,
+    provider_status: str,
+    provider_error: str | None,
+    now: datetime,
+) -> bool:
+    """Carry a terminal provider status over to the dispatcher's record, once."""
+    if row.status != "sent" or provider_status not in ("delivered", "read", *DEAD_ENDS):
+        return False
+    events: list[tuple[int, Event]] = []
+    if provider_status in ("delivered", "read"):
+        values: dict[str, Any] = {"status": "delivered", "delivered_at": now}
+        if row.case_id is not None:
+            events.append((row.case_id, Delivered(row.idempotency_key)))
+    else:
+        code = _int(provider_error)
+        verdict = classify_receipt(code)
+        reason = verdict.reason if verdict else f"twilio {code or '-'}: {provider_status}"
+        status = "undelivered" if provider_status == "undelivered" else "failed"
+        values = {"status": status, "last_error": reason}
+        if verdict is not None and row.case_id is not None:
+            event = OptOut() if verdict.opted_out else Failed(row.idempotency_key, True)
+            events.append((row.case_id, event))
+    await conn.execute(update(outbox_t).where(outbox_t.c.id == row.id).values(**values))
+    if events:
+        await apply_events(conn, events, now, work)
+    return True
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None

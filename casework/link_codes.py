@@ -1,0 +1,132 @@
+"""Link codes: the short code a resident gets by SMS and sends to the bot, so that the chat is
+linked to their case without a link in the SMS.
+
+- short: 6 characters from an alphabet without look-alikes (no 0/O, 1/I/L), easy to copy;
+- single use, bound to one case, and valid for `CODE_TTL` only;
+- stored as an HMAC keyed with the secret key: a copy of the database gives no working codes;
+- guessing is rate-limited per chat: after `MAX_WRONG` wrong codes within `GUESS_WINDOW` no
+  code is checked for that chat until the oldest of those guesses has left the window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store.models import table_of
+from store.telegram_models import TelegramGuess, TelegramLinkCode
+
+codes_t = table_of(TelegramLinkCode)
+guesses_t = table_of(TelegramGuess)
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LENGTH = 6
+CODE_TTL = timedelta(days=14)
+MAX_WRONG = 5
+GUESS_WINDOW = timedelta(hours=1)
+
+# What a resident may type around a code: spaces, dashes, a dot, quotes.
+_NOISE = re.compile(r"[\s\-_.,:;'\"`]+")
+_SHAPE = re.compile(rf"[A-Z0-9]{{{LENGTH}}}")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def code_hash(code: str, secret_key: str) -> str:
+    return hmac.new(secret_key.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def as_code(text: str) -> str | None:
+    """The code a message is meant to be ("k7m 4q2" → "K7M4Q2"), or None when it is not
+    shaped like one (then it is ordinary text, not a guess)."""
+    candidate = _NOISE.sub("", text).upper()
+    return candidate if _SHAPE.fullmatch(candidate) else None
+
+
+async def issue_code(
+    conn: AsyncConnection, case_id: int, now: datetime, secret_key: str, ttl: timedelta = CODE_TTL
+) -> str:
+    """A fresh code for the case. Earlier unused codes of the case stop working: only the code
+    in the newest SMS is valid, so an old SMS on a shared phone links nothing."""
+    await conn.execute(
+        delete(codes_t).where(codes_t.c.case_id == case_id, codes_t.c.used_at.is_(None))
+    )
+    while True:
+        code = new_code()
+        digest = code_hash(code, secret_key)
+        taken = await conn.scalar(select(codes_t.c.id).where(codes_t.c.code_hash == digest))
+        if taken is None:
+            break
+    await conn.execute(
+        codes_t.insert(),
+        {
+            "code_hash": digest,
+            "case_id": case_id,
+            "created_at": now,
+            "expires_at": now + ttl,
+        },
+    )
+    return code
+
+
+class Outcome(StrEnum):
+    LINKED = "linked"
+    UNKNOWN = "unknown"  # no such code, expired, or used by another chat
+    TOO_MANY = "too_many"  # rate-limited: not checked at all
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    outcome: Outcome
+    case_id: int | None = None
+
+
+async def too_many_guesses(conn: AsyncConnection, chat_id: str, now: datetime) -> bool:
+    wrong = await conn.scalar(
+        select(func.count())
+        .select_from(guesses_t)
+        .where(guesses_t.c.chat_id == chat_id, guesses_t.c.at > now - GUESS_WINDOW)
+    )
+    return int(wrong or 0) >= MAX_WRONG
+
+
+async def redeem(
+    conn: AsyncConnection, chat_id: str, code: str, now: datetime, secret_key: str
+) -> Redeemed:
+    """Check a code sent by a chat (in the caller's transaction). A right code is used up and
+    names the case; a wrong one is counted against the chat."""
+    # Guesses that left the window count for nothing any more: forget them.
+    await conn.execute(
+        delete(guesses_t).where(
+            guesses_t.c.chat_id == chat_id, guesses_t.c.at <= now - GUESS_WINDOW
+        )
+    )
+    if await too_many_guesses(conn, chat_id, now):
+        return Redeemed(Outcome.TOO_MANY)
+    row = (
+        await conn.execute(
+            select(codes_t)
+            .where(codes_t.c.code_hash == code_hash(code, secret_key))
+            .with_for_update()
+        )
+    ).first()
+    if row is not None and row.used_at is not None and row.used_by_chat == chat_id:
+        # The same chat sending its code again (or the update handled twice): still linked.
+        return Redeemed(Outcome.LINKED, row.case_id)
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        await conn.execute(guesses_t.insert(), {"chat_id": chat_id, "at": now})
+        return Redeemed(Outcome.UNKNOWN)
+    await conn.execute(
+        update(codes_t).where(codes_t.c.id == row.id).values(used_at=now, used_by_chat=chat_id)
+    )
+    return Redeemed(Outcome.LINKED, row.case_id)

@@ -1,0 +1,77 @@
+"""The desk application, mounted under /desk by `app/web_desk.py`.
+
+Every route needs a logged-in user except the login page and the static files; the guard
+middleware enforces that for every part (so a forgotten check in a handler still cannot leak),
+and each handler's `require_user` adds its roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from desk import (
+    admin_routes,
+    auth_routes,
+    case_routes,
+    coordinator_routes,
+    queue_routes,
+    task_routes,
+)
+from desk.access import COOKIE_PATH, DESK_ENGINE, DESK_SERVICES, DeskServices, require_user
+from desk.monitor import routes as monitor_routes
+from desk.texts import routes as texts_routes
+
+STATIC_DIR = Path(__file__).parent / "static"
+PUBLIC_PATHS = frozenset({f"{COOKIE_PATH}/login"})
+STATIC_PREFIX = f"{COOKIE_PATH}/static/"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SECURITY_HEADERS = {
+    # No scripts at all, nothing from elsewhere, no framing (clickjacking), no sniffing.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; object-src 'none'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def is_public(request: web.Request) -> bool:
+    return request.path in PUBLIC_PATHS or request.path.startswith(STATIC_PREFIX)
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not is_public(request):
+        await require_user(request)  # login (redirect / 401) and CSRF, for every part
+    response = await handler(request)
+    response.headers.update(SECURITY_HEADERS)
+    if not request.path.startswith(STATIC_PREFIX):
+        # Pages carry residents' names and amounts: never keep them in a cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def build_desk_app(services: DeskServices) -> web.Application:
+    app = web.Application(middlewares=[guard])
+    app[DESK_SERVICES] = services
+    app[DESK_ENGINE] = services.engine
+    for module in (
+        auth_routes,
+        queue_routes,
+        case_routes,
+        task_routes,
+        coordinator_routes,
+        admin_routes,
+    ):
+        app.add_routes(module.routes())
+    app.add_routes(texts_routes.routes())
+    app.add_routes(monitor_routes.routes())
+    app.router.add_static("/static/", STATIC_DIR, name="static")
+    return app

@@ -1,0 +1,139 @@
+"""Logging in and out, the start page, and the interface language."""
+
+from __future__ import annotations
+
+import hmac
+import math
+
+from aiohttp import web
+from sqlalchemy import update
+
+from desk import sessions, throttle
+from desk.access import (
+    COOKIE_PATH,
+    DESK_SERVICES,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    audit,
+    current_session,
+    gettext_for,
+    render,
+    request_locale,
+    require_user,
+)
+from desk.i18n import LOCALES
+from desk.users import users_t, verify_password
+
+# Where each role starts.
+HOME = {
+    "caseworker": "/desk/queue",
+    "coordinator": "/desk/coordinator",
+    "communicator": "/desk/texts",
+    "admin": "/desk/queue",
+}
+
+
+def routes() -> list[web.AbstractRouteDef]:
+    return [
+        web.get("/", home, name="home"),
+        web.get("/login", login_form, name="login"),
+        web.post("/login", login, name="login_post"),
+        web.post("/logout", logout, name="logout"),
+        web.get("/account", account, name="account"),
+        web.post("/language", language, name="language"),
+    ]
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    raise web.HTTPFound(HOME.get(user.role, "/desk/queue"))
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    if await current_session(request) is not None:
+        raise web.HTTPFound(f"{COOKIE_PATH}/")
+    return render(request, "login.html", {"name": "", "error": None})
+
+
+def _client_address(request: web.Request) -> str:
+    # The peer address. X-Forwarded-For is not trusted: anyone could send it to dodge the limit.
+    return request.remote or "unknown"
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    given = form.get("csrf_token")
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if (
+        not isinstance(given, str)
+        or not expected
+        or not hmac.compare_digest(given.encode(), expected.encode())
+    ):
+        raise web.HTTPForbidden(text="Missing or wrong CSRF token: reload the page and try again.")
+    name = str(form.get("name") or "").strip()
+    password = str(form.get("password") or "")
+    services = request.app[DESK_SERVICES]
+    now = services.now()
+    address = _client_address(request)
+    gettext, ngettext = gettext_for(request_locale(request, None))
+    async with services.engine.begin() as conn:
+        wait = await throttle.wait_needed(conn, name, address, now)
+        if wait is not None:
+            minutes = max(1, math.ceil(wait.total_seconds() / 60))
+            error = ngettext(
+                "Too many failed attempts. Try again in %(num)d minute.",
+                "Too many failed attempts. Try again in %(num)d minutes.",
+                minutes,
+            )
+            return render(request, "login.html", {"name": name, "error": error, "status": 429})
+        user = await verify_password(conn, name, password) if name and password else None
+        await throttle.record(conn, name, address, user is not None, now)
+        token = await sessions.create_session(conn, user, now) if user else None
+    if user is None or token is None:
+        error = gettext("Unknown name or wrong password.")
+        return render(request, "login.html", {"name": name, "error": error, "status": 401})
+    await audit(request, user, "login")
+    response = web.HTTPFound(f"{COOKIE_PATH}/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=services.secure_cookies or request.secure,
+    )
+    response.del_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    session = await current_session(request)
+    assert session is not None
+    await audit(request, user, "logout")
+    services = request.app[DESK_SERVICES]
+    async with services.engine.begin() as conn:
+        await sessions.end_session(conn, session.id)
+    response = web.HTTPFound(f"{COOKIE_PATH}/login")
+    response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    raise response
+
+
+async def account(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    return render(request, "account.html", {"account": user})
+
+
+async def language(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    form = await request.post()
+    locale = str(form.get("locale") or "")
+    if locale not in LOCALES:
+        raise web.HTTPBadRequest(text=f"unknown language {locale!r}; one of {', '.join(LOCALES)}")
+    services = request.app[DESK_SERVICES]
+    async with services.engine.begin() as conn:
+        await conn.execute(update(users_t).where(users_t.c.id == user.id).values(locale=locale))
+    await audit(request, user, "account.language", detail={"locale": locale})
+    back = str(form.get("back") or "/desk/")
+    # Only a path of our own: an open redirect would let a link send people elsewhere.
+    raise web.HTTPFound(back if back.startswith("/desk/") and "//" not in back else "/desk/")

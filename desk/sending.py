@@ -1,0 +1,175 @@
+"""A caseworker sends the resident a text: a catalogue text in the resident's language, or a
+free text that passes the same rules as the catalogue (no debt words, amounts, creditors or
+links; at most two SMS parts; plain Dutch). Both go through the outbox, like every message, so
+contact hours, opt-outs and retries apply and a double click sends once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from messages import KEYS, MessageError, render_detail
+from messages.content import findings as content_findings
+from messages.keys import MAX_SMS_SEGMENTS
+from messages.readability import readability
+from messages.segments import count_segments
+from store.models import Case, OptOut, Outbox, table_of
+
+cases_t = table_of(Case)
+outbox_t = table_of(Outbox)
+optouts_t = table_of(OptOut)
+
+# The outbox row of a free text carries its text already; the dispatcher sends it as is.
+FREE_TEXT_KEY = "desk.free_text"
+MAX_FREE_TEXT = 640
+MIN_FLESCH_DOUMA = 60.0
+MAX_SENTENCE_WORDS = 15
+# Placeholders the desk can fill for any case: the municipality's own.
+_FILLABLE = frozenset({"gemeente", "telefoon"})
+
+
+class SendError(ValueError):
+    """The text cannot be sent (no address, opted out, unknown key, rules broken)."""
+
+    def __init__(self, message: str, findings: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.findings = findings or []
+
+
+@dataclass(frozen=True)
+class Sent:
+    outbox_id: int | None  # None when this send was recorded before (a double click)
+    key: str
+
+
+def catalogue_keys() -> list[str]:
+    """The SMS texts a caseworker may send from a case: those needing no case-specific value."""
+    return [
+        k.name
+        for k in KEYS
+        if k.kind == "sms" and not k.plural and set(k.placeholders) <= _FILLABLE
+    ]
+
+
+def free_text_findings(text: str, locale: str) -> list[str]:
+    """Why a free text may not be sent; empty when it may."""
+    problems = [message for _, message in content_findings(text)]
+    if len(text) > MAX_FREE_TEXT:
+        problems.append(f"{len(text)} characters; at most {MAX_FREE_TEXT}")
+    segments = count_segments(text).segments
+    if segments > MAX_SMS_SEGMENTS:
+        problems.append(f"{segments} SMS parts; at most {MAX_SMS_SEGMENTS}")
+    if locale == "nl":
+        score = readability(text)
+        if score.flesch_douma < MIN_FLESCH_DOUMA:
+            problems.append(
+                f"Flesch-Douma {score.flesch_douma:.0f}, needs {MIN_FLESCH_DOUMA:.0f} or more:"
+                " use shorter words and sentences"
+            )
+        if score.longest_sentence_words > MAX_SENTENCE_WORDS:
+            problems.append(
+                f"a sentence of {score.longest_sentence_words} words; at most {MAX_SENTENCE_WORDS}"
+            )
+    return problems
+
+
+async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str]:
+    async with engine.connect() as conn:
+        case = (
+            await conn.execute(
+                select(
+                    cases_t.c.contact_phone,
+                    cases_t.c.telegram_chat_id,
+                    cases_t.c.flow_state,
+                    cases_t.c.locale,
+                    cases_t.c.state,
+                ).where(cases_t.c.id == case_id)
+            )
+        ).first()
+        if case is None:
+            raise SendError(f"no case {case_id}")
+        channel = (case.flow_state or {}).get("channel", "sms")
+        if channel == "telegram" and case.telegram_chat_id:
+            found = ("telegram", case.telegram_chat_id)
+        elif case.contact_phone:
+            found = ("sms", case.contact_phone)
+        elif case.telegram_chat_id:
+            found = ("telegram", case.telegram_chat_id)
+        else:
+            raise SendError("this resident has no phone number or chat: no text can be sent")
+        key = found[1] if found[0] == "sms" else f"telegram:{found[1]}"
+        blocked = await conn.scalar(select(optouts_t.c.address).where(optouts_t.c.address == key))
+        if blocked is not None:
+            raise SendError("this resident opted out of messages: nothing was sent")
+        return found[0], found[1], case.locale
+
+
+async def send_catalogue(
+    engine: AsyncEngine, case_id: int, key: str, send_id: str, values: dict[str, Any], now: datetime
+) -> Sent:
+    if key not in catalogue_keys():
+        raise SendError(f"{key!r} is not a text the desk can send")
+    channel, address, locale = await _address(engine, case_id)
+    try:
+        render_detail(key, locale, **values)  # fails now rather than in the dispatcher
+    except MessageError as exc:
+        raise SendError(str(exc)) from exc
+    return await _enqueue(engine, case_id, channel, address, locale, key, None, send_id, now)
+
+
+async def send_free_text(
+    engine: AsyncEngine, case_id: int, text: str, send_id: str, now: datetime
+) -> Sent:
+    text = text.strip()
+    if not text:
+        raise SendError("the text is empty")
+    channel, address, locale = await _address(engine, case_id)
+    problems = free_text_findings(text, locale)
+    if problems:
+        raise SendError("the text breaks the rules for messages to residents", problems)
+    return await _enqueue(
+        engine, case_id, channel, address, locale, FREE_TEXT_KEY, text, send_id, now
+    )
+
+
+async def _enqueue(
+    engine: AsyncEngine,
+    case_id: int,
+    channel: str,
+    address: str,
+    locale: str,
+    key: str,
+    text: str | None,
+    send_id: str,
+    now: datetime,
+) -> Sent:
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(outbox_t)
+        .values(
+            # The form's one-time id: the same form posted twice is one message.
+            idempotency_key=f"desk:{case_id}:{send_id}"[:120],
+            case_id=case_id,
+            channel=channel,
+            to_address=address,
+            locale=locale,
+            message_key=key,
+            values={},
+            confirms_opt_out=False,
+            status="pending",
+            not_before=now,
+            attempts=0,
+            text=text,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(outbox_t.c.id)
+    )
+    async with engine.begin() as conn:
+        outbox_id = await conn.scalar(stmt)
+    return Sent(outbox_id, key)

@@ -1,0 +1,109 @@
+"""Desk users: adding them and checking passwords (argon2 hashes, never the password)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from argon2 import Parameters, PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from desk.roles import ROLES, User
+from store.desk_models import DeskUser
+from store.models import table_of
+
+users_t = table_of(DeskUser)
+_hasher = PasswordHasher()  # argon2id with RFC 9106's low-memory profile
+# Checked against when the name is unknown, so a wrong name costs as long as a wrong password
+# and the timing does not tell which names exist.
+_dummy_hash = _hasher.hash("not a password of anyone")
+
+
+def use_parameters(parameters: Parameters) -> None:
+    """Hash new passwords with other argon2 parameters (the test suite uses argon2's cheapest
+    profile to stay fast; production keeps the default). Existing hashes keep verifying."""
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher.from_parameters(parameters)
+    _dummy_hash = _hasher.hash("not a password of anyone")
+
+
+class UserError(ValueError):
+    """A user that cannot be added: bad name or role, empty password, name taken."""
+
+
+def _check(name: str, role: str, password: str) -> str:
+    clean = name.strip()
+    if not clean or len(clean) > 80 or any(c.isspace() for c in clean):
+        raise UserError("a user name is 1 to 80 characters without spaces")
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
+    if not password:
+        raise UserError("the password is empty")
+    return clean
+
+
+async def add_user(
+    engine: AsyncEngine, name: str, role: str, password: str, locale: str = "nl"
+) -> User:
+    """Add a desk user. The name is stored as given and matched case-insensitively."""
+    clean = _check(name, role, password)
+    # argon2 is slow on purpose: off the event loop, so other requests go on meanwhile.
+    hashed = await asyncio.to_thread(_hasher.hash, password)
+    async with engine.begin() as conn:
+        taken = await conn.scalar(
+            select(users_t.c.id).where(func.lower(users_t.c.name) == clean.lower())
+        )
+        if taken is not None:
+            raise UserError(f"user {clean!r} exists already")
+        try:
+            user_id = await conn.scalar(
+                insert(users_t)
+                .values(
+                    name=clean,
+                    role=role,
+                    password_hash=hashed,
+                    locale=locale,
+                    active=True,
+                    created_at=datetime.now(UTC),
+                )
+                .returning(users_t.c.id)
+            )
+        except IntegrityError as exc:  # two adds racing for one name
+            raise UserError(f"user {clean!r} exists already") from exc
+    assert user_id is not None
+    return User(int(user_id), clean, role)
+
+
+async def verify_password(conn: AsyncConnection, name: str, password: str) -> User | None:
+    """The active user with this name and password, else None (same cost either way)."""
+    row = (
+        await conn.execute(
+            select(users_t).where(func.lower(users_t.c.name) == name.strip().lower())
+        )
+    ).first()
+    hasher = _hasher
+    try:
+        await asyncio.to_thread(hasher.verify, row.password_hash if row else _dummy_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or not row.active:
+        return None
+    if hasher.check_needs_rehash(row.password_hash):
+        # argon2's parameters changed since this hash was made: store one made with today's.
+        rehashed = await asyncio.to_thread(hasher.hash, password)
+        await conn.execute(
+            update(users_t).where(users_t.c.id == row.id).values(password_hash=rehashed)
+        )
+    return User(int(row.id), row.name, row.role)
+
+
+async def list_users(conn: AsyncConnection) -> list[dict[str, object]]:
+    rows = await conn.execute(
+        select(users_t.c.id, users_t.c.name, users_t.c.role, users_t.c.active).order_by(
+            users_t.c.name
+        )
+    )
+    return [dict(r._mapping) for r in rows]

@@ -1,0 +1,231 @@
+"""Delivery status callbacks from Twilio: signed like every webhook, applied once, and only
+ever forward; what a delivery receipt means for the resident's ladder."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.channel import Outgoing, Result, Sent
+from casework.tasks import list_tasks
+from scheduler.context import Context
+from scheduler.tick import tick
+from store.models import ContactAttempt, OptOut
+from tests.bot.twilio_kit import (
+    ACCOUNT,
+    MONDAY,
+    PHONE,
+    TOKEN,
+    Webhooks,
+    close,
+    outbox,
+    signature,
+    status_form,
+    town,
+    webhooks,
+)
+from tests.fakes.twilio import FakeTwilio
+
+STATUS = "/webhooks/twilio/status"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTwilio]:
+    server = FakeTwilio(ACCOUNT, TOKEN)
+    await server.start()
+    yield server
+    await server.close()
+
+
+async def attempts(ctx: Context) -> list[Any]:
+    async with ctx.engine.connect() as conn:
+        return list(await conn.execute(select(ContactAttempt)))
+
+
+async def open_tasks(ctx: Context) -> list[str]:
+    async with ctx.engine.connect() as conn:
+        return [t["kind"] for t in await list_tasks(conn, "open")]
+
+
+async def sent_sid(ctx: Context) -> str:
+    (row,) = await outbox(ctx)
+    assert row.status == "sent"
+    return str(row.provider_id)
+
+
+async def test_delivered_is_recorded_once_and_counts_as_a_contact_attempt(
+    db_url: str, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    await tick(ctx, MONDAY)
+    sid = await sent_sid(ctx)
+    async with webhooks(settings, ctx) as hooks:
+        for status in ("sent", "delivered"):
+            code, _, _ = await hooks.post(STATUS, status_form(sid, status))
+            assert code == 204
+        (row,) = await outbox(ctx)
+        assert (row.status, row.provider_status) == ("delivered", "delivered")
+        assert row.delivered_at is not None
+        first = (row.provider_status_at, row.delivered_at)
+        code, _, _ = await hooks.post(STATUS, status_form(sid, "delivered"))  # Twilio retries
+        assert code == 204
+    (row,) = await outbox(ctx)
+    assert (row.provider_status_at, row.delivered_at) == first
+    (attempt,) = await attempts(ctx)
+    assert attempt.soort == "SMS/Whatsapp"  # DDAS EnumContactsoort
+    await close(ctx)
+
+
+async def test_out_of_order_callbacks_never_move_back(
+    db_url: str, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    await tick(ctx, MONDAY)
+    sid = await sent_sid(ctx)
+    async with webhooks(settings, ctx) as hooks:
+        for status in ("delivered", "sent", "queued", "sending", "undelivered", "failed"):
+            code, _, _ = await hooks.post(STATUS, status_form(sid, status, error="30003"))
+            assert code == 204
+    (row,) = await outbox(ctx)
+    assert (row.status, row.provider_status, row.provider_error) == (
+        "delivered",
+        "delivered",
+        "30003",
+    )
+    assert len(await attempts(ctx)) == 1
+    await close(ctx)
+
+
+async def test_undelivered_to_a_dead_number_moves_the_ladder_on(
+    db_url: str, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    await tick(ctx, MONDAY)
+    sid = await sent_sid(ctx)
+    async with webhooks(settings, ctx) as hooks:
+        await hooks.post(STATUS, status_form(sid, "sent"))
+        await hooks.post(STATUS, status_form(sid, "undelivered", error="30005"))
+        await hooks.post(STATUS, status_form(sid, "undelivered", error="30005"))
+    (row,) = await outbox(ctx)
+    assert (row.status, row.provider_error) == ("undelivered", "30005")
+    assert row.last_error == "twilio 30005: unknown or inactive number"
+    assert await open_tasks(ctx) == ["phone"]
+    await tick(ctx, MONDAY + timedelta(days=3))
+    assert len(fake.created) == 1  # no reminder to a dead number
+    await close(ctx)
+
+
+async def test_a_handset_that_is_off_leaves_the_ladder_to_its_timers(
+    db_url: str, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    await tick(ctx, MONDAY)
+    sid = await sent_sid(ctx)
+    async with webhooks(settings, ctx) as hooks:
+        await hooks.post(STATUS, status_form(sid, "undelivered", error="30003"))
+    (row,) = await outbox(ctx)
+    assert (row.status, row.provider_error) == ("undelivered", "30003")
+    assert await open_tasks(ctx) == []
+    assert await attempts(ctx) == []
+    await close(ctx)
+
+
+async def test_a_late_block_by_the_resident_is_an_opt_out(
+    db_url: str, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    await tick(ctx, MONDAY)
+    sid = await sent_sid(ctx)
+    async with webhooks(settings, ctx) as hooks:
+        await hooks.post(STATUS, status_form(sid, "failed", error="21610"))
+    (row,) = await outbox(ctx)
+    assert row.status == "failed"
+    async with ctx.engine.connect() as conn:
+        assert [a for (a,) in await conn.execute(select(OptOut.address))] == [PHONE]
+    assert await open_tasks(ctx) == ["review"]
+    await close(ctx)
+
+
+@pytest.mark.parametrize("sign", [None, "forged", "other-url"])
+async def test_unsigned_forged_or_replayed_callbacks_are_refused(
+    db_url: str, tmp_path: Path, fake: FakeTwilio, sign: str | None
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    await tick(ctx, MONDAY)
+    sid = await sent_sid(ctx)
+    form = status_form(sid, "delivered")
+    header = {
+        "forged": "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "other-url": signature("/webhooks/twilio/sms", form),
+    }.get(sign or "")
+    async with webhooks(settings, ctx) as hooks:
+        code, _, _ = await hooks.post(STATUS, form, sign=header)
+    assert code == 403
+    (row,) = await outbox(ctx)
+    assert (row.status, row.provider_status) == ("sent", "queued")
+    await close(ctx)
+
+
+async def test_a_callback_that_overtakes_the_dispatcher_is_settled_after_it(
+    db_url: str, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    real = ctx.channels["sms"]
+
+    async with webhooks(settings, ctx) as hooks:
+
+        class FastReceipts:
+            """Twilio's receipt arrives before the dispatcher has recorded the batch."""
+
+            name = "sms"
+
+            async def send_many(self, messages: list[Outgoing]) -> dict[str, Result]:
+                results = await real.send_many(messages)
+                for result in results.values():
+                    assert isinstance(result, Sent)
+                    await hooks.post(STATUS, status_form(result.provider_id, "delivered"))
+                return results
+
+            async def find(self, key: str) -> Sent | None:
+                return await real.find(key)
+
+        ctx.channels["sms"] = FastReceipts()  # type: ignore[assignment]
+        await tick(ctx, MONDAY)
+        (row,) = await outbox(ctx)
+        assert (row.status, row.provider_status) == ("sent", "delivered")  # dispatcher's record
+        await settled_status(hooks, ctx, "delivered")
+    assert len(await attempts(ctx)) == 1
+    ctx.channels["sms"] = real
+    await close(ctx)
+
+
+async def settled_status(hooks: Webhooks, ctx: Context, wanted: str) -> None:
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        await hooks.settled()
+        (row,) = await outbox(ctx)
+        if row.status == wanted:
+            return
+    raise AssertionError(f"status stayed {row.status}")
+
+
+async def test_an_unknown_message_or_status_changes_nothing(
+    db_url: str, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    await tick(ctx, MONDAY)
+    sid = await sent_sid(ctx)
+    async with webhooks(settings, ctx) as hooks:
+        code, _, _ = await hooks.post(STATUS, status_form("SM" + "f" * 32, "delivered"))
+        assert code == 204  # not ours (yet): answered, retried shortly, then logged
+        code, _, text = await hooks.post(STATUS, status_form(sid, "exploded"))
+        assert code == 400 and text.startswith("MessageStatus 'exploded' is not a status")
+    (row,) = await outbox(ctx)
+    assert (row.status, row.provider_status) == ("sent", "queued")
+    await close(ctx)

@@ -1,0 +1,145 @@
+"""A local fake of Twilio's REST API for the Messages resource, on 127.0.0.1.
+
+It speaks what the official `twilio` client sends and expects: `POST
+/2010-04-01/Accounts/{AccountSid}/Messages.json` (form-encoded, Basic auth) answered with 201
+and a message resource, or with Twilio's error JSON (`code`, `message`, `more_info`,
+`status`). It records every request exactly as received, and its answers can be scripted:
+- `fail_next(n, status, code, retry_after)`: the next n hand-overs fail that way
+  (an outage: 503; a rate limit: 429 with Retry-After);
+- `hang_next(n, seconds)`: the next n hand-overs answer only after `seconds` (timeouts);
+- `refuse(number, code, status)`: every hand-over to that number is refused (21211, 21610…).
+Wrong credentials get Twilio's real answer: 401 with code 20003.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    form: dict[str, str]
+    auth: tuple[str, str] | None
+    at: float  # time.monotonic() when it arrived
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int = 201
+    code: int | None = None
+    retry_after: str | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class FakeTwilio:
+    account_sid: str
+    auth_token: str
+    requests: list[Recorded] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)  # messages it accepted
+    script: list[Answer] = field(default_factory=list)
+    refused: dict[str, Answer] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    base_url: str = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._serve)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self.base_url
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def fail_next(
+        self, n: int, status: int = 503, code: int | None = None, retry_after: str | None = None
+    ) -> None:
+        self.script.extend(Answer(status, code, retry_after) for _ in range(n))
+
+    def hang_next(self, n: int, seconds: float) -> None:
+        self.script.extend(Answer(delay=seconds) for _ in range(n))
+
+    def refuse(self, number: str, code: int, status: int = 400) -> None:
+        self.refused[number] = Answer(status, code)
+
+    @property
+    def messages_path(self) -> str:
+        return f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+
+    def sent_to(self, number: str) -> list[dict[str, Any]]:
+        return [m for m in self.created if m["to"] == number]
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        auth = _basic_auth(request.headers.get("Authorization"))
+        self.requests.append(Recorded(request.method, request.path, form, auth, time.monotonic()))
+        if auth != (self.account_sid, self.auth_token):
+            return _error(401, 20003, "Authenticate")
+        if request.method != "POST" or request.path != self.messages_path:
+            return _error(404, 20404, "The requested resource was not found")
+        answer = self.script.pop(0) if self.script else Answer()
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        if answer.status == 201 and form.get("To") in self.refused:
+            answer = self.refused[form["To"]]
+        if answer.status != 201:
+            headers = {"Retry-After": answer.retry_after} if answer.retry_after else {}
+            return _error(answer.status, answer.code, "scripted failure", headers)
+        message = {
+            "sid": "SM" + uuid.uuid4().hex,
+            "account_sid": self.account_sid,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": form.get("Body"),
+            "status": "accepted" if form.get("MessagingServiceSid") else "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "error_code": None,
+            "error_message": None,
+            "date_created": "Mon, 02 Nov 2026 09:00:00 +0000",
+            "date_updated": "Mon, 02 Nov 2026 09:00:00 +0000",
+            "date_sent": None,
+            "uri": f"{self.messages_path[:-5]}/SM.json",
+        }
+        self.created.append(message)
+        return web.json_response(message, status=201)
+
+
+def _basic_auth(header: str | None) -> tuple[str, str] | None:
+    if not header or not header.startswith("Basic "):
+        return None
+    user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    return user, password
+
+
+def _error(
+    status: int, code: int | None, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    return web.Response(
+        text=json.dumps(body), status=status, content_type="application/json", headers=headers
+    )
