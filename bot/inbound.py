@@ -19,10 +19,17 @@ from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.apply import Casework, apply_events, load_cases, opt_out_address
+from casework.apply import (
+    Casework,
+    apply_events,
+    load_cases,
+    opt_out_address,
+    opted_out_addresses,
+)
 from flows import CaseState, IntentKind, Reply, parse_intent
 from flows.replies import expecting
 from store.models import Case, Inbound, OptOut, Outbox, Signal, table_of
+from store.personal import hashed_address
 
 inbound_t = table_of(Inbound)
 cases_t = table_of(Case)
@@ -206,14 +213,17 @@ async def _unknown_sender(
         key, idem, confirms = "sms.optout_confirmed", f"inbound:{inbound_id}:stop", True
         actions = ["opt-out", "send sms.optout_confirmed"]
     elif intent.kind is IntentKind.START:
-        await conn.execute(delete(optouts_t).where(optouts_t.c.address == address))
+        # An erased resident's opt-out is kept only as a hash of the address.
+        await conn.execute(
+            delete(optouts_t).where(optouts_t.c.address.in_((address, hashed_address(address))))
+        )
         key, idem, confirms = "sms.start", f"inbound:{inbound_id}:start", False
         actions = ["opt-out lifted", "send sms.start"]
     else:
         # One polite answer a day, however many messages a stranger sends.
         key, idem, confirms = "sms.unknown_sender", f"unknown:{address}:{today}", False
         actions = ["send sms.unknown_sender"]
-    opted_out = await conn.scalar(select(optouts_t.c.address).where(optouts_t.c.address == address))
+    opted_out = bool(await opted_out_addresses(conn, [address]))
     if opted_out and not confirms:
         actions = [a for a in actions if not a.startswith("send")]
     else:

@@ -146,3 +146,18 @@ def _late_events(db: str, case_id: int) -> None:
             await engine.dispose()
 
     run_sync(go)
+
+
+def test_after_erasure_her_opt_out_still_holds_for_a_stranger_until_she_sends_start(
+    cli: Cli, tmp_path: Path
+) -> None:
+    _town(cli, tmp_path)
+    cli.json("erase", "--phone", ANNA.phone, "--by", "privacy-team", "--now", "2026-11-03T10:00")
+    # Her number is no longer known to any case: she is a stranger now, but an opted-out one.
+    hello = cli.json("reply", "--channel", "sms", "--sender", ANNA.e164, "--text", "Hallo",
+                     "--now", "2026-11-04T10:00")  # fmt: skip
+    assert hello["case"] is None and hello["actions"] == []
+    start = cli.json("reply", "--channel", "sms", "--sender", ANNA.e164, "--text", "START",
+                     "--now", "2026-11-04T10:05")  # fmt: skip
+    assert "opt-out lifted" in start["actions"]
+    assert [v for t, c, v in every_cell(cli.db) if t == "opt_outs"] == []
