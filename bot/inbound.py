@@ -26,6 +26,7 @@ from casework.apply import (
     opt_out_address,
     opted_out_addresses,
 )
+from casework.chat_offer import CannotOffer, offer_chat
 from flows import CaseState, IntentKind, Reply, parse_intent
 from flows.replies import expecting
 from store.models import Case, Inbound, OptOut, Outbox, Signal, table_of
@@ -127,6 +128,8 @@ async def handle(engine: AsyncEngine, work: Casework, inbound_id: int, now: date
         case_id = await find_case(conn, channel, sender)
         if case_id is None:
             handled = await _unknown_sender(conn, work, channel, sender, text, inbound_id, now)
+        elif channel == "sms" and work.chat and _asks_for_chat(text):
+            handled = await _offer_chat(conn, work, case_id, now)
         else:
             # The case is locked before its state is read: the reply is understood against
             # the question the resident actually last got, even when two arrive at once.
@@ -185,6 +188,34 @@ async def find_case(conn: AsyncConnection, channel: str, sender: str) -> int | N
             .values(contact_phone=sender)
         )
     return found
+
+
+# An SMS with just one of these words asks for the chat instead (a municipality's texts may
+# mention it once Telegram is configured): the answer is a fresh link code by SMS.
+CHAT_WORDS = frozenset({"chat", "chatten", "telegram"})
+
+
+def _asks_for_chat(text: str) -> bool:
+    return text.strip().strip(".!?").casefold() in CHAT_WORDS
+
+
+async def _offer_chat(
+    conn: AsyncConnection, work: Casework, case_id: int, now: datetime
+) -> Handled:
+    assert work.chat is not None
+    try:
+        await offer_chat(
+            conn,
+            case_id,
+            now,
+            secret_key=work.chat.secret_key,
+            bot_name=work.chat.bot_name,
+            calendar=work.calendar,
+        )
+    except CannotOffer:
+        # E.g. the number opted out: nothing to send, but a person should see the wish.
+        return Handled(case_id, "chat", ["no chat offer possible"])
+    return Handled(case_id, "chat", ["send chat.link_code"])
 
 
 async def _state_of(conn: AsyncConnection, case_id: int) -> CaseState | None:

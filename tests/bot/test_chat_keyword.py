@@ -1,0 +1,51 @@
+"""A resident who answers "CHAT" by SMS gets a fresh link code by SMS once Telegram is
+configured; without Telegram the word is just a reply a person reads."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+
+PHONE = "+31612345678"
+SIGNALS = (
+    "id,signaalpartner,bedrag,signaaldatum,achternaam,huisnummer,postcode,telefoonnummer\n"
+    f"A-1,Huur,640,2026-10-20,Jansen,12,1234AB,{PHONE}\n"
+)
+
+
+def _town(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "signals.csv"
+    path.write_text(SIGNALS, encoding="utf-8")
+    cli.json("ingest", str(path), "--now", "2026-11-02T08:00")
+    assert cli.json("tick", "--now", "2026-11-02T09:00")["sent"] == 1
+
+
+def test_chat_asks_for_a_code_by_sms_when_telegram_is_configured(
+    cli: Cli, tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = workdir / "gemeente.toml"
+    config.write_text('[telegram]\nbot_name = "@VoorbeeldstadHelptBot"\n', encoding="utf-8")
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret")
+    monkeypatch.setenv("ZAADJE_SECRET_KEY", "k" * 32)
+    _town(cli, tmp_path)
+
+    handled = cli.json("reply", "--channel", "sms", "--sender", PHONE, "--text", "Chat!",
+                       "--now", "2026-11-02T10:00")  # fmt: skip
+    assert handled["intent"] == "chat" and handled["actions"] == ["send chat.link_code"]
+    (offer,) = [m for m in cli.json("outbox", "--all") if m["message_key"] == "chat.link_code"]
+    assert offer["to"] == PHONE and offer["channel"] == "sms"
+
+
+def test_without_telegram_chat_is_an_ordinary_reply(cli: Cli, tmp_path: Path) -> None:
+    _town(cli, tmp_path)
+    handled = cli.json("reply", "--channel", "sms", "--sender", PHONE, "--text", "chat",
+                       "--now", "2026-11-02T10:00")  # fmt: skip
+    assert handled["intent"] != "chat"
+    keys = [m["message_key"] for m in cli.json("outbox", "--all")]
+    assert "chat.link_code" not in keys and re.search(r"review|not_understood", str(handled))
