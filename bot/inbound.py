@@ -146,14 +146,21 @@ async def handle(engine: AsyncEngine, work: Casework, inbound_id: int, now: date
     return handled
 
 
-async def unhandled(engine: AsyncEngine, before: datetime, limit: int = 100) -> list[int]:
-    """Inbound messages stored but not handled (handling failed): for the inbound pass."""
+async def unhandled(
+    engine: AsyncEngine, before: datetime, limit: int = 100, after: int = 0
+) -> list[int]:
+    """Inbound messages stored but not handled (handling failed): for the inbound pass,
+    page by page (ids above `after`)."""
     async with engine.connect() as conn:
         ids = [
             r.id
             for r in await conn.execute(
                 select(inbound_t.c.id)
-                .where(inbound_t.c.handled_at.is_(None), inbound_t.c.received_at < before)
+                .where(
+                    inbound_t.c.handled_at.is_(None),
+                    inbound_t.c.received_at < before,
+                    inbound_t.c.id > after,
+                )
                 .order_by(inbound_t.c.id)
                 .limit(limit)
             )

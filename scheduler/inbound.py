@@ -12,13 +12,24 @@ from scheduler.context import Context
 log = logging.getLogger("zaadje.inbound")
 
 
+PAGE = 100
+MAX_PER_PASS = 5000  # a backlog after a crash is worked off over a few passes, not one
+
+
 async def retry_inbound(ctx: Context, now: datetime) -> int:
     handled = 0
+    last = 0
     # A minute's grace: a message being handled right now is not taken from its handler.
-    for inbound_id in await unhandled(ctx.engine, now - timedelta(minutes=1)):
-        try:
-            await handle(ctx.engine, ctx.work, inbound_id, now)
-            handled += 1
-        except Exception:
-            log.exception("inbound message not handled; retried", extra={"inbound": inbound_id})
+    # Paged by id, so a message that keeps failing does not stop the ones after it.
+    while handled < MAX_PER_PASS:
+        page = await unhandled(ctx.engine, now - timedelta(minutes=1), PAGE, after=last)
+        for inbound_id in page:
+            try:
+                await handle(ctx.engine, ctx.work, inbound_id, now)
+                handled += 1
+            except Exception:
+                log.exception("inbound message not handled; retried", extra={"inbound": inbound_id})
+        if len(page) < PAGE:
+            break
+        last = page[-1]
     return handled
