@@ -38,6 +38,7 @@ from store.models import table_of
 __all__ = [
     "DESK_ENGINE",
     "DESK_SERVICES",
+    "ID_PATTERN",
     "ROLES",
     "DeskServices",
     "User",
@@ -56,6 +57,9 @@ SESSION_COOKIE = "zaadje_desk"
 LOGIN_CSRF_COOKIE = "zaadje_desk_login"
 COOKIE_PATH = "/desk"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A row id in a route: at most 18 digits, so it fits a 64-bit integer column. A longer
+# number would overflow the database driver (a 500) instead of finding no such row (a 404).
+ID_PATTERN = "[0-9]{1,18}"
 
 
 @dataclass

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
 
-from desk.access import DESK_SERVICES, ROLES, audit, render, require_user
+from desk.access import DESK_SERVICES, ID_PATTERN, ROLES, audit, render, require_user
 from desk.users import UserError, add_user, list_users
 from store.desk_models import DeskAudit
 from store.models import table_of
@@ -54,8 +55,9 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     query = select(audit_t).order_by(audit_t.c.id.desc()).limit(AUDIT_PAGE)
     case = request.query.get("case", "")
     if case:
-        if not case.isdigit():
-            raise web.HTTPBadRequest(text=f"case must be a number, not {case!r}")
+        # Not str.isdigit(): "²" is a digit to it, yet int() refuses it (a 500).
+        if not re.fullmatch(ID_PATTERN, case):
+            raise web.HTTPBadRequest(text=f"case must be a case number, not {case!r}")
         query = query.where(audit_t.c.case_id == int(case))
     async with request.app[DESK_SERVICES].engine.connect() as conn:
         rows = [dict(r._mapping) for r in await conn.execute(query)]

@@ -46,16 +46,41 @@ def is_public(request: web.Request) -> bool:
     return request.path in PUBLIC_PATHS or request.path.startswith(STATIC_PREFIX)
 
 
+async def refuse_nul(request: web.Request) -> None:
+    """400 for a NUL character in the query or a form field. No one types one, and
+    PostgreSQL cannot store or even compare it: a login name with one was a 500 before
+    anyone had logged in."""
+    values = list(request.query.values())
+    if request.method not in ("GET", "HEAD") and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        values += [v for v in (await request.post()).values() if isinstance(v, str)]
+    if any("\x00" in value for value in values):
+        raise web.HTTPBadRequest(text="The form holds a NUL character; remove it and try again.")
+
+
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not is_public(request):
-        await require_user(request)  # login (redirect / 401) and CSRF, for every part
-    response = await handler(request)
+    try:
+        await refuse_nul(request)
+        if not is_public(request):
+            await require_user(request)  # login (redirect / 401) and CSRF, for every part
+        response = await handler(request)
+    except web.HTTPException as refusal:
+        # A refusal or redirect is an answer too: a 404 that quotes the path gets nosniff
+        # and the policy like any page, and no answer is kept in a cache.
+        _protect(request, refusal)
+        raise
+    _protect(request, response)
+    return response
+
+
+def _protect(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.update(SECURITY_HEADERS)
     if not request.path.startswith(STATIC_PREFIX):
         # Pages carry residents' names and amounts: never keep them in a cache.
         response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def build_desk_app(services: DeskServices) -> web.Application:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import math
 
 from aiohttp import web
@@ -56,8 +57,31 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 def _client_address(request: web.Request) -> str:
-    # The peer address. X-Forwarded-For is not trusted: anyone could send it to dodge the limit.
-    return request.remote or "unknown"
+    """The address the login throttle counts.
+
+    Behind the reverse proxy that serves the desk over https every request comes from the
+    proxy: counted by the peer alone, five wrong passwords from anyone on the internet would
+    lock every desk user out. So when the peer is the proxy (loopback or a private network)
+    the last X-Forwarded-For entry counts: the one the proxy itself appended. Entries before
+    it are the client's own words and are never used; a peer on the internet is counted as
+    itself, whatever it sends."""
+    peer = request.remote or "unknown"
+    forwarded = request.headers.getall("X-Forwarded-For", [])
+    if not forwarded or not _is_proxy(peer):
+        return peer
+    last = forwarded[-1].split(",")[-1].strip()
+    try:
+        return str(ipaddress.ip_address(last))
+    except ValueError:
+        return peer
+
+
+def _is_proxy(peer: str) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
 
 
 async def login(request: web.Request) -> web.StreamResponse:
@@ -76,19 +100,28 @@ async def login(request: web.Request) -> web.StreamResponse:
     now = services.now()
     address = _client_address(request)
     gettext, ngettext = gettext_for(request_locale(request, None))
+    # Three transactions on purpose: the try is committed as a failure before the others are
+    # counted, so that tries sent at once cannot all pass the limit (desk/throttle.py).
     async with services.engine.begin() as conn:
-        wait = await throttle.wait_needed(conn, name, address, now)
+        attempt = await throttle.begin(conn, name, address, now)
+    async with services.engine.begin() as conn:
+        wait = await throttle.wait_needed(conn, name, address, now, attempt)
         if wait is not None:
-            minutes = max(1, math.ceil(wait.total_seconds() / 60))
-            error = ngettext(
-                "Too many failed attempts. Try again in %(num)d minute.",
-                "Too many failed attempts. Try again in %(num)d minutes.",
-                minutes,
-            )
-            return render(request, "login.html", {"name": name, "error": error, "status": 429})
+            await throttle.withdraw(conn, attempt)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        error = ngettext(
+            "Too many failed attempts. Try again in %(num)d minute.",
+            "Too many failed attempts. Try again in %(num)d minutes.",
+            minutes,
+        )
+        return render(request, "login.html", {"name": name, "error": error, "status": 429})
+    async with services.engine.begin() as conn:
         user = await verify_password(conn, name, password) if name and password else None
-        await throttle.record(conn, name, address, user is not None, now)
-        token = await sessions.create_session(conn, user, now) if user else None
+        token = None
+        if user is not None:
+            await throttle.succeeded(conn, attempt, name)
+            token = await sessions.create_session(conn, user, now)
     if user is None or token is None:
         error = gettext("Unknown name or wrong password.")
         return render(request, "login.html", {"name": name, "error": error, "status": 401})

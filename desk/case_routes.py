@@ -7,7 +7,7 @@ import secrets
 from aiohttp import web
 
 from casework.chat_offer import CannotOffer, offer_chat
-from desk.access import DESK_SERVICES, User, audit, render, require_user
+from desk.access import DESK_SERVICES, ID_PATTERN, User, audit, render, require_user
 from desk.case_view import load_case
 from desk.outcome import SOORT_OF_KIND, allowed_results
 from desk.sending import SendError, catalogue_keys, send_catalogue, send_free_text
@@ -31,9 +31,9 @@ NOTICES = {
 
 def routes() -> list[web.AbstractRouteDef]:
     return [
-        web.get(r"/cases/{case_id:\d+}", case_page, name="case"),
-        web.post(r"/cases/{case_id:\d+}/send", send, name="case_send"),
-        web.post(r"/cases/{case_id:\d+}/chat", offer_chat_action, name="case_chat"),
+        web.get(f"/cases/{{case_id:{ID_PATTERN}}}", case_page, name="case"),
+        web.post(f"/cases/{{case_id:{ID_PATTERN}}}/send", send, name="case_send"),
+        web.post(f"/cases/{{case_id:{ID_PATTERN}}}/chat", offer_chat_action, name="case_chat"),
     ]
 
 

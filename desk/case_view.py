@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.apply import opt_out_address, opted_out_addresses
 from clock import Calendar
 from store.models import (
     Case,
     ContactAttempt,
     Household,
     Inbound,
-    OptOut,
     Outbox,
     Signal,
     Task,
@@ -34,7 +34,6 @@ tasks_t = table_of(Task)
 outbox_t = table_of(Outbox)
 inbound_t = table_of(Inbound)
 attempts_t = table_of(ContactAttempt)
-optouts_t = table_of(OptOut)
 
 
 @dataclass(frozen=True)
@@ -102,13 +101,13 @@ async def load_case(conn: AsyncConnection, case_id: int, calendar: Calendar) -> 
             select(attempts_t).where(attempts_t.c.case_id == case_id).order_by(attempts_t.c.id)
         )
     ).all()
-    addresses = [a for a in (case.contact_phone, case.telegram_chat_id) if a]
-    opted_out = False
-    if addresses:
-        keys = [case.contact_phone or "", f"telegram:{case.telegram_chat_id or ''}"]
-        opted_out = (
-            await conn.scalar(select(optouts_t.c.address).where(optouts_t.c.address.in_(keys)))
-        ) is not None
+    # The dispatcher's own check: an address, or its hash once the resident was erased.
+    addresses = [
+        opt_out_address(channel, address)
+        for channel, address in (("sms", case.contact_phone), ("telegram", case.telegram_chat_id))
+        if address
+    ]
+    opted_out = bool(await opted_out_addresses(conn, addresses))
 
     latest = signals[-1] if signals else None
     street = ""

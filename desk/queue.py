@@ -84,6 +84,9 @@ class Cursor:
         try:
             priority, micros, task_id = (int(part) for part in text.split("_"))
             due = EPOCH + timedelta(microseconds=micros)
+            # Beyond the columns' ranges the database driver fails (a 500), not the query.
+            if not (-(2**31) <= priority < 2**31 and 0 <= task_id < 2**63):
+                raise ValueError("out of range")
         except (ValueError, OverflowError, OSError) as exc:
             raise QueueError(f"not a page marker: {text!r}") from exc
         return cls(priority, due, task_id)

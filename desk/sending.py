@@ -13,16 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from casework.apply import opt_out_address, opted_out_addresses
 from messages import KEYS, MessageError, render_detail
 from messages.content import findings as content_findings
 from messages.keys import MAX_SMS_SEGMENTS
 from messages.readability import readability
 from messages.segments import count_segments
-from store.models import Case, OptOut, Outbox, table_of
+from store.models import Case, Outbox, table_of
 
 cases_t = table_of(Case)
 outbox_t = table_of(Outbox)
-optouts_t = table_of(OptOut)
 
 # The outbox row of a free text carries its text already; the dispatcher sends it as is.
 FREE_TEXT_KEY = "desk.free_text"
@@ -102,9 +102,10 @@ async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str]:
             found = ("telegram", case.telegram_chat_id)
         else:
             raise SendError("this resident has no phone number or chat: no text can be sent")
-        key = found[1] if found[0] == "sms" else f"telegram:{found[1]}"
-        blocked = await conn.scalar(select(optouts_t.c.address).where(optouts_t.c.address == key))
-        if blocked is not None:
+        # The dispatcher's own check: the address itself, or its hash once the resident's
+        # data was erased (store/personal.py).
+        blocked = await opted_out_addresses(conn, [opt_out_address(*found)])
+        if blocked:
             raise SendError("this resident opted out of messages: nothing was sent")
         return found[0], found[1], case.locale
 

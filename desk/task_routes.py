@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from casework.tasks import TaskError, claim, complete, snooze, unclaim
-from desk.access import DESK_SERVICES, User, audit, render, require_user
+from desk.access import DESK_SERVICES, ID_PATTERN, User, audit, render, require_user
 from desk.outcome import OutcomeError, parse_outcome
 from desk.slots import find_slot
 from store.models import Task, table_of
@@ -21,10 +21,10 @@ REDISTRIBUTE = ("coordinator", "admin")
 
 def routes() -> list[web.AbstractRouteDef]:
     return [
-        web.post(r"/tasks/{task_id:\d+}/claim", claim_task, name="task_claim"),
-        web.post(r"/tasks/{task_id:\d+}/unclaim", unclaim_task, name="task_unclaim"),
-        web.post(r"/tasks/{task_id:\d+}/complete", complete_task, name="task_complete"),
-        web.post(r"/tasks/{task_id:\d+}/snooze", snooze_task, name="task_snooze"),
+        web.post(f"/tasks/{{task_id:{ID_PATTERN}}}/claim", claim_task, name="task_claim"),
+        web.post(f"/tasks/{{task_id:{ID_PATTERN}}}/unclaim", unclaim_task, name="task_unclaim"),
+        web.post(f"/tasks/{{task_id:{ID_PATTERN}}}/complete", complete_task, name="task_complete"),
+        web.post(f"/tasks/{{task_id:{ID_PATTERN}}}/snooze", snooze_task, name="task_snooze"),
     ]
 
 

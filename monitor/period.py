@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+FIRST_YEAR = 1900
+LAST_YEAR = 2999
+
 
 class PeriodError(ValueError):
     """A period a person asked for that cannot be (unreadable date, end before start)."""
@@ -19,6 +22,12 @@ class Period:
     tz: ZoneInfo
 
     def __post_init__(self) -> None:
+        for day in (self.start, self.end):
+            # Year 1 or 9999 overflows when turned into a moment in UTC (a 500 on the desk).
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise PeriodError(
+                    f"{day.isoformat()}: a period lies between {FIRST_YEAR} and {LAST_YEAR}"
+                )
         if self.end < self.start:
             raise PeriodError(f"the period ends ({self.end}) before it starts ({self.start})")
 

@@ -162,12 +162,18 @@ async def _erase_signals(
 ) -> set[int]:
     rule = REGISTRY["signals"]
     households: set[int] = set()
+    lines: dict[int, set[int]] = {}  # the signals' lines per ingest run
     for chunk in _chunks(target.signal_ids):
         rows = await conn.execute(
-            select(signals_t.c.household_id).where(member_of(signals_t.c.id, "ids", conn)),
+            select(
+                signals_t.c.household_id, signals_t.c.ingest_run_id, signals_t.c.source_line
+            ).where(member_of(signals_t.c.id, "ids", conn)),
             {"ids": chunk},
         )
-        households.update(h for (h,) in rows)
+        for household, run, line in rows:
+            households.add(household)
+            if run is not None and line is not None:
+                lines.setdefault(run, set()).add(line)
         result = await conn.execute(
             update(signals_t)
             .where(member_of(signals_t.c.id, "ids", conn))
@@ -175,7 +181,24 @@ async def _erase_signals(
             {"ids": chunk},
         )
         counts["signals"] += result.rowcount
+    await _erase_row_warnings(conn, lines, counts)
     return households
+
+
+async def _erase_row_warnings(
+    conn: AsyncConnection, lines: dict[int, set[int]], counts: Counter[str]
+) -> None:
+    """The intake's warnings about the signals' own lines. A warning quotes the value it
+    dropped (a broken e-mail address, an impossible birth date): a value that is on no signal,
+    so no search for the resident's numbers finds it; only the run and line tie it to them."""
+    table = metadata.tables["ingest_issues"]
+    rule = REGISTRY["ingest_issues"]
+    for run, run_lines in sorted(lines.items()):
+        for chunk in _chunks(run_lines):
+            condition = and_(table.c.ingest_run_id == run, member_of(table.c.line, "v", conn))
+            counts["ingest_issues"] += await _scrub(
+                conn, table, rule, and_(condition, _not_erased(table, rule)), {"v": chunk}
+            )
 
 
 async def _close_cases(

@@ -78,7 +78,7 @@ class DeskLoginAttempt(Base):
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))  # as typed, lower-cased
+    name: Mapped[str] = mapped_column(String(80))  # SHA-256 of the name typed (desk/throttle.py)
     address: Mapped[str] = mapped_column(String(64))  # the client's IP address
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]

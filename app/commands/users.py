@@ -14,11 +14,8 @@ from app.errors import UserError
 from app.output import emit_json
 from app.runtime import settings_for
 from desk.roles import ROLES
+from desk.users import MIN_PASSWORD, add_user
 from desk.users import UserError as DeskUserError
-from desk.users import add_user
-
-# A desk password guards residents' names and amounts: at least this long.
-MIN_PASSWORD = 12
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ from multidict import MultiDictProxy
 
 from desk.access import (
     DESK_SERVICES,
+    ID_PATTERN,
     User,
     audit,
     current_session,
@@ -52,8 +53,8 @@ def routes() -> list[web.AbstractRouteDef]:
     return [
         web.get("/texts", index, name="texts"),
         web.get("/texts/history", history_page, name="texts_history"),
-        web.post(r"/texts/changes/{id:\d+}/approve", approve, name="texts_approve"),
-        web.post(r"/texts/changes/{id:\d+}/reject", reject, name="texts_reject"),
+        web.post(f"/texts/changes/{{id:{ID_PATTERN}}}/approve", approve, name="texts_approve"),
+        web.post(f"/texts/changes/{{id:{ID_PATTERN}}}/reject", reject, name="texts_reject"),
         web.get("/texts/{key}", key_page, name="texts_key"),
         web.get("/texts/{key}/{locale}", edit_form, name="texts_edit"),
         web.post("/texts/{key}/{locale}", edit_post, name="texts_edit_post"),

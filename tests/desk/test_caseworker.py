@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 
 from store.desk_models import DeskAudit
 from store.models import Case, OptOut, Outbox, SimulatedMessage, Task, table_of
+from store.personal import hashed_address
 from tests.desk.conftest import DeskSite
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -314,4 +315,34 @@ async def test_nothing_is_sent_to_a_resident_who_opted_out(
     ):
         assert response.status == 422
         assert "opted out" in await response.text()
+    assert len(await rows(desk_site, outbox_t)) == before
+
+
+async def test_an_opt_out_kept_as_a_hash_after_erasure_also_stops_the_desk(
+    desk_site: DeskSite, tmp_path: Path
+) -> None:
+    # After `zaadje erase` her opt-out is kept only as a hash of her number (store/personal.py);
+    # the desk looked for the number itself, said "in the outbox" and queued a text that the
+    # dispatcher then held.
+    task = await crisis_case(desk_site, tmp_path)
+    async with desk_site.engine.begin() as conn:
+        await conn.execute(
+            insert(table_of(OptOut)).values(
+                address=hashed_address(PHONE),
+                channel="sms",
+                source="reply",
+                created_at=datetime.now(AMS),
+            )
+        )
+    before = len(await rows(desk_site, outbox_t))
+    http, csrf = await caseworker(desk_site)
+    async with http:
+        async with http.get(f"{desk_site.url}/desk/cases/{task.case_id}") as response:
+            assert "(STOP)" in await response.text()  # the page says so before anyone tries
+        async with http.post(
+            f"{desk_site.url}/desk/cases/{task.case_id}/send",
+            data={"csrf_token": csrf, "send_id": "d5", "mode": "catalogue", "key": "sms.menu"},
+        ) as response:
+            assert response.status == 422
+            assert "opted out" in await response.text()
     assert len(await rows(desk_site, outbox_t)) == before

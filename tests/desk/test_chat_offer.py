@@ -19,9 +19,7 @@ outbox_t = table_of(Outbox)
 audit_t = table_of(DeskAudit)
 
 
-async def test_without_telegram_there_is_no_chat_offer(
-    desk_site: DeskSite, tmp_path: Path
-) -> None:
+async def test_without_telegram_there_is_no_chat_offer(desk_site: DeskSite, tmp_path: Path) -> None:
     task = await crisis_case(desk_site, tmp_path)
     http, token = await caseworker(desk_site)
     async with http:
@@ -54,9 +52,7 @@ async def test_offering_the_chat_queues_a_code_by_sms_and_audits_without_the_cod
             assert response.headers["Location"].endswith("done=chat_offered")
     async with desk_site.engine.connect() as conn:
         (offer,) = (
-            await conn.execute(
-                select(outbox_t).where(outbox_t.c.message_key == "chat.link_code")
-            )
+            await conn.execute(select(outbox_t).where(outbox_t.c.message_key == "chat.link_code"))
         ).all()
         audits = (
             await conn.execute(select(audit_t).where(audit_t.c.action == "case.chat_offer"))

@@ -3,6 +3,7 @@ touches nobody else's, is logged without the data itself, and changes no monitor
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -161,3 +162,21 @@ def test_after_erasure_her_opt_out_still_holds_for_a_stranger_until_she_sends_st
                      "--now", "2026-11-04T10:05")  # fmt: skip
     assert "opt-out lifted" in start["actions"]
     assert [v for t, c, v in every_cell(cli.db) if t == "opt_outs"] == []
+
+
+def test_erase_takes_the_warnings_that_quote_her_dropped_values(cli: Cli, tmp_path: Path) -> None:
+    # A row with an impossible birth date and a broken e-mail address is accepted; the
+    # warnings say which values were dropped, quoting them. Those values are on no signal, so
+    # only the warning's line ties them to her: they must go with her signals.
+    anna = replace(ANNA, birth="1980-02-31", email="q.zwartbroek@@example.org")
+    bart = replace(BART, birth="1975-02-30")
+    summary = ingest(cli, tmp_path, [anna.row("A-1"), bart.row("B-1")], "2026-11-02T08:00")
+    assert summary["accepted_with_warning"] == 2
+    dropped = ["1980-02-31", "q.zwartbroek@@"]
+    assert {t for t, _, _ in found(cli.db, dropped)} == {"ingest_issues"}
+
+    erased = cli.json("erase", "--phone", ANNA.phone, "--now", "2026-11-03T10:00")
+
+    assert erased["rows"]["ingest_issues"] == 2
+    assert found(cli.db, dropped) == []
+    assert found(cli.db, ["1975-02-30"])  # Bart's warning stays: it is not hers
