@@ -79,8 +79,9 @@ def install(app: web.Application, services: Services) -> None:
     app.router.add_get(BASE, to_index)
     app.router.add_get(f"{BASE}/", index)
     app.router.add_get(f"{BASE}/static/simulator.css", stylesheet)
-    app.router.add_get(BASE + r"/residents/{case_id:\d+}", conversation)
-    app.router.add_post(BASE + r"/residents/{case_id:\d+}/reply", answer)
+    # At most 18 digits: a longer number fits no BIGINT (the database would raise, a 500).
+    app.router.add_get(BASE + r"/residents/{case_id:\d{1,18}}", conversation)
+    app.router.add_post(BASE + r"/residents/{case_id:\d{1,18}}/reply", answer)
     app.router.add_post(f"{BASE}/tick", run_tick)
 
 
@@ -97,14 +98,22 @@ def _with_token(response: web.Response, token: str) -> web.Response:
 
 
 async def _checked_form(request: web.Request) -> dict[str, str]:
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (ValueError, LookupError) as exc:  # bytes that are no text, an unknown charset
+        raise web.HTTPBadRequest(text="Dit formulier kan niet gelezen worden.") from exc
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = form.get("csrf_token", "")
-    if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
+    # Compared as bytes: compare_digest raises on str that is not ASCII (a 500 for "é").
+    if not cookie or not isinstance(sent, str) or not hmac.compare_digest(_raw(cookie), _raw(sent)):
         raise web.HTTPForbidden(
             text="Ongeldig of ontbrekend formuliertoken: laad de pagina opnieuw."
         )
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _raw(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
 
 
 # -- pages ----------------------------------------------------------------------------------
@@ -120,7 +129,8 @@ def _page(request: web.Request, template: str, status: int = 200, **context: Any
 
 def _notice(request: web.Request) -> str:
     sent = request.query.get("verstuurd", "")
-    if sent.isdigit():
+    # ASCII digits only, and few: "²".isdigit() is true but int("²") raises (a 500).
+    if re.fullmatch(r"[0-9]{1,9}", sent):
         return f"De planner heeft één ronde gedaan: {int(sent)} bericht(en) verstuurd."
     return ""
 

@@ -5,13 +5,20 @@ linked to their case without a link in the SMS.
 - single use, bound to one case, and valid for `CODE_TTL` only;
 - stored as an HMAC keyed with the secret key: a copy of the database gives no working codes;
 - guessing is rate-limited per chat: after `MAX_WRONG` wrong codes within `GUESS_WINDOW` no
-  code is checked for that chat until the oldest of those guesses has left the window.
+  code is checked for that chat until the oldest of those guesses has left the window;
+- and for all chats together: Telegram accounts cost nothing, so an attacker with a hundred
+  chats would get a hundred times the guesses. After `GLOBAL_MAX_WRONG` wrong codes from chats
+  that belong to no case within `GUESS_WINDOW`, no code is checked for anyone until the window
+  has passed (logged as a warning). A resident trying then is asked to try later; their code
+  is valid for days. Linked chats do not count towards it: their six-letter words ("dankje",
+  "morgen") reach `redeem` too, and must not lock strangers out on a busy day.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,17 +28,29 @@ from enum import StrEnum
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.models import table_of
+from store.models import Case, table_of
 from store.telegram_models import TelegramGuess, TelegramLinkCode
+
+log = logging.getLogger("zaadje.link_codes")
 
 codes_t = table_of(TelegramLinkCode)
 guesses_t = table_of(TelegramGuess)
+cases_t = table_of(Case)
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LENGTH = 6
 CODE_TTL = timedelta(days=14)
 MAX_WRONG = 5
 GUESS_WINDOW = timedelta(hours=1)
+# Residents mistyping a code are a few an hour even in a big town; an attack is thousands. At
+# this cap an attacker gets 2,400 guesses a day against 31**6 ≈ 887 million codes.
+GLOBAL_MAX_WRONG = 100
+# PostgreSQL advisory lock taken by every `redeem` (a transaction at a time). Without it a
+# burst of one chat's guesses (Telegram sends up to 40 webhook requests at once) is counted in
+# parallel, each seeing the count before the others: 13 checked instead of 5 in a test. Only
+# code-shaped messages get here, so queueing them costs nothing. SQLite's BEGIN IMMEDIATE
+# serialises them already.
+REDEEM_LOCK = int.from_bytes(hashlib.sha256(b"zaadje:link_codes:redeem").digest()[:8], "big") >> 1
 
 # What a resident may type around a code: spaces, dashes, a dot, quotes.
 _NOISE = re.compile(r"[\s\-_.,:;'\"`]+")
@@ -100,18 +119,31 @@ async def too_many_guesses(conn: AsyncConnection, chat_id: str, now: datetime) -
     return int(wrong or 0) >= MAX_WRONG
 
 
+async def strangers_wrong_guesses(conn: AsyncConnection, now: datetime) -> int:
+    """Wrong codes within the window from all chats that are linked to no case."""
+    linked = select(cases_t.c.telegram_chat_id).where(cases_t.c.telegram_chat_id.is_not(None))
+    wrong = await conn.scalar(
+        select(func.count())
+        .select_from(guesses_t)
+        .where(guesses_t.c.at > now - GUESS_WINDOW, guesses_t.c.chat_id.not_in(linked))
+    )
+    return int(wrong or 0)
+
+
 async def redeem(
     conn: AsyncConnection, chat_id: str, code: str, now: datetime, secret_key: str
 ) -> Redeemed:
     """Check a code sent by a chat (in the caller's transaction). A right code is used up and
-    names the case; a wrong one is counted against the chat."""
-    # Guesses that left the window count for nothing any more: forget them.
-    await conn.execute(
-        delete(guesses_t).where(
-            guesses_t.c.chat_id == chat_id, guesses_t.c.at <= now - GUESS_WINDOW
-        )
-    )
+    names the case; a wrong one is counted against the chat (and against all strangers)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select(func.pg_advisory_xact_lock(REDEEM_LOCK)))
+    # Guesses that left the window count for nothing any more: forget them, every chat's
+    # (an attacker's chats never come back to clear their own).
+    await conn.execute(delete(guesses_t).where(guesses_t.c.at <= now - GUESS_WINDOW))
     if await too_many_guesses(conn, chat_id, now):
+        return Redeemed(Outcome.TOO_MANY)
+    everyone = await strangers_wrong_guesses(conn, now)
+    if everyone >= GLOBAL_MAX_WRONG:
         return Redeemed(Outcome.TOO_MANY)
     row = (
         await conn.execute(
@@ -125,6 +157,13 @@ async def redeem(
         return Redeemed(Outcome.LINKED, row.case_id)
     if row is None or row.used_at is not None or row.expires_at <= now:
         await conn.execute(guesses_t.insert(), {"chat_id": chat_id, "at": now})
+        if everyone + 1 == GLOBAL_MAX_WRONG:
+            log.warning(
+                "%d wrong link codes within %s from chats without a case: no code is checked "
+                "until the window has passed (someone may be guessing with many chats)",
+                GLOBAL_MAX_WRONG,
+                GUESS_WINDOW,
+            )
         return Redeemed(Outcome.UNKNOWN)
     await conn.execute(
         update(codes_t).where(codes_t.c.id == row.id).values(used_at=now, used_by_chat=chat_id)

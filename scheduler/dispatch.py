@@ -24,6 +24,7 @@ from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.channel import Outgoing, PermanentFailure, Result, Sent, TemporaryFailure
+from bot.twilio.status import settle_recorded
 from casework.apply import Applied, apply_events, opt_out_address, opted_out_addresses
 from flows.events import Delivered, Event, Failed, OptOut
 from messages import MessageError, count_segments, render_detail
@@ -205,6 +206,11 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
 
     async with ctx.engine.begin() as conn:
         await _store_records(conn, records)
+        # A delivery receipt that overtook this record (it arrived while the batch was out)
+        # is settled here, durably, not only by the webhook's in-memory retries.
+        await settle_recorded(
+            conn, ctx.work, [r["oid"] for r in records if r["status"] == "sent"], now
+        )
         if events:
             applied = await apply_events(conn, events, now, ctx.work)
             assert result.applied is not None

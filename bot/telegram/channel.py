@@ -1,7 +1,9 @@
 """The Telegram channel: hands outbox messages to the Bot API, each with its buttons.
 
 Telegram has no idempotency keys, so every message it accepted is recorded by key right away
-(`telegram_sent`); after a crash the dispatcher asks `find` before sending again.
+(`telegram_sent`, one small insert as soon as the Bot API answers, not after the whole batch:
+a crash or a failed insert at the end of a batch would otherwise have the dispatcher send the
+batch again); after a crash the dispatcher asks `find` before sending again.
 
 Failures, as the dispatcher needs them:
 - 403 "bot was blocked by the user" (or kicked) → permanent, opted out;
@@ -75,10 +77,27 @@ class TelegramChannel:
     def __init__(self, bot: Bot, engine: AsyncEngine) -> None:
         self.bot = bot
         self.engine = engine
+        # One record at a time: parallel sends would each take a pooled connection.
+        self._recording = asyncio.Lock()
+        self._batches = 0  # in flight now (a worker's pass and the simulator's tick may overlap)
+
+    async def _remember(self, row: dict[str, Any]) -> None:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        try:
+            async with self._recording, self.engine.begin() as conn:
+                await conn.execute(
+                    dialect.insert(sent_t).on_conflict_do_nothing(
+                        index_elements=["idempotency_key"]
+                    ),
+                    row,
+                )
+        except Exception:
+            # The dispatcher records the message as sent anyway; only a crash before that
+            # would send it again. Never fail a message that Telegram took.
+            log.exception("could not record a message right after the Bot API took it")
 
     async def send_many(self, messages: list[Outgoing]) -> dict[str, Result]:
         gate = asyncio.Semaphore(PARALLEL)
-        accepted: list[dict[str, Any]] = []
 
         async def one(message: Outgoing) -> Result:
             async with gate:
@@ -96,7 +115,7 @@ class TelegramChannel:
                     result = classify(exc)
                     log.info("telegram send failed: %s", getattr(result, "reason", ""))
                     return result
-                accepted.append(
+                await self._remember(
                     {
                         "idempotency_key": message.idempotency_key,
                         "chat_id": message.to,
@@ -117,17 +136,21 @@ class TelegramChannel:
             for message in queue:
                 outcome[message.idempotency_key] = await one(message)
 
-        await asyncio.gather(*(chat(queue) for queue in by_chat.values()))
-        if accepted:
-            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-            async with self.engine.begin() as conn:
-                await conn.execute(
-                    dialect.insert(sent_t).on_conflict_do_nothing(
-                        index_elements=["idempotency_key"]
-                    ),
-                    accepted,
-                )
+        self._batches += 1
+        try:
+            await asyncio.gather(*(chat(queue) for queue in by_chat.values()))
+        finally:
+            # Connections live for one batch (as for Twilio): `zaadje tick`, `worker` and
+            # `serve` own this channel but never close it, and an open aiohttp session at
+            # exit is an "Unclosed client session" error. The next batch opens a new one;
+            # a batch still in flight keeps it open.
+            self._batches -= 1
+            if self._batches == 0:
+                await self.bot.session.close()
         return {m.idempotency_key: outcome[m.idempotency_key] for m in messages}
+
+    async def aclose(self) -> None:
+        await self.bot.session.close()
 
     async def find(self, idempotency_key: str) -> Sent | None:
         async with self.engine.connect() as conn:

@@ -29,6 +29,8 @@ def update_id_of(payload: Any) -> int:
     update_id = payload.get("update_id")
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         raise BadUpdate("update_id is missing or not an integer")
+    if not 0 <= update_id < 2**63:  # Telegram's are positive; the column is a BIGINT
+        raise BadUpdate("update_id is out of range")
     return update_id
 
 

@@ -32,14 +32,16 @@ def webhook_view(
     expected = secret.encode()
 
     async def view(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        # Header bytes that are no UTF-8 arrive as surrogates: encoded back as they came, so
+        # they compare unequal instead of raising (a 500 for anyone without the secret).
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, expected):
             return web.json_response({"error": "forbidden"}, status=403)
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.json_response({"error": "update too large"}, status=413)
         try:
             payload = json.loads(await request.read())
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to be an update
             return web.json_response({"error": "body is not JSON"}, status=400)
         try:
             row_id = await handler.store(payload, clock())

@@ -9,7 +9,7 @@ callbacks — stays on the shared SQLAlchemy engine. On SQLite (one writer) it i
 `bot.inbound.store` on the shared engine.
 
 No ping before each use: after a database restart the first use of an old connection fails,
-the pool drops it, and the (idempotent) insert runs once more on a fresh one.
+the pool replaces its connections, and the (idempotent) insert runs once more on a fresh one.
 """
 
 from __future__ import annotations
@@ -27,8 +27,19 @@ from bot.inbound import Stored, inbound_t, normalise_sender, store
 
 CONNECTIONS = 10
 COLUMNS = ["channel", "provider_id", "sender", "text", "received_at"]
-# Errors that mean "this connection is gone", not "this insert is wrong".
-GONE = (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError, ConnectionError, OSError)
+# Errors that mean "this connection is gone", not "this insert is wrong". A connection used
+# just as the server ends it can also fail with InternalClientError ("another operation is in
+# progress") or with the server's own notice (admin/crash shutdown): seen after a restart.
+GONE = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    ConnectionError,
+    OSError,
+)
 
 
 def _compiled(statement: Any, keys: list[str] | None = None) -> tuple[str, list[str]]:
@@ -89,6 +100,10 @@ class Inbox:
         try:
             return await self._insert(self._pool, values)
         except GONE:
+            # A restart ends every pooled connection, not just this one: replace them all,
+            # so the (idempotent) insert runs once more on a fresh connection. A 500 here
+            # puts the message at risk: whether Twilio delivers it again is up to Twilio.
+            await self._pool.expire_connections()
             return await self._insert(self._pool, values)
 
     @staticmethod

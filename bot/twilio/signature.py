@@ -23,4 +23,8 @@ class SignatureCheck:
     def valid(self, path_qs: str, form: Mapping[str, object], signature: str | None) -> bool:
         if not signature:
             return False
+        if not all(isinstance(value, str) for value in form.values()):
+            # A file upload (multipart) is nothing Twilio signs; the validator would raise
+            # on it (a 500 for anyone who posts one). A multidict's values() has them all.
+            return False
         return bool(self.validator.validate(self.url_for(path_qs), form, signature))

@@ -15,7 +15,9 @@ What a terminal status means (decided here):
 The provider's view lives in `provider_status`/`provider_error`/`provider_status_at`, written
 at once. The dispatcher's `status` column follows it only once the dispatcher has recorded the
 hand-over (`sent`): a callback that overtakes the dispatcher (row still `sending`, or its SID
-not written yet) is answered `WAITING`/`UNKNOWN`, and the webhook settles it again shortly.
+not written yet) is answered `WAITING`/`UNKNOWN`. The dispatcher settles such a row itself in
+the transaction that records the hand-over (`settle_recorded`): the webhook's retries live in
+memory only, and a stop or a crash in between must not leave the row `sent` for good.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from bot.twilio.errors import classify_receipt
 from casework.apply import Casework, apply_events
 from flows.events import Delivered, Event, Failed, OptOut
 from store.models import Outbox, table_of
+from store.queries import member_of
 
 outbox_t = table_of(Outbox)
 
@@ -47,6 +50,7 @@ RANK: dict[str, int] = {
     "read": 5,  # after delivered only (WhatsApp/RCS); harmless for SMS
 }
 DEAD_ENDS = frozenset({"undelivered", "failed", "canceled"})
+FINAL = frozenset({"delivered", "read", *DEAD_ENDS})
 
 
 class StatusError(ValueError):
@@ -103,6 +107,30 @@ async def record_status(
     return Outcome.RECORDED if moved or settled else Outcome.STALE
 
 
+async def settle_recorded(
+    conn: AsyncConnection, work: Casework, outbox_ids: list[int], now: datetime
+) -> int:
+    """Settle rows just recorded as `sent` whose final status arrived before that record (in
+    the recording transaction). How many were settled."""
+    if not outbox_ids:
+        return 0
+    rows = (
+        await conn.execute(
+            select(outbox_t)
+            .where(
+                member_of(outbox_t.c.id, "ids", conn),
+                outbox_t.c.status == "sent",
+                outbox_t.c.provider_status.in_(sorted(FINAL)),
+            )
+            .with_for_update(),
+            {"ids": outbox_ids},
+        )
+    ).all()
+    for row in rows:
+        await _settle(conn, work, row, row.provider_status, row.provider_error, now)
+    return len(rows)
+
+
 async def _settle(
     conn: AsyncConnection,
     work: Casework,
@@ -112,7 +140,7 @@ async def _settle(
     now: datetime,
 ) -> bool:
     """Carry a terminal provider status over to the dispatcher's record, once."""
-    if row.status != "sent" or provider_status not in ("delivered", "read", *DEAD_ENDS):
+    if row.status != "sent" or provider_status not in FINAL:
         return False
     events: list[tuple[int, Event]] = []
     if provider_status in ("delivered", "read"):

@@ -73,6 +73,9 @@ def _field(form: Mapping[str, object], name: str, limit: int, required: bool = T
         raise BadRequest(f"field {name} must be text")
     if len(value) > limit:
         raise BadRequest(f"field {name} is longer than {limit} characters")
+    if "\x00" in value:
+        # PostgreSQL cannot store NUL in text: refused plainly, not a 500 the provider retries.
+        raise BadRequest(f"field {name} contains a NUL character")
     return value
 
 
@@ -98,8 +101,15 @@ class TwilioWebhooks:
         return self.inflight > 0
 
     async def _signed_form(self, request: web.Request) -> Mapping[str, object]:
-        form = await request.post()
         header = request.headers.get("X-Twilio-Signature")
+        if not header:
+            raise web.HTTPForbidden(text="invalid Twilio signature")
+        try:
+            form = await request.post()
+        except (ValueError, LookupError) as exc:
+            # An unknown charset or bytes that are not text: Twilio never sends such a body,
+            # so no signature can be valid for it. A 403, not a 500 with a traceback.
+            raise web.HTTPForbidden(text="invalid Twilio signature") from exc
         if not self.signature.valid(request.raw_path, form, header):
             raise web.HTTPForbidden(text="invalid Twilio signature")
         return form
@@ -121,8 +131,6 @@ class TwilioWebhooks:
             body = _field(form, "Body", 1_000_000, required=False)
         except BadRequest as exc:
             raise web.HTTPBadRequest(text=str(exc)) from exc
-        if "\x00" in body:
-            raise web.HTTPBadRequest(text="field Body contains a NUL character")
         stored = await self.inbox.store("sms", sender, body, self.clock(), sid)
         if not stored.handled:
             inbound_id = stored.inbound_id

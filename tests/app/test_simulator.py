@@ -166,6 +166,7 @@ async def test_a_post_without_a_valid_token_is_refused_and_changes_nothing(
     for data in (
         {"channel": "sms", "text": "1"},
         {"channel": "sms", "text": "1", "csrf_token": "forged"},
+        {"channel": "sms", "text": "1", "csrf_token": "vervalsté"},  # not ASCII: no 500
     ):
         refused = await client.post(f"/simulator/residents/{case}/reply", data=data)
         assert refused.status == 403
@@ -181,6 +182,23 @@ async def test_a_post_without_a_valid_token_is_refused_and_changes_nothing(
 
 async def test_an_unknown_resident_is_404(client: TestClient[Any, Any]) -> None:
     assert (await client.get("/simulator/residents/999999")).status == 404
+    # A number no database column holds: still 404, not a 500 with a traceback.
+    assert (await client.get("/simulator/residents/" + "9" * 40)).status == 404
+
+
+async def test_odd_input_gets_a_page_or_a_clear_400_never_a_500(
+    client: TestClient[Any, Any], contacted: dict[str, Any]
+) -> None:
+    for notice in ("²", "9" * 5000, "-1"):
+        page = await client.get("/simulator/", params={"verstuurd": notice})
+        assert page.status == 200 and "De planner heeft" not in await page.text()
+    case = contacted["case"]
+    odd = await client.post(
+        f"/simulator/residents/{case}/reply",
+        data=b"text=1",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=no-such-charset"},
+    )
+    assert (odd.status, await odd.text()) == (400, "Dit formulier kan niet gelezen worden.")
 
 
 async def test_with_twilio_configured_there_is_no_simulator(

@@ -1,12 +1,14 @@
 """Linking a Telegram chat to a case by the short code from the SMS: the code arrives by SMS
-(no link), links exactly one chat once, expires, and guessing is rate-limited per chat. Once
+(no link), links exactly one chat once, expires, and guessing is rate-limited per chat and for
+all strangers' chats together. Once
 linked, the case's messages go by chat, in the resident's language, with the menu buttons."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from casework.link_codes import ALPHABET, LENGTH
+from casework.link_codes import ALPHABET, GLOBAL_MAX_WRONG, LENGTH, MAX_WRONG
 from messages import render
 from scheduler.tick import tick
 from tests.bot.telegram_kit import CHAT, MONDAY, PHONE, STRANGER, town
@@ -121,3 +123,42 @@ async def test_guessing_is_stopped_per_chat_until_the_hour_has_passed(
         await t.text(code, chat=STRANGER)
         assert t.fake.texts()[-1] == (str(STRANGER), text("chat.welcome"))
         assert await t.chat_of_case() == str(STRANGER)
+
+
+async def test_guessing_with_many_chats_is_stopped_for_all_of_them_until_the_hour_has_passed(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with town(db_url, tmp_path) as t:
+        code = await t.offer()
+        wrong = "ABCDEF" if code != "ABCDEF" else "GHJKMN"
+        # An attacker with many chats, each staying under its own limit.
+        per_chat = MAX_WRONG - 1
+        chats = [900_000_000 + i for i in range(-(-GLOBAL_MAX_WRONG // per_chat))]
+        for chat in chats:
+            for _ in range(per_chat):
+                await t.text(wrong, chat=chat)
+        t.clock.advance(minutes=1)
+        # Now no code is checked for any chat without a case, not even the right one.
+        await t.text(code, chat=STRANGER)
+        assert t.fake.texts()[-1] == (str(STRANGER), text("chat.too_many_tries"))
+        assert await t.chat_of_case() is None
+        # An hour after the guessing, the resident's own code links their chat.
+        t.clock.advance(minutes=60)
+        await t.text(code, chat=STRANGER)
+        assert t.fake.texts()[-1] == (str(STRANGER), text("chat.welcome"))
+        assert await t.chat_of_case() == str(STRANGER)
+
+
+
+async def test_a_burst_of_guesses_at_once_gets_no_more_checked_than_one_by_one(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with town(db_url, tmp_path) as t:
+        code = await t.offer()
+        wrong = ["ABCDEF", "GHJKMN", "PQRSTU", "VWXYZ2", "345678"] * 4
+        assert code not in wrong
+        # Telegram delivers up to 40 webhook requests at once: all of one chat's guesses.
+        await asyncio.gather(*(t.text(guess, chat=STRANGER) for guess in wrong))
+        answers = [body for _, body in t.fake.texts()]
+        assert answers.count(text("chat.code_unknown")) == MAX_WRONG
+        assert answers.count(text("chat.too_many_tries")) == len(wrong) - MAX_WRONG

@@ -5,6 +5,7 @@ from a known or unknown chat is kept and answered, never an error."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,6 +64,27 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_kept(
         (row,) = await stored(t)
         assert row.update_id == 1 and row.handled_at is not None
         assert t.fake.texts() == [(str(STRANGER), ASK_CODE)]
+
+
+async def test_a_secret_header_that_is_no_text_is_refused_like_a_wrong_one(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with town(db_url, tmp_path) as t, webhook(t) as client:
+        body = json.dumps(message(1, STRANGER, "hallo")).encode()
+        # Raw bytes: an HTTP client library would not send a header that is not UTF-8.
+        reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+        writer.write(
+            b"POST /webhooks/telegram HTTP/1.1\r\nHost: zaadje\r\nConnection: close\r\n"
+            b"Content-Type: application/json\r\n"
+            + HEADER.encode()
+            + b": \xff\xfe\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        status_line = await reader.readline()
+        writer.close()
+        assert status_line.split()[1] == b"403"
+        assert await stored(t) == []
 
 
 async def test_a_duplicate_update_changes_nothing(db_url: str, tmp_path: Path) -> None:
@@ -145,6 +167,11 @@ async def test_what_is_not_an_update_is_refused_plainly(db_url: str, tmp_path: P
         assert await post(client, {"message": {}}) == 400
         assert await post(client, {"update_id": "12"}) == 400
         assert await post(client, {"update_id": 12, "message": {"text": "no chat"}}) == 400
+        # Beyond what JSON parsers and the database column take: 400, not a 500 that
+        # Telegram would deliver again and again.
+        assert await post(client, "[" * 100_000) == 400
+        assert await post(client, message(2**63, STRANGER, "hallo")) == 400
+        assert await post(client, message(-1, STRANGER, "hallo")) == 400
         assert await stored(t) == []
 
 

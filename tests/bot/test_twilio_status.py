@@ -197,10 +197,52 @@ async def test_a_callback_that_overtakes_the_dispatcher_is_settled_after_it(
 
         ctx.channels["sms"] = FastReceipts()  # type: ignore[assignment]
         await tick(ctx, MONDAY)
+        # Settled by the dispatcher's own record of the hand-over, in the same transaction.
         (row,) = await outbox(ctx)
-        assert (row.status, row.provider_status) == ("sent", "delivered")  # dispatcher's record
+        assert (row.status, row.provider_status) == ("delivered", "delivered")
+        assert len(await attempts(ctx)) == 1
+        # The webhook's own retry comes later and changes nothing.
         await settled_status(hooks, ctx, "delivered")
     assert len(await attempts(ctx)) == 1
+    ctx.channels["sms"] = real
+    await close(ctx)
+
+
+async def test_an_overtaking_receipt_is_not_lost_when_the_service_stops_before_it_settles(
+    db_url: str, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    real = ctx.channels["sms"]
+    holding = asyncio.Event()
+    sids: list[str] = []
+
+    class SlowBatch:
+        """The batch is out while the receipts arrive (and the service stops)."""
+
+        name = "sms"
+
+        async def send_many(self, messages: list[Outgoing]) -> dict[str, Result]:
+            results = await real.send_many(messages)
+            sids.extend(r.provider_id for r in results.values() if isinstance(r, Sent))
+            holding.set()
+            await asyncio.sleep(0.2)  # the service stops meanwhile
+            return results
+
+        async def find(self, key: str) -> Sent | None:
+            return await real.find(key)
+
+    ctx.channels["sms"] = SlowBatch()  # type: ignore[assignment]
+    dispatching = asyncio.create_task(tick(ctx, MONDAY))
+    await holding.wait()
+    async with webhooks(settings, ctx) as hooks:
+        (sid,) = sids
+        code, _, _ = await hooks.post(STATUS, status_form(sid, "undelivered", error="30005"))
+        assert code == 204
+    # The webhook app has stopped (its in-memory retries with it); the dispatcher records.
+    await dispatching
+    (row,) = await outbox(ctx)
+    assert (row.status, row.provider_status) == ("undelivered", "undelivered")
+    assert "phone" in await open_tasks(ctx)  # a dead number: the ladder moved on to a call
     ctx.channels["sms"] = real
     await close(ctx)
 

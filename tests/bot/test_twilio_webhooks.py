@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from xml.etree import ElementTree
 
+import aiohttp
 import pytest
 
 from scheduler.tick import tick
@@ -85,6 +86,56 @@ async def test_anything_not_signed_by_twilio_for_this_url_is_refused_and_changes
     assert status == 403
     assert await inbound(ctx) == []
     assert await outbox(ctx) == []
+    await close(ctx)
+
+
+def _file_upload() -> aiohttp.FormData:
+    data = aiohttp.FormData()
+    data.add_field("Body", b"STOP", filename="body.txt")
+    data.add_field("From", PHONE)
+    return data
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (_file_upload, None),  # a multipart file field: nothing Twilio signs
+        (b"Body=STOP", FORM + "; charset=no-such-charset"),
+        (b"\xff\xfe=STOP", FORM),  # bytes that are no text
+    ],
+    ids=["file-upload", "unknown-charset", "not-utf8"],
+)
+async def test_a_body_that_is_no_form_of_text_is_refused_like_a_forgery_not_a_500(
+    db_url: str, tmp_path: Path, fake: FakeTwilio, body: object, content_type: str | None
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    headers = {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    data = body() if callable(body) else body
+    async with webhooks(settings, ctx) as hooks:
+        for path in (SMS, "/webhooks/twilio/status"):
+            response = await hooks.client.post(path, data=data, headers=headers)
+            assert (response.status, await response.text()) == (403, "invalid Twilio signature")
+            data = body() if callable(body) else body  # a FormData is posted once only
+        await hooks.settled()
+    assert await inbound(ctx) == []
+    await close(ctx)
+
+
+async def test_a_signed_nul_in_any_field_is_a_clear_400_not_a_500(
+    db_url: str, tmp_path: Path, fake: FakeTwilio
+) -> None:
+    settings, ctx = await town(db_url, tmp_path, fake)
+    async with webhooks(settings, ctx) as hooks:
+        status, _, text = await hooks.post(SMS, sms_form(SID, "Ja", sender="+3161234\x005678"))
+        assert (status, text) == (400, "field From contains a NUL character")
+        status, _, text = await hooks.post(SMS, sms_form(SID, "J\x00a"))
+        assert (status, text) == (400, "field Body contains a NUL character")
+    assert await inbound(ctx) == []
     await close(ctx)
 
 

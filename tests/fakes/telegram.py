@@ -5,12 +5,14 @@ aiogram sends it), every request recorded; failures can be scripted.
         bot = make_bot(TOKEN, fake.url)
         fake.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
         fake.block(chat_id)                      # 403 "bot was blocked by the user"
+        gate = fake.hold(chat_id)                # no answer to this chat until gate.set()
         fake.updates.append({...})               # served by getUpdates
         fake.requests                            # [Request(method, fields)]
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -46,6 +48,7 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     blocked: set[str] = field(default_factory=set)
+    held: dict[str, asyncio.Event] = field(default_factory=dict)
     url: str = ""
     _runner: web.AppRunner | None = None
     _message_id: int = 0
@@ -60,6 +63,12 @@ class FakeTelegram:
     def block(self, chat_id: int | str) -> None:
         """Every message to this chat is refused: the resident blocked the bot."""
         self.blocked.add(str(chat_id))
+
+    def hold(self, chat_id: int | str) -> asyncio.Event:
+        """Messages to this chat hang (a Bot API that does not answer) until the event is set;
+        set it before the fake closes."""
+        gate = self.held[str(chat_id)] = asyncio.Event()
+        return gate
 
     def sent(self, method: str = "sendMessage") -> list[Request]:
         return [r for r in self.requests if r.method == method]
@@ -101,6 +110,9 @@ class FakeTelegram:
             failure = queued.pop(0)
             return _error(failure.status, failure.description, failure.retry_after)
         if method == "sendMessage":
+            gate = self.held.get(fields.get("chat_id", ""))
+            if gate is not None:
+                await gate.wait()
             if fields.get("chat_id") in self.blocked:
                 return _error(403, BLOCKED)
             return _ok(self._message(fields))
