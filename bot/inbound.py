@@ -244,10 +244,12 @@ async def _unknown_sender(
     slot = work.calendar.next_contact_slot(now)
     today = work.calendar.local_date(now).isoformat()
     if intent.kind is IntentKind.STOP:
-        await conn.execute(
-            _insert(conn, optouts_t).on_conflict_do_nothing(index_elements=["address"]),
-            {"address": address, "channel": channel, "source": "reply", "created_at": now},
-        )
+        # Already on the list (perhaps as a hash, after an erasure): one row per person.
+        if not await opted_out_addresses(conn, [address]):
+            await conn.execute(
+                _insert(conn, optouts_t).on_conflict_do_nothing(index_elements=["address"]),
+                {"address": address, "channel": channel, "source": "reply", "created_at": now},
+            )
         key, idem, confirms = "sms.optout_confirmed", f"inbound:{inbound_id}:stop", True
         actions = ["opt-out", "send sms.optout_confirmed"]
     elif intent.kind is IntentKind.START:

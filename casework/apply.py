@@ -350,7 +350,10 @@ async def _opt_out(
         addresses.append(("sms", opt_out_address("sms", row.contact_phone)))
     if row.telegram_chat_id:
         addresses.append(("telegram", opt_out_address("telegram", row.telegram_chat_id)))
+    already = await opted_out_addresses(conn, [a for _, a in addresses]) if add else set()
     for channel, address in addresses:
+        if add and address in already:
+            continue  # kept (perhaps as a hash, after an erasure): one row per person
         if add:
             stmt = _dialect_insert(conn, optouts_t).on_conflict_do_nothing(
                 index_elements=["address"]

@@ -180,3 +180,14 @@ def test_erase_takes_the_warnings_that_quote_her_dropped_values(cli: Cli, tmp_pa
     assert erased["rows"]["ingest_issues"] == 2
     assert found(cli.db, dropped) == []
     assert found(cli.db, ["1975-02-30"])  # Bart's warning stays: it is not hers
+
+
+def test_a_stop_after_erasure_adds_no_second_opt_out(cli: Cli, tmp_path: Path) -> None:
+    _town(cli, tmp_path)
+    cli.json("erase", "--phone", ANNA.phone, "--by", "privacy-team", "--now", "2026-11-03T10:00")
+    cli.json("reply", "--channel", "sms", "--sender", ANNA.e164, "--text", "STOP",
+             "--now", "2026-11-04T10:00")  # fmt: skip
+    # Still one row for her, the hashed one: a later erasure has nothing to fold away, so
+    # the monitor's opt-out count for November cannot change.
+    opt_outs = [v for t, c, v in every_cell(cli.db) if t == "opt_outs" and c == "address"]
+    assert len(opt_outs) == 1 and opt_outs[0].startswith("h:")
