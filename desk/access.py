@@ -133,7 +133,9 @@ async def check_csrf(request: web.Request, expected: str) -> None:
         form = await request.post()
         value = form.get("csrf_token")
         given = value if isinstance(value, str) else ""
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+    if not given or not hmac.compare_digest(
+        given.encode(errors="surrogateescape"), expected.encode(errors="surrogateescape")
+    ):
         raise web.HTTPForbidden(text="Missing or wrong CSRF token: reload the page and try again.")
 
 

@@ -55,7 +55,11 @@ async def refuse_nul(request: web.Request) -> None:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        values += [v for v in (await request.post()).values() if isinstance(v, str)]
+        try:
+            form = await request.post()
+        except (ValueError, LookupError) as exc:  # an unknown charset, bytes that are no text
+            raise web.HTTPBadRequest(text="The form cannot be read; reload the page.") from exc
+        values += [v for v in form.values() if isinstance(v, str)]
     if any("\x00" in value for value in values):
         raise web.HTTPBadRequest(text="The form holds a NUL character; remove it and try again.")
 

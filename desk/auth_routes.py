@@ -91,7 +91,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     if (
         not isinstance(given, str)
         or not expected
-        or not hmac.compare_digest(given.encode(), expected.encode())
+        or not hmac.compare_digest(
+            given.encode(errors="surrogateescape"), expected.encode(errors="surrogateescape")
+        )
     ):
         raise web.HTTPForbidden(text="Missing or wrong CSRF token: reload the page and try again.")
     name = str(form.get("name") or "").strip()

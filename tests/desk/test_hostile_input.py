@@ -119,3 +119,38 @@ async def test_refusals_and_redirects_carry_the_same_protective_headers(
                 assert response.headers["X-Content-Type-Options"] == "nosniff"
                 assert "script-src 'none'" in response.headers["Content-Security-Policy"]
                 assert response.headers["Cache-Control"] == "no-store"
+
+
+async def _raw_post(site: DeskSite, path: str, headers: bytes, body: bytes) -> int:
+    """POST with bytes no HTTP library would send (a header that is not UTF-8)."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    url = urlsplit(site.url)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n".encode()
+        + headers
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+async def test_tokens_and_forms_that_are_no_text_are_refused_not_a_500(
+    desk_site: DeskSite,
+) -> None:
+    before = await counts(desk_site)
+    form = b"Content-Type: application/x-www-form-urlencoded\r\n"
+    # A CSRF header / login cookie with bytes that are no UTF-8.
+    cookie = b"Cookie: zaadje_desk_login=\xff\xfe\r\n"
+    login = b"name=a&password=b&csrf_token=x"
+    assert await _raw_post(desk_site, "/desk/login", form + cookie, login) == 403
+    assert await _raw_post(desk_site, "/desk/logout", form + b"X-CSRF-Token: \xff\xfe\r\n",
+                           b"") in (401, 403)  # fmt: skip
+    # A form in a character set nobody knows.
+    odd = b"Content-Type: application/x-www-form-urlencoded; charset=no-such-charset\r\n"
+    assert await _raw_post(desk_site, "/desk/login", odd, b"name=a&password=b") == 400
+    assert await counts(desk_site) == before
