@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from monitor.cohort import Cohort, SignalFact
+from store.personal import PSEUDONYM_PREFIX
 
 OPGEPAKT = "opgepakt"
 NIET_OPGEPAKT = "niet opgepakt"
@@ -62,6 +63,10 @@ def feedback_rows(cohort: Cohort) -> dict[Partner, list[FeedbackRow]]:
     """The period's signals per partner, in the order they were received."""
     out: dict[Partner, list[FeedbackRow]] = {}
     for signal in cohort.signals:
+        if signal.partner_signal_id.startswith(PSEUDONYM_PREFIX):
+            # Erased: the partner's own id is gone, and a pseudonym would only tell the
+            # partner which of its signals a resident had erased.
+            continue
         partner = Partner(signal.partner_type, signal.partner_name or "")
         out.setdefault(partner, []).append(
             FeedbackRow(

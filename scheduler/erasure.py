@@ -35,14 +35,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from flows.state import CLOSED, CaseState
 from store.models import Case, Signal, table_of
-from store.personal import REGISTRY, Erase, TableRule, hashed_address
+from store.personal import PSEUDONYM_PREFIX, REGISTRY, Erase, TableRule, hashed_address
 from store.queries import member_of
 from store.schema import metadata
 
 cases_t = table_of(Case)
 signals_t = table_of(Signal)
 
-PSEUDONYM_PREFIX = "erased:"
 CHUNK = 500  # ids per statement: keeps parameter lists well inside every driver's limits
 
 

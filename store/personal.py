@@ -376,6 +376,10 @@ def stale(metadata: MetaData) -> list[str]:
 HASH_PREFIX: Final = "h:"
 
 
+# What a unique column holds once erased ("erased:<row id>"): unique, and says nothing.
+PSEUDONYM_PREFIX = "erased:"
+
+
 def hashed_address(address: str) -> str:
     """The form an opt-out's address takes once the resident's data is erased."""
     if address.startswith(HASH_PREFIX):

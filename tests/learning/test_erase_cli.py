@@ -191,3 +191,16 @@ def test_a_stop_after_erasure_adds_no_second_opt_out(cli: Cli, tmp_path: Path) -
     # the monitor's opt-out count for November cannot change.
     opt_outs = [v for t, c, v in every_cell(cli.db) if t == "opt_outs" and c == "address"]
     assert len(opt_outs) == 1 and opt_outs[0].startswith("h:")
+
+
+def test_partner_feedback_leaves_out_what_was_erased(cli: Cli, tmp_path: Path) -> None:
+    _town(cli, tmp_path)
+    cli.json("erase", "--phone", ANNA.phone, "--by", "privacy-team", "--now", "2026-11-03T10:00")
+    out = tmp_path / "feedback"
+    out.mkdir()
+    code, _, err = cli.run("feedback", "--from", "2026-11-01", "--to", "2026-11-30",
+                           "--out", str(out), "--now", "2026-12-15T12:00")  # fmt: skip
+    assert code == 0, err
+    written = "".join(f.read_text(encoding="utf-8") for f in sorted(out.iterdir()))
+    assert "B-1" in written  # Bart's signal is reported as usual
+    assert "A-1" not in written and "erased" not in written
