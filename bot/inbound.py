@@ -82,36 +82,12 @@ async def receive(
     now: datetime,
     provider_id: str | None = None,
 ) -> Handled:
-    sender = normalise_sender(channel, sender)
+    """Store, then handle. Stored first, in a transaction of its own: if handling fails, the
+    message is still there and the inbound pass handles it again; a message delivered twice
+    is handled once (`handle` leaves a handled one alone and says it was a duplicate)."""
     provider_id = provider_id or f"local-{uuid.uuid4().hex}"
-    # First stored, in a transaction of its own: if handling fails, the message is still
-    # there, and the inbound pass handles it again.
-    async with engine.begin() as conn:
-        stored = await conn.execute(
-            _insert(conn, inbound_t)
-            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-            .returning(inbound_t.c.id),
-            {
-                "channel": channel,
-                "provider_id": provider_id,
-                "sender": sender,
-                "text": text,
-                "received_at": now,
-            },
-        )
-        inbound_id = stored.scalar()
-        if inbound_id is None:
-            previous = (
-                await conn.execute(
-                    select(inbound_t).where(
-                        inbound_t.c.channel == channel, inbound_t.c.provider_id == provider_id
-                    )
-                )
-            ).one()
-            if previous.handled_at is not None:
-                return Handled(previous.case_id, previous.intent or "unknown", duplicate=True)
-            inbound_id = previous.id  # stored before but never handled: handle it now
-    return await handle(engine, work, inbound_id, now)
+    stored = await store(engine, channel, sender, text, now, provider_id)
+    return await handle(engine, work, stored.inbound_id, now)
 
 
 async def handle(engine: AsyncEngine, work: Casework, inbound_id: int, now: datetime) -> Handled:
