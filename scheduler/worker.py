@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -173,6 +174,20 @@ class StopSignals:
 
     async def wait(self) -> None:
         await self.requested.wait()
+
+    def run(self, main: Coroutine[Any, Any, None], log: logging.Logger) -> int:
+        """Run a long-running command's loop; 0 after a graceful stop, 1 when forced."""
+        started = time.monotonic()
+        try:
+            asyncio.run(main)
+        except asyncio.CancelledError:
+            log.warning("forced stop", extra={"signal": self.forced_by})
+            return 1
+        log.info(
+            "stopped",
+            extra={"signal": self.received, "uptime_s": round(time.monotonic() - started, 1)},
+        )
+        return 0
 
 
 async def run_worker(

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import logging
 import os
-import time
 from typing import Any
 
 from aiohttp import web
@@ -47,17 +46,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     configure_logging()
     stop = StopSignals()
-    started = time.monotonic()
-    try:
-        asyncio.run(serve(settings, args.host, args.port, stop, announce=not args.json))
-    except asyncio.CancelledError:
-        log.warning("forced stop", extra={"signal": stop.forced_by})
-        return 1
-    log.info(
-        "stopped",
-        extra={"signal": stop.received, "uptime_s": round(time.monotonic() - started, 1)},
-    )
-    return 0
+    return stop.run(serve(settings, args.host, args.port, stop, announce=not args.json), log)
 
 
 async def serve(

@@ -7,9 +7,7 @@ database is closed, exit 0 with one log line); a second signal forces the stop (
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import time
 from typing import Any
 
 from app.database import open_database
@@ -30,7 +28,6 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     configure_logging()
     stop = StopSignals()
-    started = time.monotonic()
 
     async def go() -> None:
         stop.install()  # first: a signal during start-up asks for a stop, it does not kill
@@ -42,13 +39,4 @@ def run(args: argparse.Namespace) -> int:
                 stop,
             )
 
-    try:
-        asyncio.run(go())
-    except asyncio.CancelledError:
-        log.warning("forced stop", extra={"signal": stop.forced_by})
-        return 1
-    log.info(
-        "stopped",
-        extra={"signal": stop.received, "uptime_s": round(time.monotonic() - started, 1)},
-    )
-    return 0
+    return stop.run(go(), log)
