@@ -7,7 +7,9 @@ Generates a signal file (or reuses bench/out/signals-<rows>.csv), creates a fres
 (PostgreSQL: a scratch database on the server of --db, dropped afterwards; SQLite: a temporary
 file), migrates it and runs `zaadje ingest` twice in a subprocess: the first run takes the file
 in, the second finds every row a duplicate. Prints rows/s, wall time, peak RSS (the ingest and
-its children together, sampled) and the summary counts. Goal: ≥ 25,000 rows/s, ≤ 300 MB.
+its children together, sampled), CPU time per row (the ingest and its child from rusage, the
+PostgreSQL backends from /proc, when the server runs on this machine) and the summary counts.
+Goal: ≥ 25,000 rows/s, ≤ 300 MB.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -58,26 +61,93 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "app.cli", *args]
 
 
-def measure(command: list[str]) -> dict[str, Any]:
-    """Run `command`; wall time, peak RSS of it plus its children (sampled), and stdout."""
+class _ServerCpu:
+    """CPU seconds of the PostgreSQL processes serving `database` (plus the server's shared
+    background writers), sampled: a backend's time is kept as last seen before it exits."""
+
+    AUXILIARY = ("checkpointer", "background writer", "walwriter")
+
+    def __init__(self, database: str | None) -> None:
+        self.database = database
+        self.start: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.helpers: set[int] = set()
+        if database:
+            self.start = dict(self._sample())
+            self.last = dict(self.start)
+
+    def _sample(self) -> Iterator[tuple[int, float]]:
+        assert self.database is not None
+        titles: dict[int, str] = {}
+        for proc in psutil.process_iter(["cmdline"]):
+            title = " ".join(proc.info["cmdline"] or [])
+            if title.startswith("postgres:"):
+                titles[proc.pid] = title
+        ours = {pid for pid, title in titles.items() if f" {self.database} " in title}
+        for pid, title in titles.items():
+            helper = any(a in title for a in self.AUXILIARY)
+            # A parallel query's workers are titled after the backend they work for.
+            worker = title.rpartition("parallel worker for PID ")[2]
+            if helper:
+                self.helpers.add(pid)
+            if pid in ours or helper or (worker.isdigit() and int(worker) in ours):
+                try:
+                    times = psutil.Process(pid).cpu_times()
+                except psutil.Error:
+                    continue
+                yield pid, times.user + times.system
+
+    def poll(self) -> None:
+        if self.database:
+            self.last.update(self._sample())
+
+    def seconds(self) -> float:
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items())
+
+    def helper_seconds(self) -> float:
+        """Of `seconds`, the checkpointer's, background writer's and WAL writer's (shared
+        with whatever else runs on the server)."""
+        return sum(
+            cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items() if pid in self.helpers
+        )
+
+
+def measure(command: list[str], database: str | None = None) -> dict[str, Any]:
+    """Run `command`: wall time, peak RSS of it plus its children (sampled), CPU seconds of
+    it and its children (rusage) and of the PostgreSQL backends of `database`, and stdout."""
+    server = _ServerCpu(database)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
         watched = psutil.Process(proc.pid)
         peak = 0
+        polls = 0
         while proc.poll() is None:
             try:
                 tree = [watched, *watched.children(recursive=True)]
                 peak = max(peak, sum(p.memory_info().rss for p in tree))
             except psutil.Error:
                 pass  # a process ended between listing and reading it
+            polls += 1
+            if polls % 4 == 0:
+                server.poll()
             time.sleep(0.05)
         wall = time.perf_counter() - start
+        server.poll()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         stderr = proc.stderr.read().decode() if proc.stderr else ""
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{stderr}")
         out.seek(0)
-        return {"wall": wall, "peak_rss": peak, "stdout": out.read().decode()}
+        return {
+            "wall": wall,
+            "peak_rss": peak,
+            "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            "server_cpu": server.seconds() if database else None,
+            "server_helper_cpu": server.helper_seconds() if database else None,
+            "stdout": out.read().decode(),
+        }
 
 
 def report(label: str, rows: int, result: dict[str, Any]) -> dict[str, Any]:
@@ -86,9 +156,20 @@ def report(label: str, rows: int, result: dict[str, Any]) -> dict[str, Any]:
     rss_mb = result["peak_rss"] / 2**20
     verdict = "ok" if rate >= GOAL_ROWS_PER_S and rss_mb <= GOAL_RSS_MB else "BELOW GOAL"
     counts = ", ".join(f"{k} {summary[k]:,}" for k in COUNTS)
+    # CPU per row means something when the machine is shared; wall time alone does not.
+    cpu = f"CPU {result['cpu'] / rows * 1e6:.0f} µs/row (ingest + child)"
+    if result["server_cpu"] is not None:
+        server = result["server_cpu"] / rows * 1e6
+        total = (result["cpu"] + result["server_cpu"]) / rows * 1e6
+        helpers = result["server_helper_cpu"] / rows * 1e6
+        cpu += (
+            f", PostgreSQL {server:.0f} µs/row (of it {helpers:.0f} checkpointer and WAL"
+            f" writers), total {total:.0f} µs/row"
+        )
     print(
         f"{label:<22} {rate:>9,.0f} rows/s  {result['wall']:7.1f} s  peak RSS {rss_mb:6.0f} MB"
-        f"  [{verdict}]\n{'':<22} {counts}, cases opened {summary['cases_opened']:,}",
+        f"  [{verdict}]\n{'':<22} {cpu}"
+        f"\n{'':<22} {counts}, cases opened {summary['cases_opened']:,}",
         flush=True,
     )
     return {"rows_per_s": rate, "wall_s": result["wall"], "peak_rss_mb": rss_mb, **summary}
@@ -97,8 +178,9 @@ def report(label: str, rows: int, result: dict[str, Any]) -> dict[str, Any]:
 def run_twice(label: str, url: str, path: Path, rows: int) -> None:
     subprocess.run(cli("db", "upgrade", "--db", url), cwd=ROOT, check=True, capture_output=True)
     ingest = cli("ingest", str(path), "--now", NOW, "--json", "--db", url)
-    report(f"{label} first run", rows, measure(ingest))
-    report(f"{label} re-run (dups)", rows, measure(ingest))
+    database = make_url(url).database if url.startswith("postgresql") else None
+    report(f"{label} first run", rows, measure(ingest, database))
+    report(f"{label} re-run (dups)", rows, measure(ingest, database))
 
 
 @contextmanager

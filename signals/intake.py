@@ -9,7 +9,7 @@ everything (`signals/storing.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signals.batching import Batch
+from signals.collector import Collector, collecting_every
 from signals.pipeline import ingest_pipelined
 from signals.prefetch import batches_of, check_readable
 from signals.settings import IntakeSettings
@@ -50,15 +51,18 @@ async def ingest_file(
             )
         ).scalar_one()
 
-    async with batches_of(path, fmt, today, settings.batch_size) as batches:
-        if engine.dialect.name == "postgresql":
-            await ingest_pipelined(engine, batches, run_id, now, settings, summary, progress)
-        else:
-            async for batch in batches:
-                take_issues(summary, batch)
-                await _flush(engine, batch, run_id, now, settings, summary)
-                if progress:
-                    progress(len(batch))
+    # Cycles are collected every few batches, not every 700 allocations (collector.py).
+    with collecting_every() as collector:
+        async with batches_of(path, fmt, today, settings.batch_size) as read:
+            batches = _counted(read, collector)
+            if engine.dialect.name == "postgresql":
+                await ingest_pipelined(engine, batches, run_id, now, settings, summary, progress)
+            else:
+                async for batch in batches:
+                    take_issues(summary, batch)
+                    await _flush(engine, batch, run_id, now, settings, summary)
+                    if progress:
+                        progress(len(batch))
     result = summary.as_dict()
     async with engine.begin() as conn:
         stored = {k: v for k, v in result.items() if k not in ("errors", "warnings")}
@@ -66,6 +70,12 @@ async def ingest_file(
             update(runs_t).where(runs_t.c.id == run_id).values(finished_at=now, summary=stored)
         )
     return result
+
+
+async def _counted(batches: AsyncIterator[Batch], collector: Collector) -> AsyncIterator[Batch]:
+    async for batch in batches:
+        yield batch
+        collector.batch_done()
 
 
 async def _flush(

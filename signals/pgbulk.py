@@ -53,19 +53,23 @@ async def household_ids(pg: Any, keys: list[str]) -> list[tuple[str, int]]:
     return [(r[0], r[1]) for r in rows]
 
 
-async def insert_households(pg: Any, rows: list[tuple[str, str, str, str]], now: Any) -> None:
-    """(address_key, postcode, huisnummer, toevoeging) rows; one taken in meanwhile is kept."""
+async def insert_households(
+    pg: Any, rows: list[tuple[str, str, str, str]], now: Any
+) -> list[tuple[str, int]]:
+    """(address_key, postcode, huisnummer, toevoeging) rows → (address_key, id) of those
+    inserted; one taken in meanwhile is kept and left out (the caller looks it up)."""
     keys, postcodes, numbers, additions = (list(col) for col in zip(*rows, strict=True))
-    await pg.execute(
+    inserted = await pg.fetch(
         "INSERT INTO households (address_key, postcode, huisnummer, toevoeging, created_at)"
         " SELECT k, p, n, t, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
-        " AS u(k, p, n, t) ON CONFLICT (address_key) DO NOTHING",
+        " AS u(k, p, n, t) ON CONFLICT (address_key) DO NOTHING RETURNING address_key, id",
         keys,
         postcodes,
         numbers,
         additions,
         now,
     )
+    return [(r[0], r[1]) for r in inserted]
 
 
 HISTORY_SQL = (

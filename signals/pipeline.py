@@ -7,8 +7,9 @@ import json
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
@@ -26,7 +27,7 @@ from signals.records import (
     score_case,
     signal_record,
 )
-from signals.settings import ANALYZE_EVERY, IntakeSettings
+from signals.settings import IntakeSettings, analyze_due
 from signals.storing import reopen_recent, store_issues
 from signals.summary import Summary, new_counts, take_issues
 from signals.validate import ParsedSignal
@@ -66,6 +67,7 @@ class _Prepared:
 
 
 PG_SIGNAL_COLUMNS = ("id", *SIGNAL_COLUMNS)
+_DATE_AND_LINE = attrgetter("signal_date", "line")
 
 
 async def ingest_pipelined(
@@ -98,7 +100,7 @@ async def ingest_pipelined(
                     if progress:
                         progress(len(batch))
                     continue
-                analyze = number == 2 or (number > 2 and number % ANALYZE_EVERY == 0)
+                analyze = analyze_due(number)
                 if analyze and pending is not None:
                     # The statistics are to include the batch before, as they always did.
                     await pending
@@ -183,8 +185,10 @@ async def _prepare_pg(
             new_hh = [
                 (k, wanted[k].postcode, wanted[k].huisnummer, wanted[k].toevoeging) for k in missing
             ]
-            await pgbulk.insert_households(pg, new_hh, now)
-            found.update(await pgbulk.household_ids(pg, missing))
+            found.update(await pgbulk.insert_households(pg, new_hh, now))
+            if len(found) < len(keys):  # another intake took some in meanwhile
+                taken = [k for k in missing if k not in found]
+                found.update(await pgbulk.household_ids(pg, taken))
         hh_ids.update(found)
 
     since = months_back(min(s.signal_date for s in fresh), settings.lookback_months)
@@ -208,7 +212,7 @@ async def _prepare_pg(
     decisions: list[tuple[ParsedSignal, int, Decision, Known]] = []
     retro: set[int] = set()
     lookback, minimum = settings.lookback_months, settings.minimum_cents
-    for s in sorted(fresh, key=lambda s: (s.signal_date, s.line)):
+    for s in sorted(fresh, key=_DATE_AND_LINE):
         hh = hh_ids[s.address_key]
         partner = (s.partner_type, s.partner_name or "")
         known = history[hh]
@@ -218,9 +222,13 @@ async def _prepare_pg(
         known.append(mine)
         decisions.append((s, hh, decision, mine))
     counts["households"].update(hh for _, hh, _, _ in decisions)
+    # Made once all are decided: a later signal may still have made an earlier one meervoudig.
+    counting = [
+        None if d.suppressed_reason else case_signal(s, d, mine) for s, _, d, mine in decisions
+    ]
 
     case_for, opened_now = await _assign_cases_pg(
-        conn, pg, decisions, now, settings, counts, prepared, prev
+        conn, pg, decisions, counting, now, settings, counts, prepared, prev
     )
     signal_ids = await pgbulk.next_signal_ids(pg, len(decisions))
 
@@ -235,9 +243,9 @@ async def _prepare_pg(
         rows.append((sid, *signal_record(s, hh, d, mine, case_for.get(hh), run_id, now)))
     prepared.retro = sorted(retro)
     mine_for_cases = [
-        (sid, case_for[hh], case_signal(s, d, mine))
-        for sid, (s, hh, d, mine) in zip(signal_ids, decisions, strict=True)
-        if not d.suppressed_reason and hh in case_for
+        (sid, case_for[hh], cs)
+        for sid, (_, hh, _, _), cs in zip(signal_ids, decisions, counting, strict=True)
+        if cs is not None and hh in case_for
     ]
     prepared.scores = await _rescore_pg(
         pg,
@@ -293,7 +301,7 @@ async def _rescore_pg(
         for sid, cid, cs in prev.case_signals:
             if cid in wanted:
                 if sid in marked and cs.pattern != MEERVOUDIG:
-                    cs = replace(cs, pattern=MEERVOUDIG)
+                    cs = cs._replace(pattern=MEERVOUDIG)
                 members[cid].append(cs)
     for _, cid, cs in mine:
         if cid in wanted:
@@ -317,6 +325,7 @@ async def _assign_cases_pg(
     conn: AsyncConnection,
     pg: Any,
     decisions: list[tuple[ParsedSignal, int, Decision, Known]],
+    counting: list[CaseSignal | None],
     now: datetime,
     settings: IntakeSettings,
     counts: dict[str, Any],
@@ -342,10 +351,10 @@ async def _assign_cases_pg(
         return case_for, set()
     members: dict[int, list[CaseSignal]] = defaultdict(list)
     locale_of: dict[int, str] = {}
-    for s, hh, d, mine in decisions:
-        if d.suppressed_reason or hh in case_for:
+    for (s, hh, _, _), cs in zip(decisions, counting, strict=True):
+        if cs is None or hh in case_for:
             continue
-        members[hh].append(case_signal(s, d, mine))
+        members[hh].append(cs)
         if s.language in SUPPORTED_LOCALES and hh not in locale_of:
             locale_of[hh] = s.language  # type: ignore[assignment]
     today = settings.calendar.local_date(now)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from signals.batching import Batch, validated_batches
+from signals.collector import collecting_every
 from signals.reader import FileWarning, Unreadable, open_rows
 from signals.validate import ParsedSignal
 
@@ -142,8 +143,11 @@ def main(argv: list[str]) -> int:
     path, fmt, today, batch_size = argv
     out = sys.stdout.buffer
     try:
-        for batch in _batches(Path(path), fmt or None, date.fromisoformat(today), int(batch_size)):
-            _send(out, "batch", _pack(batch))
+        with collecting_every() as collector:
+            batches = _batches(Path(path), fmt or None, date.fromisoformat(today), int(batch_size))
+            for batch in batches:
+                _send(out, "batch", _pack(batch))
+                collector.batch_done()
         _send(out, "end", None)
     except (BrokenPipeError, KeyboardInterrupt):
         return 1  # the intake is gone; nothing to report to

@@ -159,7 +159,7 @@ def validate_row(
     row: dict[str, str], line: int, today: date, warnings: list[Warning]
 ) -> ParsedSignal:
     """Raise `Rejected` for an unusable row; append warnings for dropped optional values."""
-    if any("\x00" in value for value in row.values()):
+    if "\x00" in "".join(row.values()):
         # PostgreSQL cannot store a NUL character; name the field instead of failing later.
         field = next(k for k, v in row.items() if "\x00" in v)
         raise Rejected(field, f"{field} bevat een ongeldig teken (NUL)")
