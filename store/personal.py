@@ -265,7 +265,7 @@ REGISTRY: Final[dict[str, TableRule]] = {
     ),
     "telegram_updates": TableRule(
         {
-            **_keep("id", "update_id", "received_at", "handled_at", "attempts"),
+            **_keep("id", "update_id", "received_at", "handled_at", "attempts", "claimed_until"),
             "payload": B,
             "last_error": N,
         },

@@ -61,6 +61,8 @@ class TelegramUpdate(Base):
     handled_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # Whoever handles the update holds it until then: a second process's retry leaves it be.
+    claimed_until: Mapped[datetime | None]
 
 
 class TelegramSent(Base):

@@ -65,9 +65,9 @@ class UpdateHandler:
         """Handle one stored update; False when it failed (it is tried again later). Without
         `payload` the update is claimed first (the retry), so a handled one is left alone."""
         if payload is None:
-            payload = await updates.claim(self.engine, row_id)
+            payload = await updates.claim(self.engine, row_id, self.deps.clock())
             if payload is None:
-                return True  # handled before
+                return True  # handled before, or being handled by another process
         try:
             update = Update.model_validate(payload, context={"bot": self.bot})
             await self.dispatcher.feed_update(self.bot, update)

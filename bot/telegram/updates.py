@@ -3,7 +3,7 @@ acknowledged, then handled; one whose handling failed is picked up again later."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -17,6 +17,8 @@ updates_t = table_of(TelegramUpdate)
 
 # An update that failed this often is left for a person (it stays in the table, unhandled).
 MAX_ATTEMPTS = 10
+# How long a process holds an update it is handling; longer than any handling takes.
+LEASE = timedelta(minutes=5)
 
 
 class BadUpdate(ValueError):
@@ -51,28 +53,33 @@ async def store_update(
                 "payload": payload,
                 "received_at": now,
                 "attempts": attempts,
+                # Handled right away by the caller: held, so no retry elsewhere takes it.
+                "claimed_until": now + LEASE if attempts else None,
             },
         )
         row_id: int | None = stored.scalar()
     return row_id
 
 
-async def claim(engine: AsyncEngine, row_id: int) -> dict[str, Any] | None:
-    """The payload of a stored update that still needs handling (counting the attempt)."""
+async def claim(engine: AsyncEngine, row_id: int, now: datetime) -> dict[str, Any] | None:
+    """The payload of a stored update that still needs handling and that no other process
+    holds; it is then held by this one for LEASE (counting the attempt)."""
     async with engine.begin() as conn:
         row = (
             await conn.execute(
-                select(updates_t.c.payload, updates_t.c.handled_at)
+                select(updates_t.c.payload, updates_t.c.handled_at, updates_t.c.claimed_until)
                 .where(updates_t.c.id == row_id)
                 .with_for_update()
             )
         ).first()
         if row is None or row.handled_at is not None:
             return None
+        if row.claimed_until is not None and row.claimed_until > now:
+            return None  # being handled elsewhere right now
         await conn.execute(
             update(updates_t)
             .where(updates_t.c.id == row_id)
-            .values(attempts=updates_t.c.attempts + 1)
+            .values(attempts=updates_t.c.attempts + 1, claimed_until=now + LEASE)
         )
     payload: dict[str, Any] = row.payload
     return payload
@@ -83,14 +90,16 @@ async def mark_handled(engine: AsyncEngine, row_id: int, now: datetime) -> None:
         await conn.execute(
             update(updates_t)
             .where(updates_t.c.id == row_id)
-            .values(handled_at=now, last_error=None)
+            .values(handled_at=now, last_error=None, claimed_until=None)
         )
 
 
 async def mark_failed(engine: AsyncEngine, row_id: int, error: str) -> None:
     async with engine.begin() as conn:
         await conn.execute(
-            update(updates_t).where(updates_t.c.id == row_id).values(last_error=error[:200])
+            update(updates_t)
+            .where(updates_t.c.id == row_id)
+            .values(last_error=error[:200], claimed_until=None)  # free for the next retry
         )
 
 

@@ -1,0 +1,27 @@
+"""telegram updates: a lease for the process handling one
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-27 08:05:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0009'
+down_revision: str | None = '0008'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('telegram_updates', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('telegram_updates', schema=None) as batch_op:
+        batch_op.drop_column('claimed_until')
