@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import re
 import secrets
 from datetime import UTC, datetime
@@ -76,6 +77,8 @@ def install(app: web.Application, services: Services) -> None:
     )
     app[SIM_SERVICES] = services
     app[TICK_LOCK] = asyncio.Lock()
+    if not services.settings.config.get("simulated", {}).get("simulator_remote", False):
+        app.middlewares.append(_this_machine_only)
     app.router.add_get(BASE, to_index)
     app.router.add_get(f"{BASE}/", index)
     app.router.add_get(f"{BASE}/static/simulator.css", stylesheet)
@@ -83,6 +86,22 @@ def install(app: web.Application, services: Services) -> None:
     app.router.add_get(BASE + r"/residents/{case_id:\d{1,18}}", conversation)
     app.router.add_post(BASE + r"/residents/{case_id:\d{1,18}}/reply", answer)
     app.router.add_post(f"{BASE}/tick", run_tick)
+
+
+@web.middleware
+async def _this_machine_only(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The simulator has no login: by default it shows conversations only to this machine."""
+    if request.path.startswith(BASE) and not _is_loopback(request.remote):
+        raise web.HTTPForbidden(text="The resident simulator answers only on this machine.")
+    response: web.StreamResponse = await handler(request)
+    return response
+
+
+def _is_loopback(remote: str | None) -> bool:
+    try:
+        return remote is not None and ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        return False
 
 
 # -- CSRF: double submit; the token is random per browser and checked in constant time ------

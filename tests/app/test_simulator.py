@@ -212,3 +212,33 @@ async def test_with_twilio_configured_there_is_no_simulator(
             assert (await client.get(path)).status == 404
         assert (await client.post("/simulator/tick")).status in (404, 405)
         assert (await client.get("/healthz")).status == 200
+
+
+class _Peer:
+    """A connection's transport as aiohttp sees it: only the peer's address matters here."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return (self.address, 50000) if name == "peername" else default
+
+
+async def test_the_simulator_answers_only_this_machine() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+
+    from app.web_simulator import _this_machine_only
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        return web.Response(text="conversations")
+
+    def request(path: str, peer: str) -> web.Request:
+        return make_mocked_request("GET", path, transport=_Peer(peer))
+
+    assert (await _this_machine_only(request("/simulator/", "127.0.0.1"), page)).status == 200
+    assert (await _this_machine_only(request("/simulator/", "::1"), page)).status == 200
+    with pytest.raises(web.HTTPForbidden):
+        await _this_machine_only(request("/simulator/", "192.0.2.7"), page)
+    # Other routes are not the simulator's business.
+    assert (await _this_machine_only(request("/healthz", "192.0.2.7"), page)).status == 200
