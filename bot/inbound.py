@@ -15,22 +15,22 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.apply import (
     Casework,
     apply_events,
+    is_opted_out,
+    lift_opt_out,
     load_cases,
     opt_out_address,
-    opted_out_addresses,
 )
 from casework.chat_offer import CannotOffer, offer_chat
 from flows import CaseState, IntentKind, Reply, parse_intent
 from flows.replies import expecting
 from store.models import Case, Inbound, OptOut, Outbox, Signal, table_of
-from store.personal import hashed_address
 
 inbound_t = table_of(Inbound)
 cases_t = table_of(Case)
@@ -221,7 +221,7 @@ async def _unknown_sender(
     today = work.calendar.local_date(now).isoformat()
     if intent.kind is IntentKind.STOP:
         # Already on the list (perhaps as a hash, after an erasure): one row per person.
-        if not await opted_out_addresses(conn, [address]):
+        if not await is_opted_out(conn, address):
             await conn.execute(
                 _insert(conn, optouts_t).on_conflict_do_nothing(index_elements=["address"]),
                 {"address": address, "channel": channel, "source": "reply", "created_at": now},
@@ -229,17 +229,14 @@ async def _unknown_sender(
         key, idem, confirms = "sms.optout_confirmed", f"inbound:{inbound_id}:stop", True
         actions = ["opt-out", "send sms.optout_confirmed"]
     elif intent.kind is IntentKind.START:
-        # An erased resident's opt-out is kept only as a hash of the address.
-        await conn.execute(
-            delete(optouts_t).where(optouts_t.c.address.in_((address, hashed_address(address))))
-        )
+        await lift_opt_out(conn, address)
         key, idem, confirms = "sms.start", f"inbound:{inbound_id}:start", False
         actions = ["opt-out lifted", "send sms.start"]
     else:
         # One polite answer a day, however many messages a stranger sends.
         key, idem, confirms = "sms.unknown_sender", f"unknown:{address}:{today}", False
         actions = ["send sms.unknown_sender"]
-    opted_out = bool(await opted_out_addresses(conn, [address]))
+    opted_out = await is_opted_out(conn, address)
     if opted_out and not confirms:
         actions = [a for a in actions if not a.startswith("send")]
     else:

@@ -152,6 +152,18 @@ async def opted_out_addresses(conn: AsyncConnection, addresses: list[str]) -> se
     return {hashed.get(a, a) for (a,) in rows}
 
 
+async def is_opted_out(conn: AsyncConnection, address: str) -> bool:
+    """Whether this address (plain, or kept as a hash after an erasure) is opted out."""
+    return bool(await opted_out_addresses(conn, [address]))
+
+
+async def lift_opt_out(conn: AsyncConnection, address: str) -> None:
+    """START: the opt-out goes, also when it was kept only as a hash (after an erasure)."""
+    await conn.execute(
+        delete(optouts_t).where(optouts_t.c.address.in_((address, hashed_address(address))))
+    )
+
+
 async def apply_events(
     conn: AsyncConnection,
     items: list[tuple[int, Event]],
@@ -362,9 +374,7 @@ async def _opt_out(
                 stmt, {"address": address, "channel": channel, "source": "reply", "created_at": now}
             )
         else:
-            await conn.execute(
-                delete(optouts_t).where(optouts_t.c.address.in_((address, hashed_address(address))))
-            )
+            await lift_opt_out(conn, address)
 
 
 async def _store_states(

@@ -280,13 +280,19 @@ def _record(
         "provider_id": row.provider_id,
         "sent_at": row.sent_at,
         "delivered_at": row.delivered_at,
+        "vals": row.values,
     }
 
 
 def _sent(row: Any, sent: Sent, rendered: tuple[str, str, int], now: datetime) -> dict[str, Any]:
     record = _record(row, "delivered" if sent.delivered else "sent")
+    text = rendered[0]
+    if row.values and row.values.get("code"):
+        # A chat link code works for days: once handed over, it is kept nowhere in clear.
+        text = text.replace(str(row.values["code"]), "••••••")
+        record["vals"] = {k: v for k, v in row.values.items() if k != "code"}
     record.update(
-        text=rendered[0],
+        text=text,
         sent_locale=rendered[1],
         segments=rendered[2],
         provider_id=sent.provider_id,
@@ -312,6 +318,7 @@ async def _store_records(conn: AsyncConnection, records: list[dict[str, Any]]) -
             provider_id=bindparam("provider_id"),
             sent_at=bindparam("sent_at"),
             delivered_at=bindparam("delivered_at"),
+            values=bindparam("vals", type_=outbox_t.c["values"].type),
             attempts=bindparam("n_attempts"),
             lease_until=None,
         ),

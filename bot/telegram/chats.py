@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.inbound import find_case
-from casework.apply import load_cases, opt_out_address
+from casework.apply import is_opted_out, lift_opt_out, load_cases, opt_out_address
 from flows import CaseState
 from store.models import Case, OptOut, table_of
 
@@ -50,14 +50,13 @@ async def case_opted_out(conn: AsyncConnection, case_id: int) -> bool:
 
 
 async def chat_opted_out(conn: AsyncConnection, chat_id: str) -> bool:
-    found = await conn.scalar(
-        select(optouts_t.c.address).where(optouts_t.c.address == opt_out_address(CHANNEL, chat_id))
-    )
-    return found is not None
+    return await is_opted_out(conn, opt_out_address(CHANNEL, chat_id))
 
 
 async def opt_out_chat(conn: AsyncConnection, chat_id: str, source: str, now: datetime) -> None:
     """An opt-out of a chat that belongs to no case (a linked chat opts out through its case)."""
+    if await chat_opted_out(conn, chat_id):
+        return  # kept already (perhaps as a hash, after an erasure): one row per person
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     await conn.execute(
         dialect.insert(optouts_t).on_conflict_do_nothing(index_elements=["address"]),
@@ -71,6 +70,4 @@ async def opt_out_chat(conn: AsyncConnection, chat_id: str, source: str, now: da
 
 
 async def lift_chat_opt_out(conn: AsyncConnection, chat_id: str) -> None:
-    await conn.execute(
-        delete(optouts_t).where(optouts_t.c.address == opt_out_address(CHANNEL, chat_id))
-    )
+    await lift_opt_out(conn, opt_out_address(CHANNEL, chat_id))

@@ -7,8 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from tests.conftest import Cli
+from store.engine import make_engine
+from store.models import Outbox, table_of
+from tests.conftest import Cli, run_sync
+
+outbox_t = table_of(Outbox)
 
 PHONE = "+31612345678"
 SIGNALS = (
@@ -49,3 +54,34 @@ def test_without_telegram_chat_is_an_ordinary_reply(cli: Cli, tmp_path: Path) ->
     assert handled["intent"] != "chat"
     keys = [m["message_key"] for m in cli.json("outbox", "--all")]
     assert "chat.link_code" not in keys and re.search(r"review|not_understood", str(handled))
+
+
+def test_once_sent_the_code_is_kept_nowhere_in_clear(
+    cli: Cli, tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = workdir / "gemeente.toml"
+    config.write_text('[telegram]\nbot_name = "@VoorbeeldstadHelptBot"\n', encoding="utf-8")
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret")
+    monkeypatch.setenv("ZAADJE_SECRET_KEY", "k" * 32)
+    _town(cli, tmp_path)
+    cli.json("reply", "--channel", "sms", "--sender", PHONE, "--text", "chat",
+             "--now", "2026-11-02T10:00")  # fmt: skip
+    # The simulated SMS channel stands in for Twilio here (only Telegram is configured).
+    cli.json("tick", "--now", "2026-11-02T10:05")
+    (offer,) = [m for m in cli.json("outbox") if m["message_key"] == "chat.link_code"]
+    assert "@VoorbeeldstadHelptBot" in offer["text"] and "••••••" in offer["text"]
+    assert "code" not in run_sync(lambda: _link_code_values(cli.db))
+
+
+async def _link_code_values(db: str) -> dict[str, object]:
+    engine = make_engine(db)
+    try:
+        async with engine.connect() as conn:
+            values: dict[str, object] = await conn.scalar(
+                select(outbox_t.c["values"]).where(outbox_t.c.message_key == "chat.link_code")
+            )
+    finally:
+        await engine.dispose()
+    return values
