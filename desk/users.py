@@ -18,8 +18,16 @@ from store.models import table_of
 users_t = table_of(DeskUser)
 _hasher = PasswordHasher()  # argon2id with RFC 9106's low-memory profile
 # Checked against when the name is unknown, so a wrong name costs as long as a wrong password
-# and the timing does not tell which names exist.
-_dummy_hash = _hasher.hash("not a password of anyone")
+# and the timing does not tell which names exist. Made on first use: every `zaadje` command
+# imports this module, and a hash costs ~120 ms.
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not a password of anyone")
+    return _dummy_hash
 
 
 def use_parameters(parameters: Parameters) -> None:
@@ -27,7 +35,7 @@ def use_parameters(parameters: Parameters) -> None:
     profile to stay fast; production keeps the default). Existing hashes keep verifying."""
     global _hasher, _dummy_hash
     _hasher = PasswordHasher.from_parameters(parameters)
-    _dummy_hash = _hasher.hash("not a password of anyone")
+    _dummy_hash = None
 
 
 # A desk password guards residents' names and amounts: at least this long, whether the user
@@ -91,7 +99,7 @@ async def verify_password(conn: AsyncConnection, name: str, password: str) -> Us
     ).first()
     hasher = _hasher
     try:
-        await asyncio.to_thread(hasher.verify, row.password_hash if row else _dummy_hash, password)
+        await asyncio.to_thread(hasher.verify, row.password_hash if row else _dummy(), password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or not row.active:

@@ -41,19 +41,28 @@ LANGUAGE_NAMES = {
 }
 
 
-def _write(path: Path, data: bytes) -> bool:
-    """Write atomically; False (and no write) when the file already holds `data`."""
-    if path.exists() and path.read_bytes() == data:
-        return False
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` by `data` so that readers see the old or the new file, never half;
+    durable once it returns, and readable by every worker (mkstemp makes files private)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write(path: Path, data: bytes) -> bool:
+    """Write atomically; False (and no write) when the file already holds `data`."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    write_atomic(path, data)
     return True
 
 
@@ -216,14 +225,8 @@ def init(locale: str, locales_dir: Path = catalog.DEFAULT_LOCALES_DIR) -> Path:
 def compile_catalogue(locale: str, locales_dir: Path = catalog.DEFAULT_LOCALES_DIR) -> Path:
     po_file = catalog.po_path(locales_dir, locale)
     mo_file = catalog.mo_path(locales_dir, locale)
-    fd, tmp = tempfile.mkstemp(dir=mo_file.parent, prefix=f".{mo_file.name}.")
-    os.close(fd)
-    try:
-        polib.pofile(str(po_file)).save_as_mofile(tmp)  # fuzzy and empty texts are left out
-        os.replace(tmp, mo_file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Fuzzy and empty texts are left out of the compiled file.
+    write_atomic(mo_file, polib.pofile(str(po_file)).to_binary())
     return mo_file
 
 

@@ -22,8 +22,6 @@ inode and mtime) whenever it hands out a cached catalogue.
 from __future__ import annotations
 
 import fcntl
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,7 +31,7 @@ from typing import Literal
 import polib
 
 from messages import catalog
-from messages.build import WRAP, compile_catalogue
+from messages.build import WRAP, compile_catalogue, write_atomic
 from messages.keys import KEYS_BY_NAME, Key
 
 Origin = Literal["override", "catalogue", "missing"]
@@ -159,22 +157,6 @@ def current(key: str, locale: str) -> Entry:
 # ---------------------------------------------------------------- writing
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` by `data` so that readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())  # the new text survives a power cut once published
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a catalogue is read by every worker
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @contextmanager
 def _publication_lock(directory: Path) -> Iterator[None]:
     """One publication at a time per directory, across processes (read-change-write)."""
@@ -285,7 +267,7 @@ def publish(
             entry = _new_entry(spec, _entries(shipped_po).get(key), nplurals)
             po.append(entry)
         _set_text(entry, locale, after)
-        atomic_write(path, str(po).encode("utf-8") + b"\n")
+        write_atomic(path, str(po).encode("utf-8") + b"\n")
         compile_catalogue(locale, target)
     catalog.clear_cache()
     return Published(path, before, after)

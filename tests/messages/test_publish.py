@@ -74,6 +74,9 @@ def test_a_published_text_is_sent_at_once_and_nothing_else_changes(copy: Path) -
     mo = polib.mofile(str(catalog.mo_path(copy, "nl")))
     assert next(e.msgstr for e in mo if e.msgctxt == "sms.start") == NEW_START
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".zaadje.")]
+    # Both files can be read by workers running as another user.
+    for written in (path, catalog.mo_path(copy, "nl")):
+        assert written.stat().st_mode & 0o777 == 0o644, written
 
 
 def test_another_process_publishing_is_noticed_without_a_restart(copy: Path) -> None:
