@@ -8,10 +8,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlalchemy import select
+
 from casework.link_codes import ALPHABET, GLOBAL_MAX_WRONG, LENGTH, MAX_WRONG
 from messages import render
 from scheduler.tick import tick
+from store.models import SimulatedMessage, table_of
 from tests.bot.telegram_kit import CHAT, MONDAY, PHONE, STRANGER, town
+
+simulated_t = table_of(SimulatedMessage)
 
 MENU = {
     "inline_keyboard": [
@@ -43,8 +48,16 @@ async def test_the_code_comes_by_sms_and_links_the_chat_then_messages_go_by_chat
             PHONE,
             "delivered",
         )
-        assert code in link_sms.text and "@VoorbeeldBot" in link_sms.text
-        assert "http" not in link_sms.text and "t.me" not in link_sms.text  # never a link
+        # The resident's SMS carries the code; our own record of it keeps it masked.
+        async with t.engine.connect() as conn:
+            handed_over = await conn.scalar(
+                select(simulated_t.c.text).where(
+                    simulated_t.c.idempotency_key == link_sms.idempotency_key
+                )
+            )
+        assert code in handed_over and "@VoorbeeldBot" in handed_over
+        assert code not in link_sms.text and "@VoorbeeldBot" in link_sms.text
+        assert "http" not in handed_over and "t.me" not in handed_over  # never a link
         assert t.fake.requests == []  # nothing went to Telegram yet
 
         # The resident types the code the way people do: lower case, with a space.
