@@ -99,6 +99,13 @@ async def unclaim(
         return task_dict(row)
 
 
+def _check_holder(row: Any, holder: str | None) -> None:
+    """With `holder` given, a task someone else holds is theirs to finish (checked under the
+    task's lock, so a claim that lands just before cannot be overtaken)."""
+    if holder is not None and row.status == "claimed" and row.claimed_by != holder:
+        raise TaskError(f"task {row.id} is claimed by {row.claimed_by}")
+
+
 async def snooze(
     engine: AsyncEngine,
     task_id: int,
@@ -106,6 +113,7 @@ async def snooze(
     due: datetime,
     daypart: str | None,
     now: datetime,
+    holder: str | None = None,
 ) -> dict[str, Any]:
     """Move a live task to a later contact slot: not before `until`, due at the slot's end
     (`due`) unless it was due later anyway, in the slot's daypart. Who holds it is kept."""
@@ -117,6 +125,7 @@ async def snooze(
         row = await _locked(conn, task_id)
         if row.status not in ("open", "claimed"):
             raise TaskError(f"task {task_id} is {row.status}, it cannot be snoozed")
+        _check_holder(row, holder)
         await conn.execute(
             update(tasks_t)
             .where(tasks_t.c.id == task_id)
@@ -139,6 +148,7 @@ async def complete(
     daypart: str | None = None,
     note: str | None = None,
     user: str | None = None,
+    holder: str | None = None,
 ) -> dict[str, Any]:
     if result is not None and result not in EINDRESULTATEN:
         raise TaskError(
@@ -156,6 +166,7 @@ async def complete(
         row = await _locked(conn, task_id)
         if row.status not in ("open", "claimed"):
             raise TaskError(f"task {task_id} is {row.status}, it cannot be completed")
+        _check_holder(row, holder)
         outcome = TaskOutcome(row.ref, reached, result, daypart, note)
         await apply_events(conn, [(row.case_id, outcome)], now, work)
         await conn.execute(

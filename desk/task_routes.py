@@ -78,6 +78,11 @@ async def unclaim_task(request: web.Request) -> web.StreamResponse:
     raise _done(task.case_id, task.id, "unclaimed")
 
 
+def _holder(user: User) -> str | None:
+    """Whose claim a user must respect: their own, unless they may redistribute work."""
+    return None if user.role in REDISTRIBUTE else user.name
+
+
 def _not_yours(user: User, task: Any) -> bool:
     return (
         task.status == "claimed" and task.claimed_by != user.name and user.role not in REDISTRIBUTE
@@ -108,6 +113,7 @@ async def complete_task(request: web.Request) -> web.StreamResponse:
             daypart=outcome.daypart,
             note=outcome.note,
             user=user.name,
+            holder=_holder(user),
         )
     except TaskError as exc:
         return _refused(request, str(exc), task.case_id, 409)
@@ -141,7 +147,15 @@ async def snooze_task(request: web.Request) -> web.StreamResponse:
     if slot is None:
         return _refused(request, "choose one of the offered slots", task.case_id, 400)
     try:
-        await snooze(services.engine, task.id, slot.start, slot.end, slot.daypart, now)
+        await snooze(
+            services.engine,
+            task.id,
+            slot.start,
+            slot.end,
+            slot.daypart,
+            now,
+            holder=_holder(user),
+        )
     except TaskError as exc:
         return _refused(request, str(exc), task.case_id, 409)
     await audit(

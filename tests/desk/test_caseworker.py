@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
 from sqlalchemy import insert, select
 
 from store.desk_models import DeskAudit
@@ -346,3 +347,26 @@ async def test_an_opt_out_kept_as_a_hash_after_erasure_also_stops_the_desk(
             assert response.status == 422
             assert "opted out" in await response.text()
     assert len(await rows(desk_site, outbox_t)) == before
+
+
+async def test_a_claim_that_lands_first_is_checked_under_the_task_lock(
+    desk_site: DeskSite, tmp_path: Path
+) -> None:
+    # What the desk's own early check cannot see: Jan's claim lands between Ria's page
+    # load and her post. The holder check inside casework's lock refuses her.
+    from casework.tasks import TaskError, claim, complete, snooze
+
+    task = await crisis_case(desk_site, tmp_path)
+    now = datetime(2026, 11, 2, 10, 40, tzinfo=AMS)
+    await claim(desk_site.engine, task.id, "jan", now)
+    work = desk_site.services.context.work
+    with pytest.raises(TaskError, match="claimed by jan"):
+        await complete(desk_site.engine, work, task.id, False, now, user="ria", holder="ria")
+    later = datetime(2026, 11, 3, 12, 0, tzinfo=AMS)
+    with pytest.raises(TaskError, match="claimed by jan"):
+        await snooze(desk_site.engine, task.id, later, later + timedelta(hours=5), None, now,
+                     holder="ria")  # fmt: skip
+    (still,) = await rows(desk_site, tasks_t, tasks_t.c.id == task.id)
+    assert (still.status, still.claimed_by) == ("claimed", "jan")
+    # Jan himself (or a coordinator, holder=None) may.
+    await complete(desk_site.engine, work, task.id, False, now, user="jan", holder="jan")
