@@ -34,14 +34,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from monitor.cohort import CHUNK, NOT_TAKEN_UP, CaseFact, Cohort, SignalFact, signals_t
-from monitor.period import month_end, months_before
+from monitor.period import month_end
+from signals.patterns import months_back
 from store.queries import member_of
 
 SCHEMA_PATH = Path(__file__).with_name("json_schema_Uitwisselmodel.json")
 DEFAULT_STATUS = "Nog niet opgepakt"
 SUPPRESSED_STATUS = {"Herhaalde melding zonder hoger bedrag": "Niet opgepakt: herhaalde melding"}
 OTHER_REASON = "Niet opgepakt: andere reden"
-SIGNAALSTATUS = frozenset({DEFAULT_STATUS, *NOT_TAKEN_UP})
 
 # The signal's columns that make up the DDAS `client`, in the schema's order.
 CLIENT_FIELDS = (
@@ -158,7 +158,7 @@ def _case(case: CaseFact, ids: dict[int, str], lookback_months: int) -> dict[str
         item["resultaat"] = case.closed_result
     signal_dates = [s.signal_date for s in case.signals]
     item["matchingsdatum"] = case.start.isoformat()
-    item["startdatum_matchtingperiode"] = months_before(
+    item["startdatum_matchtingperiode"] = months_back(
         min(signal_dates), lookback_months
     ).isoformat()
     taken_up = case.taken_up_on

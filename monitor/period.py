@@ -87,13 +87,5 @@ def period_from(start: str | None, end: str | None, today: date, tz: ZoneInfo) -
     return Period(first, last, tz)
 
 
-def months_before(day: date, months: int) -> date:
-    """The same day `months` calendar months earlier, clamped to the month's last day."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
-
-
 def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])

@@ -32,8 +32,7 @@ from store.text_models import TextChange
 
 changes_t = table_of(TextChange)
 
-REVIEWER_ROLES = ("communicator", "admin")
-EDITOR_ROLES = ("communicator", "admin")
+TEXT_ROLES = ("communicator", "admin")  # who may write and who may approve: the same
 
 
 def N_(message: str) -> str:
@@ -199,7 +198,7 @@ async def save_draft(
     now: datetime | None = None,
 ) -> Change:
     """Save `forms` as the open draft of this text (yours updated, someone else's replaced)."""
-    _require_role(user, EDITOR_ROLES)
+    _require_role(user, TEXT_ROLES)
     key = text_key(key_name)
     check_locale(locale)
     after = _clean_forms(key, locale, forms)
@@ -307,7 +306,7 @@ async def approve(
     now: datetime | None = None,
 ) -> Change:
     """Approve a draft and publish it. Four eyes: never by its author; never with an error."""
-    _require_role(user, REVIEWER_ROLES)
+    _require_role(user, TEXT_ROLES)
     change = await _pending_change(engine, change_id, revision)
     if change.author_id == user.id:
         raise NotAllowed(N_("You cannot approve your own draft: a second person must."))
@@ -356,7 +355,7 @@ async def reject(
     now: datetime | None = None,
 ) -> Change:
     """Reject a draft with a reason (its author may withdraw it the same way)."""
-    _require_role(user, REVIEWER_ROLES)
+    _require_role(user, TEXT_ROLES)
     reason = note.strip()
     if not reason:
         raise TextError(N_("Say briefly why the text is rejected."))
