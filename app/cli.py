@@ -51,11 +51,29 @@ def common_options() -> argparse.ArgumentParser:
     return parent
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands registered by a module of another name.
+_MODULE_OF = {"task": "tasks"}
+
+
+def _modules_for(argv: Sequence[str] | None) -> Sequence[str]:
+    """Only the named command's module; all of them for help or an unknown command.
+
+    Importing every command module cost each `zaadje` call ~2 s and ~40 MB before it started
+    (the web service, the desk, the DDAS schema); a big ingest paid that in its memory peak.
+    """
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    if words:
+        name = _MODULE_OF.get(words[0], words[0])
+        if name in COMMAND_MODULES:
+            return (name,)
+    return COMMAND_MODULES
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="zaadje", description="Vroegsignalering: early outreach to residents.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     parent = common_options()
-    for name in COMMAND_MODULES:
+    for name in _modules_for(argv):
         module = import_module(f"app.commands.{name}")
         module.register(sub, parent)
     return parser
@@ -66,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Warnings of short commands go through the same masking as the service's logs;
         # `serve` and `worker` raise the level to INFO themselves.
         configure_logging(logging.WARNING)
-        parser = build_parser()
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         code: int = args.handler(args)
         return code

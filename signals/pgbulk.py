@@ -92,6 +92,8 @@ HISTORY_SQL = (
 
 
 async def history(pg: Any, household_ids: list[int], since: date) -> list[Any]:
+    if not household_ids:
+        return []
     return list(await pg.fetch(HISTORY_SQL, household_ids, since))
 
 
@@ -124,6 +126,8 @@ async def copy_rows(
 
 async def case_signals_with_ids(pg: Any, case_ids: list[int]) -> list[Any]:
     """As `case_signals`, each row led by the signal's id."""
+    if not case_ids:
+        return []
     return list(
         await pg.fetch(
             "SELECT id, case_id, partner_type, partner_name, amount_cents, signal_date, crisis,"
@@ -136,6 +140,8 @@ async def case_signals_with_ids(pg: Any, case_ids: list[int]) -> list[Any]:
 
 
 async def case_opened(pg: Any, case_ids: list[int]) -> list[tuple[int, Any]]:
+    if not case_ids:
+        return []
     rows = await pg.fetch("SELECT id, opened_at FROM cases WHERE id = ANY($1::bigint[])", case_ids)
     return [(r[0], r[1]) for r in rows]
 

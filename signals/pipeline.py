@@ -54,6 +54,8 @@ class _Overlay:
     case_signals: list[tuple[int, int, CaseSignal]]
     marked: set[int]  # stored signals it made meervoudig
     opened: set[int]  # cases it opened
+    # Households it created: nothing stored refers to them but what it wrote itself.
+    created: set[int]
 
 
 @dataclass
@@ -168,6 +170,9 @@ async def _prepare_pg(
 
     wanted = {s.address_key: s for s in fresh}
     hh_ids: dict[str, int] = {}
+    # Households created by this batch or the one in flight have no stored signals or cases
+    # of their own yet: asking for them would only cost the lookups (half of all, first time).
+    created: set[int] = set() if prev is None else set(prev.created)
     keys = []
     for k in sorted(wanted):
         if prev is not None and k in prev.hh_ids:
@@ -181,7 +186,9 @@ async def _prepare_pg(
             new_hh = [
                 (k, wanted[k].postcode, wanted[k].huisnummer, wanted[k].toevoeging) for k in missing
             ]
-            found.update(await pgbulk.insert_households(pg, new_hh, now))
+            inserted = await pgbulk.insert_households(pg, new_hh, now)
+            created.update(hh for _, hh in inserted)
+            found.update(inserted)
             if len(found) < len(keys):  # another intake took some in meanwhile
                 taken = [k for k in missing if k not in found]
                 found.update(await pgbulk.household_ids(pg, taken))
@@ -190,9 +197,8 @@ async def _prepare_pg(
     since = months_back(min(s.signal_date for s in fresh), settings.lookback_months)
     households = sorted(set(hh_ids.values()))
     history: dict[int, list[Known]] = defaultdict(list)
-    for ref, hh, ptype, pname, sdate, amount, pattern in await pgbulk.history(
-        pg, households, since
-    ):
+    stored = [hh for hh in households if hh not in created]
+    for ref, hh, ptype, pname, sdate, amount, pattern in await pgbulk.history(pg, stored, since):
         history[hh].append(Known(ref, (ptype, pname or ""), sdate, amount, pattern))
     if prev is not None:
         for hh in households:
@@ -224,7 +230,7 @@ async def _prepare_pg(
     ]
 
     case_for, opened_now = await _assign_cases_pg(
-        conn, pg, decisions, counting, now, settings, counts, prepared, prev
+        conn, pg, decisions, counting, now, settings, counts, prepared, prev, created
     )
     signal_ids = await pgbulk.next_signal_ids(pg, len(decisions))
 
@@ -260,6 +266,7 @@ async def _prepare_pg(
         mine_for_cases,
         retro,
         opened_now,
+        created - prev.created if prev is not None else created,
     )
     return prepared
 
@@ -285,7 +292,9 @@ async def _rescore_pg(
     today = calendar.local_date(now)
     marked = retro if prev is None else retro | prev.marked
     members: dict[int, list[CaseSignal]] = defaultdict(list)
-    for row in await pgbulk.case_signals_with_ids(pg, case_ids):
+    # A case the batch in flight opened has only that batch's signals, which it passed on.
+    stored = case_ids if prev is None else [cid for cid in case_ids if cid not in prev.opened]
+    for row in await pgbulk.case_signals_with_ids(pg, stored):
         sid, cid, ptype, pname, amount, sdate, crisis, warm, contract_end, grew, pattern = row
         if sid in marked:
             pattern = MEERVOUDIG
@@ -303,7 +312,7 @@ async def _rescore_pg(
         if cid in wanted:
             members[cid].append(cs)
     opened: dict[int, date] = {}
-    for cid, opened_at in await pgbulk.case_opened(pg, case_ids):
+    for cid, opened_at in await pgbulk.case_opened(pg, stored):
         opened[cid] = calendar.local_date(opened_at)
     if prev is not None:
         for cid in wanted & prev.opened:
@@ -327,19 +336,23 @@ async def _assign_cases_pg(
     counts: dict[str, Any],
     prepared: _Prepared,
     prev: _Overlay | None,
+    created: set[int],
 ) -> tuple[dict[int, int], set[int]]:
-    """As `assign_cases`, with the new cases' rows left in `prepared` for the write phase."""
+    """As `assign_cases`, with the new cases' rows left in `prepared` for the write phase;
+    `created` households are known to have no case, open or closed."""
     wanting = sorted({hh for _, hh, d, _ in decisions if not d.suppressed_reason})
     case_for: dict[int, int] = {}
     ask = wanting
     if prev is not None:
         case_for = {hh: prev.case_for[hh] for hh in wanting if hh in prev.case_for}
         ask = [hh for hh in wanting if hh not in case_for]
+    ask = [hh for hh in ask if hh not in created]
     if ask:
         case_for.update(await pgbulk.open_cases(pg, ask))
     new = [hh for hh in wanting if hh not in case_for]
-    if new:
-        reopened = await reopen_recent(conn, new, now, settings)
+    closed_before = [hh for hh in new if hh not in created]
+    if closed_before:
+        reopened = await reopen_recent(conn, closed_before, now, settings)
         case_for.update(reopened)
         new = [hh for hh in new if hh not in reopened]
     counts["cases_updated"] += len(case_for)
