@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 # table instead: its statistics lag behind a table the intake is growing (CI's server runs
 # without autovacuum), and even with fresh ones it chose sequential scans and hash joins over
 # 100,000 cases for 2,000 keys (measured: history 79 ms instead of 28, the score update
-# 108 ms instead of 21 for its join), costs that grow with the tables.
+# 108 ms instead of 21 for its join), costs that grow with the tables. The statistics still
+# matter for which index (signals.pipeline refreshes them as the tables double).
 _INDEX_PLANS = (
     "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off;"
     " SET LOCAL enable_mergejoin = off"

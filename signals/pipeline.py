@@ -12,7 +12,6 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from signals import pgbulk
@@ -28,7 +27,7 @@ from signals.records import (
     score_case,
     signal_record,
 )
-from signals.settings import IntakeSettings
+from signals.settings import IntakeSettings, analyze_due
 from signals.storing import reopen_recent, store_issues
 from signals.summary import Summary, new_counts, take_issues
 from signals.validate import ParsedSignal
@@ -70,8 +69,6 @@ class _Prepared:
 
 
 PG_SIGNAL_COLUMNS = ("id", *SIGNAL_COLUMNS)
-# Signals stored by one file after which the tables' statistics are refreshed.
-ANALYZE_AFTER = 10_000
 _DATE_AND_LINE = attrgetter("signal_date", "line")
 
 
@@ -91,10 +88,12 @@ async def ingest_pipelined(
         ]
         pending: asyncio.Task[None] | None = None
         overlay: _Overlay | None = None
+        number = 0
         turn = 0
         try:
             async for batch in batches:
                 take_issues(summary, batch)
+                number += 1
                 if not batch.signals and not batch.issues:
                     if pending is not None:
                         await pending
@@ -103,11 +102,22 @@ async def ingest_pipelined(
                     if progress:
                         progress(len(batch))
                     continue
+                analyze = analyze_due(number)
+                if analyze and pending is not None:
+                    # The statistics are to include the batch before, as they always did.
+                    await pending
+                    pending, overlay = None, None
                 conn = conns[turn % 2]
                 turn += 1
                 trans = await conn.begin()
                 try:
                     pg = await pgbulk.driver(conn)
+                    if analyze:
+                        # Nothing else keeps the planner's statistics current on a server
+                        # without autovacuum (as CI's is): with a table's size unknown or far
+                        # out of date, even index plans pick the wrong index (every open
+                        # case, or every signal of a partner type, read and filtered).
+                        await pg.execute(pgbulk.ANALYZE_SQL)
                     prepared = await _prepare_pg(conn, pg, batch, run_id, now, settings, overlay)
                     if pending is not None:
                         await pending  # batch n commits before batch n+1 writes anything more
@@ -122,11 +132,6 @@ async def ingest_pipelined(
             if pending is not None:
                 await pending
                 pending = None
-            if summary.accepted + summary.suppressed >= ANALYZE_AFTER:
-                # The intake's own plans need no statistics (pgbulk.driver), but everyone
-                # else's do, and a server without autovacuum would keep the old ones.
-                async with engine.begin() as conn:
-                    await conn.execute(text(pgbulk.ANALYZE_SQL))
         finally:
             if pending is not None:
                 # Storing failed further on: let the batch in flight commit or fail as it would.

@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Generator, Iterator
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -76,12 +77,13 @@ def canonical(name: str) -> str:
 
 def has_bad_text(values: list[str]) -> bool:
     """True when a value holds bytes that were not UTF-8 (kept as surrogate escapes)."""
-    for value in values:
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
+    joined = "".join(values)  # one check per row: most rows are plain ASCII
+    if joined.isascii():
+        return False
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     return False
 
 
@@ -99,6 +101,10 @@ def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
             warnings.append((1, name, f"onbekende kolom {name!r} genegeerd"))
     index = [(name, i) for i, name in enumerate(names) if name in known]
     width = len(names)
+    # A full row is picked apart in C; REQUIRED guarantees several columns, so the getter
+    # always returns a tuple.
+    pick = itemgetter(*(i for _, i in index))
+    kept = [name for name, _ in index]
     reader = csv.reader(handle, delimiter=delimiter)
     line = 1
     while True:
@@ -116,6 +122,9 @@ def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
             continue
         if has_bad_text(values):
             yield start, {"__error__": "regel bevat tekens die geen UTF-8 zijn"}
+            continue
+        if len(values) == width:
+            yield start, dict(zip(kept, pick(values), strict=True))
             continue
         row = {name: values[i] for name, i in index if i < len(values)}
         if len(values) < width:
