@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -64,22 +65,30 @@ async def household_ids(pg: Any, keys: list[str]) -> list[tuple[str, int]]:
     return [(r[0], r[1]) for r in rows]
 
 
+_INSERT_HOUSEHOLDS = (
+    "INSERT INTO households (address_key, postcode, huisnummer, toevoeging, created_at)"
+    " SELECT k, p, n, t, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+    " AS u(k, p, n, t)"
+)
+
+
 async def insert_households(
     pg: Any, rows: list[tuple[str, str, str, str]], now: Any
 ) -> list[tuple[str, int]]:
     """(address_key, postcode, huisnummer, toevoeging) rows → (address_key, id) of those
     inserted; one taken in meanwhile is kept and left out (the caller looks it up)."""
-    keys, postcodes, numbers, additions = (list(col) for col in zip(*rows, strict=True))
-    inserted = await pg.fetch(
-        "INSERT INTO households (address_key, postcode, huisnummer, toevoeging, created_at)"
-        " SELECT k, p, n, t, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
-        " AS u(k, p, n, t) ON CONFLICT (address_key) DO NOTHING RETURNING address_key, id",
-        keys,
-        postcodes,
-        numbers,
-        additions,
-        now,
-    )
+    args = [*(list(col) for col in zip(*rows, strict=True)), now]
+    try:
+        # The keys were looked up a moment ago: a plain insert nearly always succeeds and
+        # costs the server a third less than ON CONFLICT's speculative insertion.
+        async with pg.transaction():  # a savepoint: a conflict undoes only this statement
+            inserted = await pg.fetch(f"{_INSERT_HOUSEHOLDS} RETURNING address_key, id", *args)
+    except asyncpg.UniqueViolationError:
+        # Another intake took some of these addresses in meanwhile: theirs are kept.
+        inserted = await pg.fetch(
+            f"{_INSERT_HOUSEHOLDS} ON CONFLICT (address_key) DO NOTHING RETURNING address_key, id",
+            *args,
+        )
     return [(r[0], r[1]) for r in inserted]
 
 

@@ -97,8 +97,15 @@ class Case(Base):
             sqlite_where=text("state = 'open'"),
             postgresql_where=text("state = 'open'"),
         ),
-        Index("ix_cases_state_priority", "state", "priority"),
         Index("ix_cases_stage_priority", "stage", "priority"),
+        # The intake re-opens a case closed within the look-back window (migration 0010).
+        Index(
+            "ix_cases_closed_household",
+            "household_id",
+            "closed_at",
+            sqlite_where=text("state = 'closed'"),
+            postgresql_where=text("state = 'closed'"),
+        ),
         # Sparse columns get partial indexes: a case opened by the intake has none of
         # them set, so its insert maintains fewer indexes.
         Index(
