@@ -58,7 +58,9 @@ def channels_for(settings: Settings, engine: AsyncEngine) -> dict[str, Channel]:
     }
 
 
-def context_for(settings: Settings, engine: AsyncEngine) -> Context:
+def context_for(settings: Settings, engine: AsyncEngine, with_channels: bool = True) -> Context:
+    """The passes' context; `with_channels=False` for a pass that sends nothing (the purge),
+    so no provider client is built and the provider settings are not looked at."""
     config: dict[str, Any] = settings.config
     texts = config["messages"]
     messages.configure(
@@ -70,7 +72,7 @@ def context_for(settings: Settings, engine: AsyncEngine) -> Context:
     return Context(
         engine=engine,
         work=casework_for(settings),
-        channels=channels_for(settings, engine),
+        channels=channels_for(settings, engine) if with_channels else {},
         values={
             "gemeente": config["gemeente"]["naam"],
             "telefoon": config["gemeente"]["telefoon"],

@@ -57,12 +57,21 @@ def _limiter(ctx: Context, channel: str) -> RateLimiter:
     return ctx.limiters[channel]
 
 
-async def dispatch(ctx: Context, clock: Clock, until_empty: bool = True) -> DispatchResult:
+def _never() -> bool:
+    return False
+
+
+async def dispatch(
+    ctx: Context, clock: Clock, until_empty: bool = True, stopping: Callable[[], bool] = _never
+) -> DispatchResult:
     """Send what is due, channel by channel, each batch as large as its rate limit allows.
 
     `clock` gives the moment for every claim and every hand-over: the real clock in a
     worker, a fixed moment for `zaadje tick --now`. Contact hours are checked against it
     before each claim and again right before each hand-over.
+
+    `until_empty` goes round the channels again while a round claimed anything; `stopping`
+    is asked after each round, so a stopping worker starts no further round.
     """
     result = DispatchResult(applied=Applied())
     while True:
@@ -77,7 +86,7 @@ async def dispatch(ctx: Context, clock: Clock, until_empty: bool = True) -> Disp
             if claimed:
                 progressed = True
                 await _handle(ctx, clock, claimed, result)
-        if not progressed or not until_empty:
+        if not progressed or not until_empty or stopping():
             return result
 
 

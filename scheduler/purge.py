@@ -16,7 +16,6 @@ figures for past periods do not change. Each run that erased something is logged
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -40,13 +39,10 @@ CLOSED = "retention: closed cases"
 RAW_INPUT = "retention: input of no case"
 
 
-async def purge(ctx: Context, now: datetime, months: int | None = None) -> dict[str, Any]:
-    """Erase whatever is due at `now` under `ctx.retention`; `months` (the worker's
-    `closed_case_months`) overrides that one period. A summary per rule: cases, signals and
-    rows changed per table."""
+async def purge(ctx: Context, now: datetime) -> dict[str, Any]:
+    """Erase whatever is due at `now` under `ctx.retention`. A summary per rule: cases,
+    signals and rows changed per table."""
     policy = ctx.retention
-    if months is not None:
-        policy = replace(policy, closed_case_months=months)
     summary: dict[str, Any] = {}
     batch = ctx.settings.batch_size
     for reason in (SUPPRESSED, WITHOUT_HELP, CLOSED):

@@ -72,21 +72,8 @@ def _guarded(name: str, run: Pass, running: Running) -> Pass:
     return job
 
 
-async def _dispatch_until_empty(ctx: Context, running: Running) -> None:
-    """Dispatch batch after batch while work is due, but hand over no new batch once the
-    worker is stopping: a backlog of thousands must not hold up a shutdown for minutes."""
-
-    def now() -> datetime:
-        return datetime.now(UTC)
-
-    while not running.stopping:
-        done = await dispatch(ctx, now, until_empty=False)
-        if not (done.sent or done.held or done.failed or done.retried):
-            return
-
-
 def build_scheduler(
-    ctx: Context, intervals: dict[str, float], retention_months: int, running: Running
+    ctx: Context, intervals: dict[str, float], running: Running
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone=ctx.calendar.timezone,
@@ -97,12 +84,14 @@ def build_scheduler(
         return datetime.now(UTC)
 
     passes: dict[str, Pass] = {
-        "dispatch": lambda: _dispatch_until_empty(ctx, running),
+        # Batch after batch while work is due, but no new batch once the worker is stopping:
+        # a backlog of thousands must not hold up a shutdown for minutes.
+        "dispatch": lambda: dispatch(ctx, now, stopping=lambda: running.stopping),
         "timeouts": lambda: fire_timers(ctx, now()),
         "news": lambda: signal_news(ctx, now()),
         "inbound": lambda: retry_inbound(ctx, now()),
         "plan": lambda: plan(ctx, now()),
-        "purge": lambda: purge(ctx, now(), retention_months),
+        "purge": lambda: purge(ctx, now()),
     }
     for name, run in passes.items():
         scheduler.add_job(
@@ -119,10 +108,10 @@ def build_scheduler(
 class Worker:
     """The passes of one process, started inside the running event loop."""
 
-    def __init__(self, ctx: Context, intervals: dict[str, float], retention_months: int) -> None:
+    def __init__(self, ctx: Context, intervals: dict[str, float]) -> None:
         self.ctx = ctx
         self.running = Running()
-        self.scheduler = build_scheduler(ctx, intervals, retention_months, self.running)
+        self.scheduler = build_scheduler(ctx, intervals, self.running)
 
     def start(self) -> None:
         self.scheduler.start()
@@ -193,14 +182,13 @@ class StopSignals:
 async def run_worker(
     ctx: Context,
     intervals: dict[str, float],
-    retention_months: int,
     stop: StopSignals | None = None,
 ) -> None:
     """Run the passes until SIGTERM/SIGINT (or `stop`), then stop gracefully."""
     if stop is None:
         stop = StopSignals()
         stop.install()
-    worker = Worker(ctx, intervals, retention_months)
+    worker = Worker(ctx, intervals)
     worker.start()
     try:
         await stop.wait()

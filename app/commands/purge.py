@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def go() -> dict[str, Any]:
         async with open_database(settings) as engine:
-            return await purge(context_for(settings, engine), now)
+            return await purge(context_for(settings, engine, with_channels=False), now)
 
     summary = asyncio.run(go())
     if args.json:

@@ -68,7 +68,7 @@ async def serve(
             except OSError as exc:
                 reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
                 raise UserError(f"cannot listen on {host}:{port}: {reason}") from exc
-            worker = Worker(context, intervals_for(settings), _retention(settings))
+            worker = Worker(context, intervals_for(settings))
             worker.start()
             _announce(services, host, port, announce)
             try:
@@ -82,10 +82,6 @@ async def serve(
         finally:
             if not cleaned:
                 await runner.cleanup()
-
-
-def _retention(settings: Settings) -> int:
-    return int(settings.config["retention"]["closed_case_months"])
 
 
 def _announce(services: Services, host: str, port: int, to_stdout: bool) -> None:

@@ -32,11 +32,6 @@ def run(args: argparse.Namespace) -> int:
     async def go() -> None:
         stop.install()  # first: a signal during start-up asks for a stop, it does not kill
         async with open_database(settings) as engine:
-            await run_worker(
-                context_for(settings, engine),
-                intervals_for(settings),
-                int(settings.config["retention"]["closed_case_months"]),
-                stop,
-            )
+            await run_worker(context_for(settings, engine), intervals_for(settings), stop)
 
     return stop.run(go(), log)
