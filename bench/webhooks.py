@@ -69,10 +69,13 @@ messages_per_day = 10000000
 """
 # Only for the set-up's first contacts: no rate limit, so 2,000 go out in seconds. The serve
 # under test keeps the default limit (30 SMS a second), as a municipality would run it.
-SETUP_CONFIG = CONFIG + """
+SETUP_CONFIG = (
+    CONFIG
+    + """
 [rate_limit]
 sms = 0
 """
+)
 
 
 def dsn(base: str, database: str) -> str:
@@ -96,8 +99,14 @@ def free_port() -> int:
 
 async def zaadje(env: dict[str, str], *args: str) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app.cli", *args, env=env, cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "app.cli",
+        *args,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, err = await proc.communicate()
     if proc.returncode != 0:
@@ -182,9 +191,7 @@ class Load:
         async with self.session(concurrency) as session:
             start = time.perf_counter()
             until = start + seconds
-            await asyncio.gather(
-                *(self.user(session, until, record) for _ in range(concurrency))
-            )
+            await asyncio.gather(*(self.user(session, until, record) for _ in range(concurrency)))
             return time.perf_counter() - start
 
     async def open_loop(self, seconds: float, rate: float, record: bool) -> float:
@@ -263,9 +270,17 @@ async def main(args: argparse.Namespace) -> None:
         if args.profile:
             profile = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())]
         serve = await asyncio.create_subprocess_exec(
-            sys.executable, *profile, "-m", "app.cli", "serve", "--port", str(port),
-            env=env, cwd=work,
-            stdout=asyncio.subprocess.DEVNULL, stderr=serve_log,
+            sys.executable,
+            *profile,
+            "-m",
+            "app.cli",
+            "serve",
+            "--port",
+            str(port),
+            env=env,
+            cwd=work,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=serve_log,
         )
         await wait_healthy(f"http://127.0.0.1:{port}", serve)
         server_cpu = psutil.Process(serve.pid)
@@ -293,7 +308,7 @@ async def main(args: argparse.Namespace) -> None:
             f"= {rate:,.0f} requests/s; p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
             f"max {lat[-1] * 1000:.1f} ms; errors {sum(load.errors.values())} {load.errors}"
         )
-        mine = (mine_after.user + mine_after.system - mine_before.user - mine_before.system)
+        mine = mine_after.user + mine_after.system - mine_before.user - mine_before.system
         print(
             f"CPU cores used during the load: zaadje serve {cpu:.2f}, load generator "
             f"{mine / elapsed:.2f}; machine load average before the run {load_before:.1f} "

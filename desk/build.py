@@ -30,10 +30,7 @@ METHODS = [
 ]
 DYNAMIC = (
     *(f"task.{k}" for k in ("phone", "callback", "home_visit", "review")),
-    *(
-        f"reason.{r}"
-        for r in ("ladder", "callback", "not_understood", "opt_out", "needs_result")
-    ),
+    *(f"reason.{r}" for r in ("ladder", "callback", "not_understood", "opt_out", "needs_result")),
     *(f"timeline.{k}" for k in ("out", "in", "attempt", "task")),
     "capacity.phone_calls",
     "capacity.home_visits",

@@ -29,9 +29,7 @@ class TwilioConfig:
 
     def __post_init__(self) -> None:
         if not self.account_sid or not self.auth_token:
-            raise TwilioConfigError(
-                "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together"
-            )
+            raise TwilioConfigError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
         if self.messaging_service_sid is not None:
             if not SERVICE_SID.match(self.messaging_service_sid):
                 raise TwilioConfigError(

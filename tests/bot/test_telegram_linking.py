@@ -162,7 +162,6 @@ async def test_guessing_with_many_chats_is_stopped_for_all_of_them_until_the_hou
         assert await t.chat_of_case() == str(STRANGER)
 
 
-
 async def test_a_burst_of_guesses_at_once_gets_no_more_checked_than_one_by_one(
     db_url: str, tmp_path: Path
 ) -> None:

@@ -9,7 +9,10 @@ from bot.telegram import updates
 from store.engine import make_engine
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-UPDATE = {"update_id": 7001, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "1"}}  # noqa: E501
+UPDATE = {
+    "update_id": 7001,
+    "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "1"},
+}
 
 
 async def test_a_claimed_update_is_not_claimed_again_until_its_lease_runs_out(
