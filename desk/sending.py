@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from casework.apply import opt_out_address, opted_out_addresses
-from messages import KEYS, MessageError, render_detail
+from casework.apply import address_of, initial_state, opt_out_address, opted_out_addresses
+from flows import CaseState
+from messages import KEYS, SOURCE_LOCALE, MessageError, render_detail
 from messages.content import findings as content_findings
 from messages.keys import MAX_SMS_SEGMENTS
-from messages.readability import readability
+from messages.rules import MAX_SENTENCE_WORDS, MIN_FLESCH_DOUMA, readability_verdict
 from messages.segments import count_segments
 from store.models import Case, Outbox, table_of
 
@@ -27,8 +28,6 @@ outbox_t = table_of(Outbox)
 # The outbox row of a free text carries its text already; the dispatcher sends it as is.
 FREE_TEXT_KEY = "desk.free_text"
 MAX_FREE_TEXT = 640
-MIN_FLESCH_DOUMA = 60.0
-MAX_SENTENCE_WORDS = 15
 # Placeholders the desk can fill for any case: the municipality's own.
 _FILLABLE = frozenset({"gemeente", "telefoon"})
 
@@ -64,14 +63,16 @@ def free_text_findings(text: str, locale: str) -> list[str]:
     segments = count_segments(text).segments
     if segments > MAX_SMS_SEGMENTS:
         problems.append(f"{segments} SMS parts; at most {MAX_SMS_SEGMENTS}")
-    if locale == "nl":
-        score = readability(text)
-        if score.flesch_douma < MIN_FLESCH_DOUMA:
+    if locale == SOURCE_LOCALE:
+        # The catalogue's readability rule; the wording is the desk's own, shorter one.
+        verdict = readability_verdict(text)
+        score = verdict.score
+        if verdict.too_hard:
             problems.append(
                 f"Flesch-Douma {score.flesch_douma:.0f}, needs {MIN_FLESCH_DOUMA:.0f} or more:"
                 " use shorter words and sentences"
             )
-        if score.longest_sentence_words > MAX_SENTENCE_WORDS:
+        if verdict.sentence_too_long:
             problems.append(
                 f"a sentence of {score.longest_sentence_words} words; at most {MAX_SENTENCE_WORDS}"
             )
@@ -83,24 +84,26 @@ async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str]:
         case = (
             await conn.execute(
                 select(
+                    cases_t.c.id,
+                    cases_t.c.crisis,
                     cases_t.c.contact_phone,
                     cases_t.c.telegram_chat_id,
                     cases_t.c.flow_state,
                     cases_t.c.locale,
-                    cases_t.c.state,
                 ).where(cases_t.c.id == case_id)
             )
         ).first()
         if case is None:
             raise SendError(f"no case {case_id}")
-        channel = (case.flow_state or {}).get("channel", "sms")
-        if channel == "telegram" and case.telegram_chat_id:
-            found = ("telegram", case.telegram_chat_id)
-        elif case.contact_phone:
-            found = ("sms", case.contact_phone)
-        elif case.telegram_chat_id:
-            found = ("telegram", case.telegram_chat_id)
-        else:
+        # The state and address as casework works them out, so the desk writes to where the
+        # flow's own messages go. Opt-outs are checked below, on the address itself.
+        state = (
+            CaseState.from_dict(case.flow_state)
+            if case.flow_state is not None
+            else initial_state(case, opted_out=False)
+        )
+        found = address_of(case, state)
+        if found is None:
             raise SendError("this resident has no phone number or chat: no text can be sent")
         # The dispatcher's own check: the address itself, or its hash once the resident's
         # data was erased (store/personal.py).

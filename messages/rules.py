@@ -32,7 +32,7 @@ from messages.keys import (
     PLACEHOLDERS,
     Key,
 )
-from messages.readability import readability
+from messages.readability import Readability, readability
 from messages.render import MessageError, fill, format_date
 from messages.segments import count_segments, non_gsm7_characters
 
@@ -271,16 +271,37 @@ def _segment_findings(
         )
 
 
+@dataclass(frozen=True)
+class ReadabilityVerdict:
+    """Whether a plain Dutch text reads easily enough, with the score behind the verdict."""
+
+    score: Readability
+    too_hard: bool  # Flesch-Douma below MIN_FLESCH_DOUMA
+    sentence_too_long: bool  # a sentence of more than MAX_SENTENCE_WORDS words
+
+
+def readability_verdict(text: str) -> ReadabilityVerdict:
+    """The readability rule for a Dutch text as the resident reads it (placeholders filled):
+    one rule for catalogue texts and for the desk's free texts."""
+    score = readability(text)
+    return ReadabilityVerdict(
+        score=score,
+        too_hard=score.flesch_douma < MIN_FLESCH_DOUMA,
+        sentence_too_long=score.longest_sentence_words > MAX_SENTENCE_WORDS,
+    )
+
+
 def _readability_findings(template: str, label: str) -> Iterator[tuple[Severity, str, str]]:
-    score = readability(typical_text(template))
-    if score.flesch_douma < MIN_FLESCH_DOUMA:
+    verdict = readability_verdict(typical_text(template))
+    score = verdict.score
+    if verdict.too_hard:
         yield (
             "error",
             "readability",
             f"{label}Flesch-Douma {score.flesch_douma:.0f}, needs {MIN_FLESCH_DOUMA:.0f} or more:"
             " use shorter words and sentences",
         )
-    if score.longest_sentence_words > MAX_SENTENCE_WORDS:
+    if verdict.sentence_too_long:
         yield (
             "error",
             "sentence-length",
