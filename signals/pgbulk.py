@@ -45,7 +45,9 @@ async def driver(conn: AsyncConnection) -> Any:
     return pg
 
 
-ANALYZE_SQL = "ANALYZE signals, households, cases"
+async def analyze(pg: Any) -> None:
+    """Refresh the planner's statistics of the tables intake reads and grows."""
+    await pg.execute("ANALYZE signals, households, cases")
 
 
 async def existing_ids(pg: Any, partner_type: str, ids: list[str]) -> list[str]:

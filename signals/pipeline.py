@@ -117,7 +117,7 @@ async def ingest_pipelined(
                         # without autovacuum (as CI's is): with a table's size unknown or far
                         # out of date, even index plans pick the wrong index (every open
                         # case, or every signal of a partner type, read and filtered).
-                        await pg.execute(pgbulk.ANALYZE_SQL)
+                        await pgbulk.analyze(pg)
                     prepared = await _prepare_pg(conn, pg, batch, run_id, now, settings, overlay)
                     if pending is not None:
                         await pending  # batch n commits before batch n+1 writes anything more
