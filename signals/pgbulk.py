@@ -37,10 +37,11 @@ async def driver(conn: AsyncConnection) -> Any:
     SQLAlchemy's asyncpg adapter opens its transaction lazily, on the first statement it
     runs itself; without one, raw statements would commit on their own.
     """
-    await conn.execute(text("SELECT 1"))
     raw = await conn.get_raw_connection()
     pg = raw.driver_connection
-    assert pg is not None and pg.is_in_transaction()
+    assert pg is not None
+    if not pg.is_in_transaction():
+        await conn.execute(text("SELECT 1"))
     await pg.execute(_INDEX_PLANS)
     return pg
 

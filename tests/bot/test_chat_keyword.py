@@ -29,15 +29,19 @@ def _town(cli: Cli, tmp_path: Path) -> None:
     assert cli.json("tick", "--now", "2026-11-02T09:00")["sent"] == 1
 
 
-def test_chat_asks_for_a_code_by_sms_when_telegram_is_configured(
-    cli: Cli, tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _configure_telegram(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = workdir / "gemeente.toml"
     config.write_text('[telegram]\nbot_name = "@VoorbeeldstadHelptBot"\n', encoding="utf-8")
     monkeypatch.setenv("ZAADJE_CONFIG", str(config))
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret")
     monkeypatch.setenv("ZAADJE_SECRET_KEY", "k" * 32)
+
+
+def test_chat_asks_for_a_code_by_sms_when_telegram_is_configured(
+    cli: Cli, tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _configure_telegram(workdir, monkeypatch)
     _town(cli, tmp_path)
 
     handled = cli.json("reply", "--channel", "sms", "--sender", PHONE, "--text", "Chat!",
@@ -59,12 +63,7 @@ def test_without_telegram_chat_is_an_ordinary_reply(cli: Cli, tmp_path: Path) ->
 def test_once_sent_the_code_is_kept_nowhere_in_clear(
     cli: Cli, tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = workdir / "gemeente.toml"
-    config.write_text('[telegram]\nbot_name = "@VoorbeeldstadHelptBot"\n', encoding="utf-8")
-    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST")
-    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret")
-    monkeypatch.setenv("ZAADJE_SECRET_KEY", "k" * 32)
+    _configure_telegram(workdir, monkeypatch)
     _town(cli, tmp_path)
     cli.json("reply", "--channel", "sms", "--sender", PHONE, "--text", "chat",
              "--now", "2026-11-02T10:00")  # fmt: skip
