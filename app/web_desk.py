@@ -9,6 +9,7 @@ from app.services import Services
 from desk.access import DeskServices
 from desk.app import build_desk_app
 from desk.monitor.routes import INHABITANTS as MONITOR_INHABITANTS
+from signals.settings import IntakeSettings
 
 DESK_APP: web.AppKey[web.Application] = web.AppKey("desk_app", web.Application)
 
@@ -19,6 +20,7 @@ def install(app: web.Application, services: Services) -> None:
         DeskServices(
             engine=services.engine,
             context=services.context,
+            intake=IntakeSettings.from_config(services.settings.config, services.context.calendar),
             secure_cookies=services.settings.public_base_url.startswith("https://"),
         )
     )

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from casework.apply import Casework, apply_events, load_cases
 from flows import TaskOutcome
 from flows.ddas import DAGDELEN, EINDRESULTATEN
+from flows.outcomes import SOORTEN_OF_TASK
+from signals.waiting import TASK_REASON as ADDRESS_TASK
 from store.models import Task, table_of
 
 tasks_t = table_of(Task)
@@ -149,7 +151,11 @@ async def complete(
     note: str | None = None,
     user: str | None = None,
     holder: str | None = None,
+    soort: str | None = None,
 ) -> dict[str, Any]:
+    """Record a task's outcome; the flow decides the next step. `soort` is the attempt's
+    DDAS contactsoort where the task's kind allows another than its own (a home visit that
+    became "Afspraak op locatie"); None: the kind's own."""
     if result is not None and result not in EINDRESULTATEN:
         raise TaskError(
             f"unknown DDAS result {result!r}; one of: {'; '.join(sorted(EINDRESULTATEN))}"
@@ -166,9 +172,22 @@ async def complete(
         row = await _locked(conn, task_id)
         if row.status not in ("open", "claimed"):
             raise TaskError(f"task {task_id} is {row.status}, it cannot be completed")
+        if row.reason == ADDRESS_TASK:
+            raise TaskError(
+                f"task {task_id} asks for the case's address: complete it on the case page"
+            )
         _check_holder(row, holder)
-        outcome = TaskOutcome(row.ref, reached, result, daypart, note)
+        allowed = SOORTEN_OF_TASK.get(row.kind, ())
+        if soort is not None and soort not in allowed:
+            raise TaskError(
+                f"a {row.kind} task is recorded as contactsoort "
+                f"{' or '.join(allowed) or 'none'}, not {soort!r}"
+            )
+        outcome = TaskOutcome(row.ref, reached, result, daypart, note, soort)
         await apply_events(conn, [(row.case_id, outcome)], now, work)
+        recorded = {"reached": reached, "result": result, "daypart": daypart, "note": note}
+        if soort is not None:
+            recorded["soort"] = soort
         await conn.execute(
             update(tasks_t)
             .where(tasks_t.c.id == task_id)
@@ -176,7 +195,7 @@ async def complete(
                 status="done",
                 completed_at=now,
                 claimed_by=row.claimed_by or user,
-                outcome={"reached": reached, "result": result, "daypart": daypart, "note": note},
+                outcome=recorded,
             )
         )
         return task_dict(await _locked(conn, task_id))

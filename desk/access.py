@@ -32,6 +32,7 @@ from desk.roles import ROLES, User
 from desk.sessions import Session, find_session
 from desk.templating import environment
 from scheduler.context import Context
+from signals.settings import IntakeSettings
 from store.desk_models import DeskAudit
 from store.models import table_of
 
@@ -69,6 +70,7 @@ class DeskServices:
 
     engine: AsyncEngine
     context: Context
+    intake: IntakeSettings  # the intake's rules, for a case whose address a caseworker completes
     clock: Clock = field(default_factory=SystemClock)
     secure_cookies: bool = False  # Secure cookies when the desk is served over https
 

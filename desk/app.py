@@ -13,7 +13,9 @@ from pathlib import Path
 from aiohttp import web
 
 from desk import (
+    address_routes,
     admin_routes,
+    attempt_routes,
     auth_routes,
     case_routes,
     coordinator_routes,
@@ -95,6 +97,8 @@ def build_desk_app(services: DeskServices) -> web.Application:
         auth_routes,
         queue_routes,
         case_routes,
+        address_routes,
+        attempt_routes,
         task_routes,
         coordinator_routes,
         admin_routes,

@@ -30,7 +30,17 @@ METHODS = [
 ]
 DYNAMIC = (
     *(f"task.{k}" for k in ("phone", "callback", "home_visit", "review")),
-    *(f"reason.{r}" for r in ("ladder", "callback", "not_understood", "opt_out", "needs_result")),
+    *(
+        f"reason.{r}"
+        for r in (
+            "ladder",
+            "callback",
+            "not_understood",
+            "opt_out",
+            "needs_result",
+            "address_unknown",
+        )
+    ),
     *(f"timeline.{k}" for k in ("out", "in", "attempt", "task")),
     "capacity.phone_calls",
     "capacity.home_visits",
@@ -43,6 +53,8 @@ DYNAMIC = (
     "Avond",
     "open",
     "closed",
+    "address_unknown",
+    "merged",
     "You claimed the task.",
     "The task is back in the queue.",
     "The attempt is recorded.",
@@ -50,6 +62,8 @@ DYNAMIC = (
     "The text is in the outbox; it goes out within contact hours.",
     "This text was sent already (the form was posted twice).",
     "The chat code goes out by SMS within contact hours.",
+    "The contact attempt is recorded.",
+    "The address is recorded; the signals are now handled as any other.",
 )
 
 

@@ -6,10 +6,11 @@ import secrets
 
 from aiohttp import web
 
+from casework.attempts import MANUAL_SOORTEN
 from casework.chat_offer import CannotOffer, offer_chat
 from desk.access import DESK_SERVICES, ID_PATTERN, User, audit, render, require_user
 from desk.case_view import load_case
-from desk.outcome import SOORT_OF_KIND, allowed_results
+from desk.outcome import SOORT_OF_KIND, SOORTEN_OF_KIND, allowed_results
 from desk.sending import SendError, catalogue_keys, send_catalogue, send_free_text
 from desk.slots import next_slots
 from flows.ddas import DAGDELEN
@@ -26,6 +27,8 @@ NOTICES = {
     "sent": "The text is in the outbox; it goes out within contact hours.",
     "sent_before": "This text was sent already (the form was posted twice).",
     "chat_offered": "The chat code goes out by SMS within contact hours.",
+    "attempt": "The contact attempt is recorded.",
+    "address": "The address is recorded; the signals are now handled as any other.",
 }
 
 
@@ -83,6 +86,9 @@ async def show_case(
             "slots": next_slots(calendar, now),
             "dagdelen": DAGDELEN,
             "soort_of_kind": SOORT_OF_KIND,
+            "soorten_of_kind": SOORTEN_OF_KIND,
+            "manual_soorten": MANUAL_SOORTEN,
+            "today": calendar.local_date(now).isoformat(),
             "results": allowed_results(),
             "send_id": secrets.token_urlsafe(16),
             "error": error,

@@ -55,8 +55,9 @@ class Entry:
 @dataclass
 class CaseView:
     case: dict[str, Any]
-    household: dict[str, Any]
-    people: list[str]
+    household: dict[str, Any] | None  # None while the address is unknown
+    people: list[str]  # empty when no signal carried a name: "de bewoners"
+    bsn: str | None  # shown only while the address is unknown: the way to look it up
     contact: dict[str, Any]
     signals: list[dict[str, Any]]
     tasks: list[dict[str, Any]]
@@ -75,7 +76,7 @@ async def load_case(conn: AsyncConnection, case_id: int, calendar: Calendar) -> 
         return None
     household = (
         await conn.execute(select(households_t).where(households_t.c.id == case.household_id))
-    ).one()
+    ).first()  # None while the case waits for its address
     signals = (
         await conn.execute(
             select(signals_t).where(signals_t.c.case_id == case_id).order_by(signals_t.c.id)
@@ -117,12 +118,17 @@ async def load_case(conn: AsyncConnection, case_id: int, calendar: Calendar) -> 
         ).strip()
     view = CaseView(
         case=dict(case._mapping),
-        household={
-            "street": street or f"{household.huisnummer}{household.toevoeging}",
-            "postcode": household.postcode,
-            "city": latest.city if latest is not None else None,
-        },
+        household=(
+            {
+                "street": street or f"{household.huisnummer}{household.toevoeging}",
+                "postcode": household.postcode,
+                "city": latest.city if latest is not None else None,
+            }
+            if household is not None
+            else None
+        ),
         people=sorted({_person(s) for s in signals if s.surname}),
+        bsn=next((s.bsn for s in signals if s.bsn), None) if household is None else None,
         contact={
             "phone": case.contact_phone,
             "telegram": case.telegram_chat_id,

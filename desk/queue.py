@@ -123,7 +123,8 @@ async def queue_page(
             cases_t.c.deadline,
         )
         .join(cases_t, cases_t.c.id == tasks_t.c.case_id)
-        .join(households_t, households_t.c.id == cases_t.c.household_id)
+        # Outer: a case waiting for its address has no household (its review task asks for it).
+        .outerjoin(households_t, households_t.c.id == cases_t.c.household_id)
         # Spelled exactly as the partial index's predicate, so the planner can use it.
         .where(tasks_t.c.status.in_(("open", "claimed")))
         .order_by(tasks_t.c.priority.desc(), tasks_t.c.due, tasks_t.c.id)
@@ -159,7 +160,8 @@ async def queue_page(
     rows = rows[:limit]
     for row in rows:
         row["overdue"] = row["due"] < now
-        row["area"] = row.pop("postcode")[:4]
+        postcode = row.pop("postcode")
+        row["area"] = postcode[:4] if postcode else None
         row["waiting"] = row["not_before"] is not None and row["not_before"] > now
     last = rows[-1] if rows and more else None
     return Page(rows, Cursor(last["priority"], last["due"], last["id"]) if last else None)

@@ -19,7 +19,12 @@ signals_t = table_of(Signal)
 households_t = table_of(Household)
 
 
-def address_label(postcode: str, huisnummer: str, toevoeging: str) -> str:
+UNKNOWN_ADDRESS = "adres onbekend"
+
+
+def address_label(postcode: str | None, huisnummer: str | None, toevoeging: str | None) -> str:
+    if postcode is None or huisnummer is None:
+        return UNKNOWN_ADDRESS  # a case waiting for a caseworker to complete its address
     return f"{postcode} {huisnummer}{'-' + toevoeging if toevoeging else ''}"
 
 
@@ -39,7 +44,8 @@ async def list_cases(
             households_t.c.huisnummer,
             households_t.c.toevoeging,
         )
-        .join(households_t, households_t.c.id == cases_t.c.household_id)
+        # Outer: a case waiting for its address has no household yet.
+        .outerjoin(households_t, households_t.c.id == cases_t.c.household_id)
         .order_by(cases_t.c.priority.desc(), cases_t.c.id)
     )
     if state:

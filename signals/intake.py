@@ -24,6 +24,7 @@ from signals.prefetch import batches_of, check_readable
 from signals.settings import IntakeSettings
 from signals.storing import store_batch, store_issues
 from signals.summary import Summary, take_issues
+from signals.waiting import store_waiting
 from store.models import IngestRun, table_of
 
 runs_t = table_of(IngestRun)
@@ -54,7 +55,9 @@ async def ingest_file(
     # Cycles are collected every few batches, not every 700 allocations (collector.py).
     with collecting_every() as collector:
         async with batches_of(path, fmt, today, settings.batch_size) as read:
-            batches = _counted(read, collector)
+            batches = _counted(
+                _waiting_apart(engine, read, run_id, now, settings, summary), collector
+            )
             if engine.dialect.name == "postgresql":
                 await ingest_pipelined(engine, batches, run_id, now, settings, summary, progress)
             else:
@@ -70,6 +73,31 @@ async def ingest_file(
             update(runs_t).where(runs_t.c.id == run_id).values(finished_at=now, summary=stored)
         )
     return result
+
+
+async def _waiting_apart(
+    engine: AsyncEngine,
+    batches: AsyncIterator[Batch],
+    run_id: int,
+    now: datetime,
+    settings: IntakeSettings,
+    summary: Summary,
+) -> AsyncIterator[Batch]:
+    """Signals without an address are stored on their own, before the rest of their batch.
+
+    They touch no household, so neither storing path needs to know of them; their own
+    transaction keeps the rule that a crash loses at most the batch in flight.
+    """
+    async for batch in batches:
+        waiting = [s for s in batch.signals if not s.address_known]
+        if waiting:
+            batch.signals = [s for s in batch.signals if s.address_known]
+            async with engine.begin() as conn:
+                counts = await store_waiting(
+                    conn, waiting, batch.warned_lines, run_id, now, settings
+                )
+            summary.add(counts)
+        yield batch
 
 
 async def _counted(batches: AsyncIterator[Batch], collector: Collector) -> AsyncIterator[Batch]:

@@ -165,13 +165,19 @@ def _normalize_phone_slow(text: str) -> str:
 
 
 # -- identity ---------------------------------------------------------------------------------
-def check_bsn(raw: str) -> str:
-    """A burgerservicenummer: 9 digits (8 with an implied leading zero) passing the elfproef."""
+def bsn_digits(raw: str) -> str:
+    """A burgerservicenummer's 9 digits (8 with an implied leading zero), elfproef unchecked."""
     text = raw.strip().replace(".", "").replace(" ", "")
     if len(text) == 8:
         text = "0" + text
     if len(text) != 9 or not text.isdigit() or not text.isascii():
         raise Invalid("BSN is geen 9 cijfers")
+    return text
+
+
+def check_bsn(raw: str) -> str:
+    """A burgerservicenummer: 9 digits (8 with an implied leading zero) passing the elfproef."""
+    text = bsn_digits(raw)
     digits = [int(c) for c in text]
     total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
     if total % 11 != 0 or (total == 0 and not any(digits)):

@@ -188,9 +188,7 @@ async def _prepare_pg(
         found = dict(await pgbulk.household_ids(pg, keys))
         missing = [k for k in keys if k not in found]
         if missing:
-            new_hh = [
-                (k, wanted[k].postcode, wanted[k].huisnummer, wanted[k].toevoeging) for k in missing
-            ]
+            new_hh = [(k, *wanted[k].address) for k in missing]
             inserted = await pgbulk.insert_households(pg, new_hh, now)
             created.update(hh for _, hh in inserted)
             found.update(inserted)

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import ijson
 
-from signals.validate import COLUMNS, REQUIRED
+from signals.validate import COLUMNS, missing_columns
 
 Row = tuple[int, dict[str, str]]
 FileWarning = tuple[int, str, str]
@@ -92,7 +92,7 @@ def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     header = next(csv.reader([header_line], delimiter=delimiter), [])
     names = [canonical(n) for n in header]
-    missing = [c for c in REQUIRED if c not in names]
+    missing = missing_columns(names)
     if missing:
         raise Unreadable(f"required column(s) missing: {', '.join(missing)}")
     known = set(COLUMNS)
@@ -144,8 +144,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _either(client: dict[str, Any], name: str) -> Any:
+    """A client field as DDAS v1.2 spells it (lower case), else as v0.9 did (capitalised)."""
+    value = client.get(name)
+    return client.get(name[0].upper() + name[1:]) if value is None else value
+
+
 def ddas_to_row(item: Any) -> dict[str, str]:
-    """A DDAS `vroegsignaal` object (plus `contact`, `eindeleveringsdatum`) → row columns."""
+    """A DDAS `vroegsignaal` object (plus `contact`, `eindeleveringsdatum`) → row columns.
+
+    v0.9 and v1.2 differ only in the client's fields here: v1.2 spells them in lower case and
+    has no name, street or city (`_either` reads both spellings, so each signal's own version
+    decides, also in a list of loose `vroegsignaal` objects).
+    """
     if not isinstance(item, dict):
         return {"__error__": "vroegsignaal is geen object"}
     client: dict[str, Any] = item["client"] if isinstance(item.get("client"), dict) else {}
@@ -165,16 +176,17 @@ def ddas_to_row(item: Any) -> dict[str, str]:
         "crisissignaal": item.get("crisissignaal"),
         "warme_overdracht": item.get("warmeOverdracht"),
         "eindeleveringsdatum": item.get("eindeleveringsdatum"),
-        "bsn": client.get("Burgerservicenummer"),
-        "voorletters": client.get("Voorletters"),
-        "voorvoegsel": client.get("Voorvoegsel"),
-        "achternaam": client.get("Achternaam"),
-        "geboortedatum": client.get("Geboortedatum"),
-        "straatnaam": client.get("Straatnaam"),
-        "huisnummer": client.get("Huisnummer"),
-        "huisnummertoevoeging": client.get("Huisnummertoevoeging"),
-        "postcode": client.get("Postcode"),
-        "plaatsnaam": client.get("Plaatsnaam"),
+        "bsn": _either(client, "burgerservicenummer"),
+        "voorletters": _either(client, "voorletters"),
+        "voorvoegsel": _either(client, "voorvoegsel"),
+        "achternaam": _either(client, "achternaam"),
+        "geboortedatum": _either(client, "geboortedatum"),
+        "straatnaam": _either(client, "straatnaam"),
+        "huisnummer": _either(client, "huisnummer"),
+        "huisnummertoevoeging": _either(client, "huisnummertoevoeging"),
+        "postcode": _either(client, "postcode"),
+        "plaatsnaam": _either(client, "plaatsnaam"),
+        "geslachtsaanduiding": client.get("geslachtsaanduiding"),
         "telefoonnummer": contact.get("telefoonnummer"),
         "email": contact.get("email"),
         "taal": contact.get("taal"),

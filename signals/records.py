@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flows.ddas import NOG_NIET_OPGEPAKT
 from signals.patterns import Decision, Known
 from signals.priority import CaseSignal, first_contact_deadline, score
 from signals.settings import IntakeSettings
@@ -36,6 +37,7 @@ SIGNAL_COLUMNS = (
     "phone",
     "email",
     "language",
+    "gender",
     "household_id",
     "case_id",
     "pattern",
@@ -59,7 +61,7 @@ def count_decision(s: ParsedSignal, d: Decision, warned: set[int], counts: dict[
 
 def signal_record(
     s: ParsedSignal,
-    hh: int,
+    hh: int | None,
     d: Decision,
     mine: Known,
     case_id: int | None,
@@ -90,11 +92,12 @@ def signal_record(
         s.phone,
         s.email,
         s.language,
+        s.gender,
         hh,
         None if d.suppressed_reason else case_id,
         mine.pattern,
         d.suppressed_reason,
-        "Nog niet opgepakt",
+        NOG_NIET_OPGEPAKT,
         d.grew,
         run_id,
         s.line,

@@ -19,6 +19,8 @@ class Summary:
     households: int = 0
     cases_opened: int = 0
     cases_updated: int = 0
+    # Signals with only a BSN, waiting for a caseworker to complete their address.
+    waiting_for_address: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     _households: set[int] = field(default_factory=set, repr=False)
@@ -31,6 +33,7 @@ class Summary:
         self.suppressed += counts["suppressed"]
         self.cases_opened += counts["cases_opened"]
         self.cases_updated += counts["cases_updated"]
+        self.waiting_for_address += counts.get("waiting_for_address", 0)
         self._households.update(counts["households"])
 
     def as_dict(self) -> dict[str, Any]:
@@ -44,6 +47,7 @@ class Summary:
             "households": len(self._households),
             "cases_opened": self.cases_opened,
             "cases_updated": self.cases_updated,
+            "waiting_for_address": self.waiting_for_address,
             "errors": self.errors,
             "warnings": self.warnings,
         }

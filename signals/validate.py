@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from flows.ddas import SIGNAALPARTNERS
 from signals.normalize import (
     Invalid,
     address_key,
+    bsn_digits,
     check_bsn,
     normalize_email,
     normalize_huisnummer,
@@ -27,23 +29,12 @@ from signals.normalize import (
     parse_date,
 )
 
-# DDAS v0.9 EnumSignaalpartner, looked up case-insensitively.
-PARTNERS: dict[str, str] = {
-    name.lower(): name
-    for name in (
-        "Energie",
-        "Huur",
-        "Hypotheek",
-        "CAK Zorgverzekeringen",
-        "Zorg",
-        "Water",
-        "DUO",
-        "Belastingdienst",
-        "CAK Eigen bijdrage",
-        "Overige",
-        "Dienst Toeslagen",
-    )
-}
+# DDAS EnumSignaalpartner (the same in v0.9 and v1.2), looked up case-insensitively.
+PARTNERS: dict[str, str] = {name.lower(): name for name in SIGNAALPARTNERS}
+# DDAS v1.2 geslacht, looked up case-insensitively.
+GENDERS: dict[str, str] = {name.lower(): name for name in ("Man", "Vrouw", "Onbekend", "Leeg")}
+NO_NAME = "geen naam: teksten en brieven richten zich tot de bewoners van het adres"
+WAITING = "geen adres, alleen een BSN: wacht op het adres (in te vullen in de desk)"
 
 COLUMNS = (
     "id",
@@ -68,16 +59,26 @@ COLUMNS = (
     "telefoonnummer",
     "email",
     "taal",
+    "geslachtsaanduiding",
 )
+# Columns a file must have. A name is not required (DDAS v1.2 carries none); a file must
+# also have either postcode + huisnummer or bsn (see `missing_columns`).
 REQUIRED = (
     "id",
     "signaalpartner",
     "bedrag",
     "signaaldatum",
-    "achternaam",
-    "huisnummer",
-    "postcode",
 )
+
+
+def missing_columns(names: list[str]) -> list[str]:
+    """The required columns a header lacks: an address, or a BSN to find it by, is needed."""
+    missing = [c for c in REQUIRED if c not in names]
+    if "bsn" not in names:
+        missing += [c for c in ("huisnummer", "postcode") if c not in names]
+    return missing
+
+
 MAX_TEXT = 200  # the DDAS length for names, streets and places
 
 
@@ -103,20 +104,31 @@ class ParsedSignal:
     bsn: str | None
     initials: str | None
     prefix: str | None
-    surname: str
+    surname: str | None  # DDAS v1.2 carries no name
     birth_date: date | None
     street: str | None
-    huisnummer: str
+    huisnummer: str | None  # None with postcode: only a BSN came, the address is unknown
     toevoeging: str
-    postcode: str
+    postcode: str | None
     city: str | None
     phone: str | None
     email: str | None
     language: str | None
+    gender: str | None
+
+    @property
+    def address_known(self) -> bool:
+        return self.postcode is not None
+
+    @property
+    def address(self) -> tuple[str, str, str]:
+        """postcode, huisnummer, toevoeging: only for a signal whose address is known."""
+        assert self.postcode is not None and self.huisnummer is not None
+        return self.postcode, self.huisnummer, self.toevoeging
 
     @property
     def address_key(self) -> str:
-        return address_key(self.postcode, self.huisnummer, self.toevoeging)
+        return address_key(*self.address)
 
 
 Warning = tuple[int, str, str]  # line, field, message
@@ -178,19 +190,10 @@ def validate_row(
         raise Rejected("signaaldatum", str(exc)) from exc
     if signal_date > today:
         raise Rejected("signaaldatum", f"signaaldatum ligt in de toekomst: {signal_date}")
-    surname = _required(row, "achternaam")
-    try:
-        postcode = normalize_postcode(_required(row, "postcode"))
-    except Invalid as exc:
-        raise Rejected("postcode", str(exc)) from exc
-    try:
-        huisnummer = normalize_huisnummer(_required(row, "huisnummer"))
-    except Invalid as exc:
-        raise Rejected("huisnummer", str(exc)) from exc
-    try:
-        toevoeging = normalize_toevoeging(row.get("huisnummertoevoeging") or "")
-    except Invalid as exc:
-        raise Rejected("huisnummertoevoeging", str(exc)) from exc
+    surname = _text(row, "achternaam")
+    if surname is None:
+        warnings.append((line, "achternaam", NO_NAME))
+    postcode, huisnummer, toevoeging, bsn = _address_or_bsn(row, line, warnings)
 
     partner_name = _text(row, "signaalpartner_naam")
     initials = _text(row, "voorletters")
@@ -221,7 +224,7 @@ def validate_row(
         crisis=bool(_optional(row, "crisissignaal", parse_bool, line, warnings)),
         warm_handover=bool(_optional(row, "warme_overdracht", parse_bool, line, warnings)),
         contract_end_date=_optional(row, "eindeleveringsdatum", parse_date, line, warnings),
-        bsn=_optional(row, "bsn", check_bsn, line, warnings),
+        bsn=bsn,
         initials=initials,
         prefix=prefix,
         surname=surname,
@@ -234,4 +237,49 @@ def validate_row(
         phone=_optional(row, "telefoonnummer", normalize_phone, line, warnings),
         email=_optional(row, "email", normalize_email, line, warnings),
         language=_optional(row, "taal", normalize_language, line, warnings),
+        gender=_optional(row, "geslachtsaanduiding", _gender, line, warnings),
     )
+
+
+def _gender(raw: str) -> str:
+    found = GENDERS.get(raw.strip().lower())
+    if found is None:
+        raise Invalid(f"onbekende geslachtsaanduiding {raw.strip()[:20]!r}")
+    return found
+
+
+def _address_or_bsn(
+    row: dict[str, str], line: int, warnings: list[Warning]
+) -> tuple[str | None, str | None, str, str | None]:
+    """postcode, huisnummer, toevoeging and BSN; the address may be absent when a BSN came.
+
+    A signal with only a BSN (DDAS v1.2 allows it) waits for its address; its BSN is then the
+    one way to find the resident, so it is kept even when it fails the elfproef (with a
+    warning a caseworker sees), as long as it has 9 digits.
+    """
+    has_address = bool((row.get("postcode") or "").strip() or (row.get("huisnummer") or "").strip())
+    raw_bsn = (row.get("bsn") or "").strip()
+    if has_address or not raw_bsn:
+        try:
+            postcode = normalize_postcode(_required(row, "postcode"))
+        except Invalid as exc:
+            raise Rejected("postcode", str(exc)) from exc
+        try:
+            huisnummer = normalize_huisnummer(_required(row, "huisnummer"))
+        except Invalid as exc:
+            raise Rejected("huisnummer", str(exc)) from exc
+        try:
+            toevoeging = normalize_toevoeging(row.get("huisnummertoevoeging") or "")
+        except Invalid as exc:
+            raise Rejected("huisnummertoevoeging", str(exc)) from exc
+        return postcode, huisnummer, toevoeging, _optional(row, "bsn", check_bsn, line, warnings)
+    try:
+        bsn = bsn_digits(raw_bsn)
+    except Invalid as exc:
+        raise Rejected("bsn", f"geen adres en {exc}") from exc
+    try:
+        check_bsn(bsn)
+    except Invalid as exc:
+        warnings.append((line, "bsn", f"{exc}; bewaard omdat het signaal geen adres heeft"))
+    warnings.append((line, "postcode", WAITING))
+    return None, None, "", bsn

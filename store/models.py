@@ -144,8 +144,11 @@ class Case(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     # No foreign key (migration 0008): the intake, the only writer of cases, takes the id
     # from the household it has just found or created; the key's check and row lock cost the
-    # server ~19 µs per case opened.
-    household_id: Mapped[int] = mapped_column(Id)
+    # server ~19 µs per case opened. NULL while the case waits for its address
+    # (state "address_unknown": a DDAS v1.2 signal that carried only a BSN, migration 0012).
+    household_id: Mapped[int | None] = mapped_column(Id)
+    # open / closed / address_unknown (no outreach until a caseworker completes the address)
+    # / merged (its signals joined the household's case once the address was known)
     state: Mapped[str] = mapped_column(String(20), default="open")
     priority: Mapped[int] = mapped_column(Integer, default=0)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -179,6 +182,13 @@ class Signal(Base):
         UniqueConstraint("partner_type", "partner_signal_id", name="uq_signals_partner_id"),
         Index("ix_signals_household_date", "household_id", "signal_date"),
         Index("ix_signals_case", "case_id"),
+        # Signals waiting for their address, found by BSN (migration 0012).
+        Index(
+            "ix_signals_waiting_bsn",
+            "bsn",
+            sqlite_where=text("household_id IS NULL"),
+            postgresql_where=text("household_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -194,20 +204,24 @@ class Signal(Base):
     bsn: Mapped[str | None] = mapped_column(String(9))
     initials: Mapped[str | None] = mapped_column(String(200))
     prefix: Mapped[str | None] = mapped_column(String(200))
-    surname: Mapped[str] = mapped_column(String(200))
+    # DDAS v1.2 carries no name: NULL then (texts address "de bewoners").
+    surname: Mapped[str | None] = mapped_column(String(200))
     birth_date: Mapped[date | None] = mapped_column(Date)
     street: Mapped[str | None] = mapped_column(String(200))
-    huisnummer: Mapped[str] = mapped_column(String(10))
+    # NULL for a v1.2 signal that carried only a BSN, until a caseworker completes it.
+    huisnummer: Mapped[str | None] = mapped_column(String(10))
     toevoeging: Mapped[str] = mapped_column(String(20), default="")
-    postcode: Mapped[str] = mapped_column(String(6))
+    postcode: Mapped[str | None] = mapped_column(String(6))
     city: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str | None] = mapped_column(String(8))
+    # DDAS v1.2 geslachtsaanduiding (Man / Vrouw / Onbekend / Leeg), only to deliver it back.
+    gender: Mapped[str | None] = mapped_column(String(10))
     # No foreign keys on signals (migration 0008): their checks and row locks cost the server
     # ~40 µs per signal stored; the intake, their only writer, takes these ids from rows it
-    # has just found or created.
-    household_id: Mapped[int] = mapped_column(Id)
+    # has just found or created. NULL while the address is unknown.
+    household_id: Mapped[int | None] = mapped_column(Id)
     case_id: Mapped[int | None] = mapped_column(Id)
     # enkelvoudig / meervoudig / opeenvolgend
     pattern: Mapped[str] = mapped_column(String(20))

@@ -106,6 +106,7 @@ REGISTRY: Final[dict[str, TableRule]] = {
             "city": N,
             "phone": N,
             "email": N,
+            "gender": N,
         },
         "the partner's report: amounts, dates and pattern stay for the monitor",
         case_column="case_id",

@@ -1,0 +1,226 @@
+"""A caseworker completes the address of a case that waits for it (signals with only a BSN).
+
+From then on its signals are treated as any signal would have been at intake: they join the
+household's open case (or a case closed within the look-back window, which re-opens), or this
+case itself becomes the household's case; patterns, repeats and the priority are decided
+against what the household already has, by the intake's own rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from casework.apply import load_cases
+from signals.normalize import (
+    Invalid,
+    address_key,
+    normalize_huisnummer,
+    normalize_postcode,
+    normalize_toevoeging,
+)
+from signals.patterns import Known, decide, months_back
+from signals.settings import IntakeSettings
+from signals.storing import load_history, mark_meervoudig, reopen_recent, rescore_cases
+from signals.waiting import MERGED, WAITING, task_ref
+from store.models import Case, Household, Signal, Task, table_of
+
+cases_t = table_of(Case)
+households_t = table_of(Household)
+signals_t = table_of(Signal)
+tasks_t = table_of(Task)
+
+
+class AddressError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Address:
+    postcode: str
+    huisnummer: str
+    toevoeging: str
+
+    @property
+    def key(self) -> str:
+        return address_key(self.postcode, self.huisnummer, self.toevoeging)
+
+
+def parse_address(postcode: str, huisnummer: str, toevoeging: str = "") -> Address:
+    """The intake's own normalisation, with the field that is wrong named."""
+    parts: dict[str, str] = {}
+    for field, raw, normal in (
+        ("postcode", postcode, normalize_postcode),
+        ("huisnummer", huisnummer, normalize_huisnummer),
+    ):
+        if not raw.strip():
+            raise AddressError(field, f"{field} ontbreekt")
+        try:
+            parts[field] = normal(raw)
+        except Invalid as exc:
+            raise AddressError(field, str(exc)) from exc
+    try:
+        extra = normalize_toevoeging(toevoeging)
+    except Invalid as exc:
+        raise AddressError("huisnummertoevoeging", str(exc)) from exc
+    return Address(parts["postcode"], parts["huisnummer"], extra)
+
+
+async def complete_address(
+    engine: AsyncEngine,
+    case_id: int,
+    address: Address,
+    settings: IntakeSettings,
+    now: datetime,
+    user: str,
+) -> dict[str, Any]:
+    """Give the waiting case's signals their address; returns where they went.
+
+    `{"case": the case that now holds them (None when every one was a repeat), "household",
+    "joined": True when they joined another case, "suppressed": signals that opened nothing}`.
+    """
+    async with engine.begin() as conn:
+        row = (await load_cases(conn, [case_id])).get(case_id)
+        if row is None:
+            raise AddressError("case", f"no case {case_id}")
+        if row.state != WAITING:
+            raise AddressError("case", f"case {case_id} is not waiting for an address")
+        signals = list(
+            await conn.execute(
+                select(signals_t)
+                .where(signals_t.c.case_id == case_id, signals_t.c.household_id.is_(None))
+                .order_by(signals_t.c.signal_date, signals_t.c.id)
+            )
+        )
+        hh = await _household(conn, address, now)
+        target = await _target_case(conn, hh, now, settings)
+        suppressed = await _decide(conn, signals, hh, address, target or case_id, settings)
+        kept = len(signals) - suppressed
+        if target is not None and kept:
+            await conn.execute(
+                update(cases_t).where(cases_t.c.id == case_id).values(state=MERGED, closed_at=now)
+            )
+            await rescore_cases(conn, [target], now, settings)
+            holder: int | None = target
+        elif kept:
+            await conn.execute(
+                update(cases_t)
+                .where(cases_t.c.id == case_id)
+                .values(state="open", household_id=hh, version=cases_t.c.version + 1)
+            )
+            await rescore_cases(conn, [case_id], now, settings)
+            holder = case_id
+        else:  # every signal repeated one the household already has: nothing new to do
+            await conn.execute(
+                update(cases_t).where(cases_t.c.id == case_id).values(state=MERGED, closed_at=now)
+            )
+            holder = None
+        await conn.execute(
+            update(tasks_t)
+            .where(tasks_t.c.ref == task_ref(case_id), tasks_t.c.status.in_(("open", "claimed")))
+            .values(
+                status="done",
+                completed_at=now,
+                claimed_by=user,
+                outcome={"address": "completed", "case": holder},
+            )
+        )
+    return {
+        "case": holder,
+        "household": hh,
+        "joined": target is not None and kept > 0,
+        "suppressed": suppressed,
+    }
+
+
+async def _household(conn: AsyncConnection, address: Address, now: datetime) -> int:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(
+        dialect.insert(households_t).on_conflict_do_nothing(index_elements=["address_key"]),
+        {
+            "address_key": address.key,
+            "postcode": address.postcode,
+            "huisnummer": address.huisnummer,
+            "toevoeging": address.toevoeging,
+            "created_at": now,
+        },
+    )
+    found = await conn.scalar(
+        select(households_t.c.id).where(households_t.c.address_key == address.key)
+    )
+    assert found is not None
+    return int(found)
+
+
+async def _target_case(
+    conn: AsyncConnection, hh: int, now: datetime, settings: IntakeSettings
+) -> int | None:
+    """The household's open case, or one closed recently (re-opened), as the intake finds it."""
+    open_case = await conn.scalar(
+        select(cases_t.c.id).where(cases_t.c.household_id == hh, cases_t.c.state == "open")
+    )
+    if open_case is not None:
+        return int(open_case)
+    return (await reopen_recent(conn, [hh], now, settings)).get(hh)
+
+
+async def _decide(
+    conn: AsyncConnection,
+    signals: list[Any],
+    hh: int,
+    address: Address,
+    case_id: int,
+    settings: IntakeSettings,
+) -> int:
+    """Patterns and repeats in signal-date order against the household's history; returns
+    how many signals turned out to be repeats (they keep no case, as at intake)."""
+    if not signals:
+        return 0
+    lookback = settings.lookback_months
+    since = months_back(min(s.signal_date for s in signals), lookback)
+    known = (await load_history(conn, [hh], since))[hh]
+    updates, retro, suppressed = [], set(), 0
+    for s in signals:
+        partner = (s.partner_type, s.partner_name or "")
+        d = decide(known, partner, s.signal_date, s.amount_cents, settings.minimum_cents, lookback)
+        retro.update(d.now_meervoudig)
+        known.append(Known(s.id, partner, s.signal_date, s.amount_cents, d.pattern))
+        suppressed += bool(d.suppressed_reason)
+        updates.append(
+            {
+                "sid": s.id,
+                "hh": hh,
+                "pc": address.postcode,
+                "nr": address.huisnummer,
+                "tv": address.toevoeging,
+                "pattern": d.pattern,
+                "reason": d.suppressed_reason,
+                "grew": d.grew,
+                "cid": None if d.suppressed_reason else case_id,
+            }
+        )
+    await conn.execute(
+        update(signals_t)
+        .where(signals_t.c.id == bindparam("sid"))
+        .values(
+            household_id=bindparam("hh"),
+            postcode=bindparam("pc"),
+            huisnummer=bindparam("nr"),
+            toevoeging=bindparam("tv"),
+            pattern=bindparam("pattern"),
+            suppressed_reason=bindparam("reason"),
+            grew=bindparam("grew"),
+            case_id=bindparam("cid"),
+        ),
+        updates,
+    )
+    if retro:
+        await mark_meervoudig(conn, sorted(retro))
+    return suppressed
