@@ -170,7 +170,8 @@ async def _erase_signals(
             {"ids": chunk},
         )
         for household, run, line in rows:
-            households.add(household)
+            if household is not None:  # None: a signal still waiting for its address
+                households.add(household)
             if run is not None and line is not None:
                 lines.setdefault(run, set()).add(line)
         result = await conn.execute(
