@@ -2,8 +2,9 @@
 
 Kept here as plain constants, rather than read from the schema file, because `flows/` must not
 do I/O and the municipality's CBS delivery needs exactly these strings. What Zaadje stores and
-shows is v1.2; `V09_OF` maps a value back for a v0.9 delivery and `V12_OF` maps a stored or
-received v0.9 value forward (migration 0011, the intake of v0.9 documents).
+shows is v1.2; `V09_RESULT` / `V09_SOORT` map a value back for a v0.9 delivery and `V12_OF`
+maps a stored or received v0.9 value forward (migration 0011 writes the same map out, the intake
+of v0.9 documents, a municipality's settings written in v0.9 words).
 """
 
 from __future__ import annotations

@@ -1,22 +1,30 @@
-"""The DDAS v0.9 delivery (`Uitwisselmodel`) of one period, validated before it leaves.
+"""The DDAS delivery (`Uitwisselmodel`) of one period, v1.2 or v0.9, validated before it leaves.
 
-What goes in (decisions where the national model leaves room):
+Both versions are built from the same facts (`monitor.cohort`, plus the signals' personal
+fields read here); `monitor.ddas_versions` holds what differs. Decisions where the national
+model leaves room:
+- `aanleverendeOrganisatie` and `codeGegevensleverancier`: the `[ddas]` settings
+  (`monitor.ddas_config`); v0.9 carries the same organisation under its own names.
 - `vroegsignalen`: every signal received in the period, suppressed ones included (with the
   status saying why they were not taken up). `ID` is the partner's own signal id; when two
   partners used the same id in one delivery, both become "<partner type>:<id>".
 - `status`: the stored DDAS status when someone set one; else "Niet opgepakt: herhaalde
   melding" / "…: andere reden" for a suppressed signal; else the case's result when that is a
-  "not taken up" result; else "Nog niet opgepakt" while the case has not been taken up. A
-  signal whose case was taken up has no status: the `vroegsignaalzaak` says what happened.
-- `client`: only the fields the signal carried; `Burgerservicenummer` only where it had one.
+  "not taken up" result; else "Nog niet opgepakt" while the case has not been taken up, and
+  "Opgepakt" once it has (v0.9 has no such word and leaves the status out then: the
+  `vroegsignaalzaak` says what happened).
+- `client`: v1.2 the address form whenever the signal has an address, else only its BSN, and
+  an empty address for a signal whose personal data was erased (`ddas_versions.client_v1_2`);
+  v0.9 every field the signal carried, the BSN only where it had one.
 - `vroegsignaalzaken`: the cases of those signals (see `monitor.cohort`), each naming the
   period's signals it handles, with its result (closed cases), `matchingsdatum` (the day its
-  first signal of the period came in), the matching period (from `lookback_months` before the
-  earliest signal date to the end of the latest signal's month, the window the intake's
-  patterns look at) and `datum_opgepakt` (the first contact attempt, or the day it was closed
-  with a result that takes it up without one).
-- `contactpogingen`: the case's attempts from its first signal of the period on; SMS and chat
-  are both `SMS/Whatsapp`.
+  first signal of the period came in), the matching period (`startdatumMatchingperiode`:
+  `lookback_months` before the earliest signal date of those signals; `einddatumMatchingperiode`:
+  the end of the latest signal date's month; the window the intake's patterns look at) and
+  `datumOpgepakt` (the first contact attempt, or the day it was closed with a result that
+  takes it up without one).
+- `contactpogingen`: the case's attempts from its first signal of the period on, with `soort`,
+  `bereikt`, `datum` and `dagdeel` (when known); SMS and chat are both `SMS/Whatsapp`.
 """
 
 from __future__ import annotations
@@ -33,75 +41,67 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from flows.ddas import NOG_NIET_OPGEPAKT, OPGEPAKT
 from monitor.cohort import CHUNK, NOT_TAKEN_UP, CaseFact, Cohort, SignalFact, signals_t
+from monitor.ddas_config import Organisation
+from monitor.ddas_versions import PERSONAL, DdasVersion, Person
 from monitor.period import month_end
 from signals.patterns import months_back
 from store.queries import member_of
 
-SCHEMA_PATH = Path(__file__).with_name("json_schema_Uitwisselmodel.json")
-DEFAULT_STATUS = "Nog niet opgepakt"
 SUPPRESSED_STATUS = {"Herhaalde melding zonder hoger bedrag": "Niet opgepakt: herhaalde melding"}
 OTHER_REASON = "Niet opgepakt: andere reden"
 
-# The signal's columns that make up the DDAS `client`, in the schema's order.
-CLIENT_FIELDS = (
-    ("bsn", "Burgerservicenummer"),
-    ("initials", "Voorletters"),
-    ("prefix", "Voorvoegsel"),
-    ("surname", "Achternaam"),
-    ("birth_date", "Geboortedatum"),
-    ("street", "Straatnaam"),
-    ("postcode", "Postcode"),
-    ("huisnummer", "Huisnummer"),
-    ("toevoeging", "Huisnummertoevoeging"),
-    ("city", "Plaatsnaam"),
-)
-
 
 class DdasInvalid(Exception):
-    """The document does not validate against the national schema: a bug of ours."""
+    """The document does not validate against the national schema: a bug of ours, or data
+    the delivery needs that is no longer there."""
 
 
 @dataclass(frozen=True)
 class Delivery:
     gemeentecode: str
-    organisation: str  # aanleverende organisatie, e.g. "Gemeente Voorbeeld"
+    organisation: Organisation  # aanleverende organisatie
     supplier_code: str  # codeGegevensleverancier
     lookback_months: int  # the intake's window for "opeenvolgend"
     now: datetime
 
 
 @cache
-def validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def validator(schema_path: Path) -> Draft202012Validator:
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def validate(document: dict[str, Any]) -> None:
-    errors = sorted(validator().iter_errors(document), key=lambda e: list(e.absolute_path))
+def validate(document: dict[str, Any], version: DdasVersion) -> None:
+    errors = sorted(
+        validator(version.schema_path).iter_errors(document), key=lambda e: list(e.absolute_path)
+    )
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(document)"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise DdasInvalid(f"DDAS document invalid at {where}: {first.message}{more}")
+        raise DdasInvalid(f"DDAS {version.name} document invalid at {where}: {first.message}{more}")
 
 
-async def load_clients(conn: AsyncConnection, signal_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The personal fields of the delivery's signals (read here only, never by the figures)."""
-    columns = [signals_t.c[name] for name, _ in CLIENT_FIELDS]
-    query = select(signals_t.c.id, *columns).where(member_of(signals_t.c.id, "ids", conn))
-    clients: dict[int, dict[str, Any]] = {}
+async def load_persons(conn: AsyncConnection, signal_ids: list[int]) -> dict[int, Person]:
+    """The personal fields that are set, as text (read here only, never by the figures)."""
+    names = PERSONAL
+    query = select(signals_t.c.id, *(signals_t.c[n] for n in names)).where(
+        member_of(signals_t.c.id, "ids", conn)
+    )
+    persons: dict[int, Person] = {}
     for start in range(0, len(signal_ids), CHUNK):
         for row in await conn.execute(query, {"ids": signal_ids[start : start + CHUNK]}):
-            client: dict[str, Any] = {}
-            for name, ddas_name in CLIENT_FIELDS:
+            person: dict[str, str] = {}
+            for name in names:
                 value = getattr(row, name)
                 if isinstance(value, date):
                     value = value.isoformat()
                 if value not in (None, ""):
-                    client[ddas_name] = str(value)
-            clients[row.id] = client
-    return clients
+                    person[name] = str(value)
+            persons[row.id] = person
+    return persons
 
 
 def signal_ids(signals: list[SignalFact]) -> dict[int, str]:
@@ -119,8 +119,9 @@ def signal_ids(signals: list[SignalFact]) -> dict[int, str]:
     }
 
 
-def signal_status(signal: SignalFact, case: CaseFact | None) -> str | None:
-    if signal.status != DEFAULT_STATUS:
+def signal_status(signal: SignalFact, case: CaseFact | None) -> str:
+    """The status in v1.2 words (each version maps it to its own)."""
+    if signal.status != NOG_NIET_OPGEPAKT:
         return signal.status
     if signal.suppressed_reason is not None:
         return SUPPRESSED_STATUS.get(signal.suppressed_reason, OTHER_REASON)
@@ -128,11 +129,15 @@ def signal_status(signal: SignalFact, case: CaseFact | None) -> str | None:
         return OTHER_REASON  # no case and not suppressed: nobody takes it up
     if case.closed_result in NOT_TAKEN_UP:
         return case.closed_result
-    return DEFAULT_STATUS if case.taken_up_on is None else None
+    return NOG_NIET_OPGEPAKT if case.taken_up_on is None else OPGEPAKT
 
 
 def _signal(
-    signal: SignalFact, case: CaseFact | None, ddas_id: str, client: dict[str, Any]
+    signal: SignalFact,
+    case: CaseFact | None,
+    ddas_id: str,
+    client: dict[str, str],
+    version: DdasVersion,
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
         "ID": ddas_id,
@@ -144,7 +149,7 @@ def _signal(
     if signal.origin_date is not None:
         item["ontstaansdatum"] = signal.origin_date.isoformat()
     item["signaaldatum"] = signal.signal_date.isoformat()
-    status = signal_status(signal, case)
+    status = version.status(signal_status(signal, case))
     if status is not None:
         item["status"] = status
     item["signaalpartner"] = {"type": signal.partner_type}
@@ -152,24 +157,24 @@ def _signal(
     return item
 
 
-def _case(case: CaseFact, ids: dict[int, str], lookback_months: int) -> dict[str, Any]:
+def _case(
+    case: CaseFact, ids: dict[int, str], lookback_months: int, version: DdasVersion
+) -> dict[str, Any]:
     item: dict[str, Any] = {}
     if case.closed_result:
-        item["resultaat"] = case.closed_result
+        item["resultaat"] = version.result(case.closed_result)
     signal_dates = [s.signal_date for s in case.signals]
     item["matchingsdatum"] = case.start.isoformat()
-    item["startdatum_matchtingperiode"] = months_back(
-        min(signal_dates), lookback_months
-    ).isoformat()
+    item[version.matching_start] = months_back(min(signal_dates), lookback_months).isoformat()
     taken_up = case.taken_up_on
     if taken_up is not None:
-        item["datum_opgepakt"] = taken_up.isoformat()
-    item["einddatum_matchingperiode"] = month_end(max(signal_dates)).isoformat()
+        item[version.taken_up] = taken_up.isoformat()
+    item[version.matching_end] = month_end(max(signal_dates)).isoformat()
     item["vroegsignalen"] = [{"ID": ids[s.id]} for s in case.signals]
     attempts = []
     for a in case.attempts:
         attempt: dict[str, Any] = {
-            "soort": a.soort,
+            "soort": version.soort(a.soort),
             "bereikt": a.bereikt,
             "datum": a.datum.isoformat(),
         }
@@ -181,7 +186,7 @@ def _case(case: CaseFact, ids: dict[int, str], lookback_months: int) -> dict[str
 
 
 def build_document(
-    cohort: Cohort, clients: dict[int, dict[str, Any]], delivery: Delivery
+    cohort: Cohort, persons: dict[int, Person], delivery: Delivery, version: DdasVersion
 ) -> dict[str, Any]:
     ids = signal_ids(cohort.signals)
     duplicates = [i for i, n in Counter(ids.values()).items() if n > 1]
@@ -197,22 +202,30 @@ def build_document(
             {
                 "teller": 1,
                 "gemeentecode": delivery.gemeentecode,
-                "aanleverende_organisatie": {"naam": delivery.organisation},
+                version.organisation: version.named(delivery.organisation),
                 "vroegsignalen": [
-                    _signal(s, cohort.case_of(s), ids[s.id], clients.get(s.id, {}))
+                    _signal(
+                        s,
+                        cohort.case_of(s),
+                        ids[s.id],
+                        version.client(persons.get(s.id, {})),
+                        version,
+                    )
                     for s in cohort.signals
                 ],
                 "vroegsignaalzaken": [
-                    _case(c, ids, delivery.lookback_months) for c in cohort.cases
+                    _case(c, ids, delivery.lookback_months, version) for c in cohort.cases
                 ],
             }
         ],
     }
 
 
-async def export_ddas(conn: AsyncConnection, cohort: Cohort, delivery: Delivery) -> dict[str, Any]:
+async def export_ddas(
+    conn: AsyncConnection, cohort: Cohort, delivery: Delivery, version: DdasVersion
+) -> dict[str, Any]:
     """The period's delivery; raises DdasInvalid rather than return a document CBS refuses."""
-    clients = await load_clients(conn, [s.id for s in cohort.signals])
-    document = build_document(cohort, clients, delivery)
-    validate(document)
+    persons = await load_persons(conn, [s.id for s in cohort.signals])
+    document = build_document(cohort, persons, delivery, version)
+    validate(document, version)
     return document

@@ -7,10 +7,12 @@ What happens, and so what the monitor must say about November:
   address comes on 2 November: one meervoudig case. The resident answers the SMS "3":
   closed as "Inwoner heeft zelf al betaald/betalingsregeling getroffen", reached by SMS.
 - V-2 (Energie, Vattenfall): SMS, reminder, then a phone call that reaches the resident on
-  9 November: "(Budget)advies en/of quick fix" after 3 attempts.
+  9 November: "Vervolghulp en/of verwijzing" (a DDAS v1.2 result that v0.9 does not know)
+  after 3 attempts.
 - E-3 (Water, Evides) is a crisis: SMS and a call at once (2 Nov), call missed (3 Nov), home
-  visit with nobody home (4 Nov) leaves a card: 4 attempts, not reached, deadline met; closed
-  as "Definitief geen contact kunnen krijgen" when the card brought no reaction.
+  visit with nobody home (4 Nov) leaves a card, and a caseworker sends a letter the next
+  morning (recorded by hand): 5 attempts, not reached, deadline met; closed as "Definitief
+  geen contact kunnen krijgen" when the card and the letter brought no reaction.
 - Z-4 (Zorg, Zilveren Kruis) of €50 is suppressed (below the threshold).
 - S-100 (Huur, Ymere) has no phone number: a home visit task that nobody has done yet.
 - S-100 (Energie, Eneco) — the same id from another partner type — is for O-1's address: it
@@ -53,7 +55,7 @@ ROWS_SECOND = [
 ROWS_DECEMBER = [f"D-1,Water,Evides,500,2026-11-25,Kok,30,{POSTCODE},+31612340009,nee,"]
 
 ALREADY_ARRANGED = "Inwoner heeft zelf al betaald/betalingsregeling getroffen"
-ADVICE = "(Budget)advies en/of quick fix"
+REFERRAL = "Vervolghulp en/of verwijzing"
 NO_CONTACT = "Definitief geen contact kunnen krijgen"
 
 
@@ -93,6 +95,26 @@ class Month:
     def complete(self, task: dict[str, Any], now: str, *args: str) -> None:
         self.cli.json("task", "complete", str(task["id"]), "--now", now, *args)
 
+    def letter(self, case_id: int, day: str, daypart: str, now: str) -> None:
+        """A letter sent by a caseworker, recorded by hand (not reached: no reaction)."""
+        self.cli.json(
+            "case",
+            "attempt",
+            str(case_id),
+            "--soort",
+            "Brief",
+            "--reached",
+            "no",
+            "--date",
+            day,
+            "--daypart",
+            daypart,
+            "--user",
+            "caseworker",
+            "--now",
+            now,
+        )
+
     def replay(self) -> None:
         self.ingest(ROWS_OCTOBER, "2026-10-30T10:00")
         self.tick("2026-10-30T10:00")
@@ -105,9 +127,10 @@ class Month:
         self.complete(self.open_task(crisis, "phone"), "2026-11-03T10:00", "--reached", "no")
         self.complete(self.open_task(crisis, "home_visit"), "2026-11-04T14:00", "--reached", "no")
         self.tick("2026-11-05T09:00")
+        self.letter(crisis, "2026-11-05", "Ochtend", "2026-11-05T09:30")
         self.tick("2026-11-09T09:00")
         call = self.open_task(self.case_id("Energie", "V-2"), "phone")
-        self.complete(call, "2026-11-09T10:00", "--reached", "yes", "--result", ADVICE)
+        self.complete(call, "2026-11-09T10:00", "--reached", "yes", "--result", REFERRAL)
         self.tick("2026-11-09T10:05")
         self.ingest(ROWS_DECEMBER, "2026-12-01T00:30")
         self.tick("2026-12-01T09:00")

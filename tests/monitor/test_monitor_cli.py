@@ -111,6 +111,14 @@ def test_csv_and_text_carry_every_figure_with_its_definition(cli: Cli, tmp_path:
         (("export", "ddas", "--to", "2026-11-30", "--gemeentecode", "0518"), "--from"),
         (("export", "ddas", *NOVEMBER, "--gemeentecode", "GM05"), "4 digits"),
         (("export", "ddas", *NOVEMBER), "placeholder 0000"),  # the shipped config's code
+        (
+            ("export", "ddas", *NOVEMBER, "--gemeentecode", "0518", "--version", "2.0"),
+            "--version: Zaadje delivers DDAS 1.2 or 0.9, not '2.0'",
+        ),
+        (
+            ("export", "ddas", *NOVEMBER, "--gemeentecode", "0518", "--leverancierscode", " "),
+            "empty",
+        ),
         (("feedback", *NOVEMBER, "--out", "/nonexistent/folder"), "--out: not a folder"),
     ],
 )
@@ -130,15 +138,74 @@ def test_a_config_with_bad_inhabitants_is_a_clear_error(
     assert code == 2 and "[gemeente] inwoners" in err
 
 
-def test_the_gemeentecode_may_come_from_the_config(
+def test_the_gemeentecode_and_the_organisation_come_from_the_config(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with_config(monkeypatch, tmp_path, '[gemeente]\nnaam = "Utrecht"\ncode = "0344"\n')
     document = cli.json("export", "ddas", *NOVEMBER)
     (delivery,) = document["leveringen"]
     assert delivery["gemeentecode"] == "0344"
-    assert delivery["aanleverende_organisatie"] == {"naam": "Gemeente Utrecht"}
+    assert delivery["aanleverendeOrganisatie"] == {"naam": "Gemeente Utrecht"}
+    assert document["codeGegevensleverancier"] == "ZAADJE"
     assert delivery["vroegsignalen"] == [] and delivery["vroegsignaalzaken"] == []
+
+    with_config(monkeypatch, tmp_path, DDAS_CONFIG)
+    document = cli.json("export", "ddas", *NOVEMBER)
+    (delivery,) = document["leveringen"]
+    assert document["codeGegevensleverancier"] == "HOSTING-7"
+    assert delivery["aanleverendeOrganisatie"] == {
+        "naam": "Stichting Geldzorg Utrecht",
+        "kvk-nummer": "30123456",
+        "contactpersonen": [
+            {
+                "naam": "A. de Vries",
+                "telefoonnummer": "030 286 0000",
+                "email": "vroegsignalering@utrecht.nl",
+                "functietitel": "Coördinator vroegsignalering",
+            },
+            {"naam": "B. Bakker", "email": "b.bakker@utrecht.nl"},
+        ],
+    }
+    # The option wins over the configuration; v0.9 carries the same under its own names.
+    old = cli.json("export", "ddas", *NOVEMBER, "--version", "0.9", "--leverancierscode", "X")
+    assert old["codeGegevensleverancier"] == "X"
+    organisation = old["leveringen"][0]["aanleverende_organisatie"]
+    assert (
+        organisation["contactpersoonen"] == delivery["aanleverendeOrganisatie"]["contactpersonen"]
+    )
+
+
+DDAS_CONFIG = """
+[gemeente]
+naam = "Utrecht"
+code = "0344"
+
+[ddas]
+organisatie = "Stichting Geldzorg Utrecht"
+kvk_nummer = "30123456"
+leverancierscode = "HOSTING-7"
+
+[[ddas.contactpersonen]]
+naam = "A. de Vries"
+telefoonnummer = "030 286 0000"
+email = "vroegsignalering@utrecht.nl"
+functietitel = "Coördinator vroegsignalering"
+
+[[ddas.contactpersonen]]
+naam = "B. Bakker"
+email = "b.bakker@utrecht.nl"
+"""
+
+
+def test_a_contact_email_the_schema_refuses_is_a_clear_config_error(
+    offline: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_config(monkeypatch, tmp_path, DDAS_CONFIG.replace("b.bakker@utrecht.nl", "b.bakker"))
+    code, out, err = offline.run("export", "ddas", *NOVEMBER)
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "zaadje: config [ddas]: ddas.contactpersonen[2].email: not an e-mail address: 'b.bakker'"
+    )
 
 
 def test_a_repeat_without_growth_is_delivered_as_niet_opgepakt_herhaalde_melding(
@@ -152,6 +219,51 @@ def test_a_repeat_without_growth_is_delivered_as_niet_opgepakt_herhaalde_melding
     assert status == {"H-1": "Nog niet opgepakt", "H-9": "Niet opgepakt: herhaalde melding"}
     suppressed = section(cli.json("monitor", *NOVEMBER), "suppressed")["values"]
     assert suppressed == {"total": 1, "Herhaalde melding zonder hoger bedrag": 1}
+
+
+def test_v1_2_has_the_address_where_known_else_only_the_bsn_and_v0_9_what_came(
+    cli: Cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "v1_2.csv"
+    path.write_text(
+        HEADER.rstrip("\n") + ",geslachtsaanduiding\n"
+        "H-1,Huur,Woonstad,640,2026-10-20,Jansen,12,1234AB,+31612340001,nee,111222333,vrouw\n"
+        "E-1,Energie,Eneco,300,2026-10-21,,,,+31612340003,nee,123456782,\n",  # adres onbekend
+        encoding="utf-8",
+    )
+    assert cli.json("ingest", str(path), "--now", "2026-11-02T08:00")["rejected"] == 0
+
+    def clients(*version: str) -> dict[str, Any]:
+        document = cli.json("export", "ddas", *NOVEMBER, "--gemeentecode", "0518", *version)
+        return {s["ID"]: s["client"] for s in document["leveringen"][0]["vroegsignalen"]}
+
+    assert clients() == {
+        "H-1": {"geslachtsaanduiding": "Vrouw", "postcode": "1234AB", "huisnummer": "12"},
+        "E-1": {"burgerservicenummer": "123456782"},
+    }
+    assert clients("--version", "0.9") == {
+        "H-1": {
+            "Burgerservicenummer": "111222333",
+            "Achternaam": "Jansen",
+            "Postcode": "1234AB",
+            "Huisnummer": "12",
+        },
+        "E-1": {"Burgerservicenummer": "123456782"},
+    }
+
+
+def test_a_signal_whose_person_was_erased_is_still_delivered_without_personal_data(
+    cli: Cli, tmp_path: Path
+) -> None:
+    ingest(cli, tmp_path, ROWS, "2026-11-02T08:00")
+    (case,) = [c for c in cli.json("cases") if c["signals"] == ["E-1"]]
+    cli.json("erase", "--case", str(case["id"]))
+    for version, empty in (("1.2", {"postcode": "", "huisnummer": ""}), ("0.9", {})):
+        document = cli.json(
+            "export", "ddas", *NOVEMBER, "--gemeentecode", "0518", "--version", version
+        )
+        clients = [s["client"] for s in document["leveringen"][0]["vroegsignalen"]]
+        assert clients.count(empty) == 1 and len(clients) == 3, version
 
 
 def test_a_delivery_that_would_not_validate_is_refused_with_exit_1(

@@ -19,17 +19,19 @@ from jsonschema import Draft202012Validator
 from app.cli import main
 from tests.conftest import BACKENDS, Cli, fresh_database
 from tests.monitor.replay import (
-    ADVICE,
     ALREADY_ARRANGED,
     BSN,
     NO_CONTACT,
     PHONES,
     POSTCODE,
+    REFERRAL,
     SURNAMES,
     Month,
 )
 
-SCHEMA = Path(__file__).parents[1] / "data" / "ddas" / "json_schema_Uitwisselmodel.json"
+DDAS = Path(__file__).parents[1] / "data" / "ddas"
+SCHEMAS = {"1.2": DDAS / "v1.2" / "json_schema_Uitwisselmodel.json"}
+SCHEMAS["0.9"] = DDAS / "json_schema_Uitwisselmodel.json"
 NOVEMBER = ("--from", "2026-11-01", "--to", "2026-11-30")
 AS_OF = ("--now", "2026-12-02T12:00")
 
@@ -105,11 +107,12 @@ def test_the_monitor_counts_what_became_of_the_months_signals(month: Month) -> N
     }
     # The October SMS of the case that S-100 (Energie) joined is not November's attempt.
     assert values(report, "attempts_by_method") == {
-        "total": 8,
+        "total": 9,
         "SMS/Whatsapp": 4,
         "Telefoon": 2,
         "Huisbezoek": 1,
         "Kaartje": 1,
+        "Brief": 1,
     }
     assert values(report, "reached_by_attempts") == {"1": 1, "2": 0, "3": 1, "4+": 0}
     assert values(report, "reach_rate_by_attempts") == {
@@ -140,7 +143,7 @@ def test_the_monitor_counts_what_became_of_the_months_signals(month: Month) -> N
     assert values(report, "results") == {
         "total": 5,
         "open": 2,
-        ADVICE: 1,
+        REFERRAL: 1,
         ALREADY_ARRANGED: 1,
         NO_CONTACT: 1,
     }
@@ -148,17 +151,34 @@ def test_the_monitor_counts_what_became_of_the_months_signals(month: Month) -> N
         assert section["definition"].endswith(".") and len(section["definition"]) > 40
 
 
-def test_the_ddas_delivery_validates_and_agrees_with_the_monitor(month: Month) -> None:
-    report = month.cli.json("monitor", *NOVEMBER, *AS_OF)
-    document = month.cli.json("export", "ddas", *NOVEMBER, "--gemeentecode", "0518", *AS_OF)
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+def export(month: Month, version: str) -> dict[str, Any]:
+    """The month's delivery in `version`, validated against that version's national schema."""
+    chosen = () if version == "1.2" else ("--version", version)  # 1.2 is the default
+    document: dict[str, Any] = month.cli.json(
+        "export", "ddas", *NOVEMBER, "--gemeentecode", "0518", *AS_OF, *chosen
+    )
+    schema = json.loads(SCHEMAS[version].read_text(encoding="utf-8"))
     Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(
         document
     )
+    return document
+
+
+def attempts_of(case: dict[str, Any]) -> list[tuple[str, bool, str, str | None]]:
+    return [
+        (a["soort"], a["bereikt"], a["datum"], a.get("dagdeel")) for a in case["contactpogingen"]
+    ]
+
+
+def test_the_ddas_delivery_validates_and_agrees_with_the_monitor(month: Month) -> None:
+    report = month.cli.json("monitor", *NOVEMBER, *AS_OF)
+    document = export(month, "1.2")
     assert document["startdatumLevering"] == "2026-11-01"
     assert document["einddatumLevering"] == "2026-11-30"
+    assert document["codeGegevensleverancier"] == "ZAADJE"
     (delivery,) = document["leveringen"]
     assert delivery["gemeentecode"] == "0518"
+    assert delivery["aanleverendeOrganisatie"] == {"naam": "Gemeente Voorbeeld"}
     signals, cases = delivery["vroegsignalen"], delivery["vroegsignaalzaken"]
     attempts = [a for c in cases for a in c["contactpogingen"]]
 
@@ -185,22 +205,73 @@ def test_the_ddas_delivery_validates_and_agrees_with_the_monitor(month: Month) -
     ids = [s["ID"] for s in signals]
     assert len(set(ids)) == len(ids) and {"Huur:S-100", "Energie:S-100"} <= set(ids)
     assert {ref["ID"] for c in cases for ref in c["vroegsignalen"]} <= set(ids)
-    # BSN only where the signal carried one.
-    with_bsn = [s["ID"] for s in signals if "Burgerservicenummer" in s["client"]]
-    assert with_bsn == ["W-1"]
-    assert next(s for s in signals if s["ID"] == "W-1")["client"]["Burgerservicenummer"] == BSN
+    # Every signal had an address: the address form, no BSN (W-1 had one) and no names.
+    assert all(set(s["client"]) == {"postcode", "huisnummer"} for s in signals)
+    assert next(s for s in signals if s["ID"] == "W-1")["client"]["huisnummer"] == "12"
+    assert BSN not in json.dumps(document)
     status = {s["ID"]: s.get("status") for s in signals}
     assert status["Z-4"] == "Niet opgepakt: andere reden"  # suppressed: below the threshold
     assert status["Huur:S-100"] == "Nog niet opgepakt"  # the home visit is still to come
-    assert status["W-1"] is None  # taken up: the vroegsignaalzaak tells what happened
+    assert status["W-1"] == status["E-3"] == "Opgepakt"
+
+    # SMS, phone, home visit (with its card) and the letter, each with its dagdeel.
     crisis = next(c for c in cases if c["vroegsignalen"] == [{"ID": "E-3"}])
-    assert [(a["soort"], a["bereikt"]) for a in crisis["contactpogingen"]] == [
-        ("SMS/Whatsapp", False),
-        ("Telefoon", False),
-        ("Huisbezoek", False),
-        ("Kaartje", False),
+    assert attempts_of(crisis) == [
+        ("SMS/Whatsapp", False, "2026-11-02", "Ochtend"),
+        ("Telefoon", False, "2026-11-03", "Ochtend"),
+        ("Huisbezoek", False, "2026-11-04", "Middag"),
+        ("Kaartje", False, "2026-11-04", "Middag"),
+        ("Brief", False, "2026-11-05", "Ochtend"),
     ]
-    assert crisis["datum_opgepakt"] == "2026-11-02" and crisis["resultaat"] == NO_CONTACT
+    assert crisis["resultaat"] == NO_CONTACT
+    # Received 2 Nov, signal date 28 Oct, six months' look-back, taken up by the first SMS.
+    assert (
+        crisis["matchingsdatum"],
+        crisis["startdatumMatchingperiode"],
+        crisis["einddatumMatchingperiode"],
+        crisis["datumOpgepakt"],
+    ) == ("2026-11-02", "2026-04-28", "2026-10-31", "2026-11-02")
+    referred = next(c for c in cases if c["vroegsignalen"] == [{"ID": "V-2"}])
+    assert referred["resultaat"] == REFERRAL
+    assert attempts_of(referred)[-1] == ("Telefoon", True, "2026-11-09", "Ochtend")
+    assert all(a.get("dagdeel") for a in attempts)
+
+
+def test_the_same_month_as_v0_9_says_the_same_in_v0_9_words(month: Month) -> None:
+    (new,) = export(month, "1.2")["leveringen"]
+    (old,) = export(month, "0.9")["leveringen"]
+    assert old["aanleverende_organisatie"] == new["aanleverendeOrganisatie"]
+    assert [s["ID"] for s in old["vroegsignalen"]] == [s["ID"] for s in new["vroegsignalen"]]
+    # v0.9 has no "Opgepakt": a signal whose case was taken up has no status.
+    for before, after in zip(old["vroegsignalen"], new["vroegsignalen"], strict=True):
+        expected = None if after["status"] == "Opgepakt" else after["status"]
+        assert before.get("status") == expected, before["ID"]
+    # The client as the signal came, BSN only where it had one.
+    with_bsn = [s["ID"] for s in old["vroegsignalen"] if "Burgerservicenummer" in s["client"]]
+    assert with_bsn == ["W-1"]
+    w_1 = next(s for s in old["vroegsignalen"] if s["ID"] == "W-1")["client"]
+    assert w_1 == {
+        "Burgerservicenummer": BSN,
+        "Achternaam": "Jansen",
+        "Postcode": POSTCODE,
+        "Huisnummer": "12",
+    }
+    # The same cases and attempts; the v1.2 result maps to its nearest v0.9 result.
+    words = {REFERRAL: "Vervolghulp en/of verwijzing financieel"}
+    renamed = {
+        "startdatumMatchingperiode": "startdatum_matchtingperiode",
+        "datumOpgepakt": "datum_opgepakt",
+        "einddatumMatchingperiode": "einddatum_matchingperiode",
+    }
+    for before, after in zip(old["vroegsignaalzaken"], new["vroegsignaalzaken"], strict=True):
+        if "resultaat" in after:
+            assert before["resultaat"] == words.get(after["resultaat"], after["resultaat"])
+        assert attempts_of(before) == attempts_of(after)
+        for key, old_key in renamed.items():
+            assert before.get(old_key) == after.get(key)
+    assert "Vervolghulp en/of verwijzing financieel" in [
+        c.get("resultaat") for c in old["vroegsignaalzaken"]
+    ]
 
 
 def test_partners_get_one_csv_each_with_only_a_coded_status(month: Month, tmp_path: Path) -> None:
