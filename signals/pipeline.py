@@ -28,7 +28,7 @@ from signals.records import (
     signal_record,
 )
 from signals.settings import IntakeSettings, analyze_due
-from signals.storing import reopen_recent, store_issues
+from signals.storing import not_stored, reopen_recent, store_issues
 from signals.summary import Summary, new_counts, take_issues
 from signals.validate import ParsedSignal
 
@@ -162,14 +162,7 @@ async def _prepare_pg(
             existing.add((partner_type, signal_id))
     if prev is not None:
         existing |= prev.keys
-    fresh: list[ParsedSignal] = []
-    for s in batch.signals:
-        key = (s.partner_type, s.partner_signal_id)
-        if key in existing:
-            counts["duplicates"] += 1
-        else:
-            existing.add(key)
-            fresh.append(s)
+    fresh = not_stored(batch.signals, existing, counts)
     if not fresh:
         return prepared
 

@@ -63,6 +63,22 @@ async def find_existing_keys(
     return found
 
 
+def not_stored(
+    signals: list[ParsedSignal], existing: set[tuple[str, str]], counts: dict[str, Any]
+) -> list[ParsedSignal]:
+    """The signals whose (partner type, id) is not in `existing`, counting the others as
+    duplicates; a second row with the same id in this file is a duplicate too."""
+    fresh: list[ParsedSignal] = []
+    for s in signals:
+        key = (s.partner_type, s.partner_signal_id)
+        if key in existing:
+            counts["duplicates"] += 1
+        else:
+            existing.add(key)
+            fresh.append(s)
+    return fresh
+
+
 async def find_household_ids(
     conn: AsyncConnection, signals: list[ParsedSignal], now: datetime
 ) -> dict[str, int]:
@@ -143,14 +159,7 @@ async def store_batch(
     if not batch.signals:
         return counts
     existing = await find_existing_keys(conn, batch.signals)
-    fresh: list[ParsedSignal] = []
-    for s in batch.signals:
-        key = (s.partner_type, s.partner_signal_id)
-        if key in existing:
-            counts["duplicates"] += 1
-        else:
-            existing.add(key)  # a second row with the same id in this file is a duplicate too
-            fresh.append(s)
+    fresh = not_stored(batch.signals, existing, counts)
     if not fresh:
         return counts
 

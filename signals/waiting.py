@@ -25,7 +25,7 @@ from signals.records import (
     signal_record,
 )
 from signals.settings import IntakeSettings
-from signals.storing import chunks, find_existing_keys, rescore_cases
+from signals.storing import chunks, find_existing_keys, not_stored, rescore_cases
 from signals.summary import new_counts
 from signals.validate import ParsedSignal
 from store.models import Case, Signal, Task, table_of
@@ -53,15 +53,7 @@ async def store_waiting(
     settings: IntakeSettings,
 ) -> dict[str, Any]:
     counts = new_counts()
-    existing = await find_existing_keys(conn, signals)
-    fresh: list[ParsedSignal] = []
-    for s in signals:
-        key = (s.partner_type, s.partner_signal_id)
-        if key in existing:
-            counts["duplicates"] += 1
-        else:
-            existing.add(key)
-            fresh.append(s)
+    fresh = not_stored(signals, await find_existing_keys(conn, signals), counts)
     if not fresh:
         return counts
     # Only the minimum amount can be judged without a household (no pattern, no repeats).
