@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "db",
     "ingest",
     "cases",
+    "case",
     "messages",
     "tick",
     "reply",

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.apply import Casework, apply_events, load_cases
 from flows import TaskOutcome
-from flows.ddas import DAGDELEN, EINDRESULTATEN
+from flows.ddas import DAGDELEN, EINDRESULTATEN, V12_OF
 from flows.outcomes import SOORTEN_OF_TASK
 from signals.waiting import TASK_REASON as ADDRESS_TASK
 from store.models import Task, table_of
@@ -155,7 +155,10 @@ async def complete(
 ) -> dict[str, Any]:
     """Record a task's outcome; the flow decides the next step. `soort` is the attempt's
     DDAS contactsoort where the task's kind allows another than its own (a home visit that
-    became "Afspraak op locatie"); None: the kind's own."""
+    became "Afspraak op locatie"); None: the kind's own. A result in DDAS v0.9 words (an
+    older script) is taken as its v1.2 name."""
+    if result is not None:
+        result = V12_OF.get(result, result)
     if result is not None and result not in EINDRESULTATEN:
         raise TaskError(
             f"unknown DDAS result {result!r}; one of: {'; '.join(sorted(EINDRESULTATEN))}"

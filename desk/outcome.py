@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flows.ddas import DAGDELEN, EINDRESULTATEN, HUISBEZOEK, TELEFOON
+from flows.ddas import DAGDELEN, EINDRESULTATEN
+from flows.outcomes import SOORTEN_OF_TASK
 
-# The DDAS EnumContactsoort a task's attempt is recorded as (the flow engine records it so);
-# a review task is a person looking at the case, not a contact attempt.
-SOORT_OF_KIND = {"phone": TELEFOON, "callback": TELEFOON, "home_visit": HUISBEZOEK}
+# The DDAS EnumContactsoort a task's attempt may be recorded as, its default first (the flow
+# engine records it so): a home visit may be an appointment at a location instead ("Afspraak
+# op locatie"). A review task is a person looking at the case, not a contact attempt.
+SOORTEN_OF_KIND: dict[str, tuple[str, ...]] = dict(SOORTEN_OF_TASK)
+SOORT_OF_KIND = {kind: soorten[0] for kind, soorten in SOORTEN_OF_KIND.items()}
 YES_NO = {"ja": True, "nee": False}
 
 
@@ -23,6 +26,7 @@ class Outcome:
     daypart: str | None
     result: str | None
     note: str | None
+    soort: str | None = None  # None: the task kind's own contactsoort
 
 
 def allowed_results() -> list[str]:
@@ -33,11 +37,12 @@ def parse_outcome(form: Any, kind: str) -> Outcome:
     bereikt = str(form.get("bereikt") or "")
     if bereikt not in YES_NO:
         raise OutcomeError("say whether the resident was reached (bereikt: ja or nee)")
-    soort = str(form.get("soort") or "")
-    expected = SOORT_OF_KIND.get(kind)
-    if soort and soort != expected:
+    soort = str(form.get("soort") or "") or None
+    allowed = SOORTEN_OF_KIND.get(kind, ())
+    if soort is not None and soort not in allowed:
         raise OutcomeError(
-            f"a {kind} task is recorded as contactsoort {expected or 'none'}, not {soort!r}"
+            f"a {kind} task is recorded as contactsoort "
+            f"{' or '.join(allowed) or 'none'}, not {soort!r}"
         )
     daypart = str(form.get("dagdeel") or "") or None
     if daypart is not None and daypart not in DAGDELEN:
@@ -48,4 +53,4 @@ def parse_outcome(form: Any, kind: str) -> Outcome:
     note = str(form.get("note") or "").strip() or None
     if note is not None and len(note) > 2000:
         raise OutcomeError("the note is longer than 2,000 characters")
-    return Outcome(YES_NO[bereikt], daypart, result, note)
+    return Outcome(YES_NO[bereikt], daypart, result, note, soort)

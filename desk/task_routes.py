@@ -104,6 +104,7 @@ async def complete_task(request: web.Request) -> web.StreamResponse:
             note=outcome.note,
             user=user.name,
             holder=_holder(user),
+            soort=outcome.soort,
         )
     except TaskError as exc:
         return _refused(request, str(exc), task.case_id, 409)
@@ -115,6 +116,7 @@ async def complete_task(request: web.Request) -> web.StreamResponse:
         detail={
             "task": task.id,
             "reached": outcome.reached,
+            "soort": outcome.soort,
             "dagdeel": outcome.daypart,
             "result": outcome.result,
             "note": outcome.note is not None,  # that there was one; its text stays on the task

@@ -47,6 +47,9 @@ class TaskOutcome:
     result: str | None = None  # DDAS EnumEindresultaat
     daypart: str | None = None  # EnumDagdeel of the attempt; derived from the time if absent
     note: str | None = None
+    # EnumContactsoort of the attempt when the task's kind allows more than one (a home visit
+    # that became an appointment at a location: "Afspraak op locatie"); None: the kind's own.
+    soort: str | None = None
 
 
 @dataclass(frozen=True)

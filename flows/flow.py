@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
-from flows.ddas import DAGDELEN, EINDRESULTATEN
+from flows.ddas import DAGDELEN, EINDRESULTATEN, V12_OF
 
 SEND: Final = "send"
 WAIT: Final = "wait"
@@ -374,6 +374,8 @@ def _required_key(raw: Mapping[str, Any], key: str, path: str) -> str:
 
 def _result(raw: Mapping[str, Any], key: str, path: str) -> str:
     value = raw.get(key)
+    # A municipality's settings written in DDAS v0.9 words keep working, read as v1.2.
+    value = V12_OF.get(value, value) if isinstance(value, str) else value
     if value not in EINDRESULTATEN:
         raise FlowError(f"{path}.{key}: must be a DDAS EnumEindresultaat, got {value!r}")
     return str(value)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from flows import ladder as ladders
 from flows.callbacks import callback_missed
-from flows.ddas import DAGDELEN, EINDRESULTATEN, HUISBEZOEK, KAARTJE, TELEFOON
+from flows.ddas import (
+    AFSPRAAK_OP_LOCATIE,
+    DAGDELEN,
+    EINDRESULTATEN,
+    HUISBEZOEK,
+    KAARTJE,
+    TELEFOON,
+)
 from flows.events import (
     TaskOutcome,
 )
@@ -24,7 +33,13 @@ from flows.state import (
 )
 from flows.turn import Turn
 
-_SOORT = {"phone": TELEFOON, CALLBACK_TASK: TELEFOON, HOME_VISIT: HUISBEZOEK}
+# The DDAS EnumContactsoort a task's attempt may be recorded as, its default first. A home
+# visit may turn out an appointment at a location: the resident came to a meeting place.
+SOORTEN_OF_TASK: Final[dict[str, tuple[str, ...]]] = {
+    "phone": (TELEFOON,),
+    CALLBACK_TASK: (TELEFOON,),
+    HOME_VISIT: (HUISBEZOEK, AFSPRAAK_OP_LOCATIE),
+}
 
 
 def task_outcome(turn: Turn, outcome: TaskOutcome) -> None:
@@ -32,6 +47,13 @@ def task_outcome(turn: Turn, outcome: TaskOutcome) -> None:
         raise ValueError(f"not a DDAS EnumEindresultaat: {outcome.result!r}")
     state = turn.state
     task = state.task(outcome.task_ref)
+    if task is not None and outcome.soort is not None:
+        allowed = SOORTEN_OF_TASK.get(task.kind, ())
+        if outcome.soort not in allowed:
+            raise ValueError(
+                f"a {task.kind} task is recorded as contactsoort "
+                f"{' or '.join(allowed) or 'none'}, not {outcome.soort!r}"
+            )
     if task is None:
         # Decision: an outcome for a task that is no longer open (cancelled by a reply, or
         # reported twice) changes nothing — unless it is a conversation with a result: what
@@ -73,8 +95,10 @@ def _record_task_attempt(turn: Turn, task: TaskRef, outcome: TaskOutcome) -> Non
     daypart = outcome.daypart if outcome.daypart in DAGDELEN else None
     dagdeel = daypart or turn.cal.daypart_of(turn.now) or task.daypart
     datum = turn.cal.local_date(turn.now)
-    turn.record_attempt(Attempt(task.ref, _SOORT[task.kind], outcome.reached, datum, dagdeel))
-    if task.kind == HOME_VISIT and not outcome.reached and _step_leaves_card(turn, task):
+    soort = outcome.soort or SOORTEN_OF_TASK[task.kind][0]
+    turn.record_attempt(Attempt(task.ref, soort, outcome.reached, datum, dagdeel))
+    # A card is left at the door: not when the visit was an appointment somewhere else.
+    if soort == HUISBEZOEK and not outcome.reached and _step_leaves_card(turn, task):
         turn.record_attempt(Attempt(f"{task.ref}:card", KAARTJE, False, datum, dagdeel))
 
 

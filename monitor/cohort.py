@@ -114,8 +114,9 @@ class CaseFact:
     @property
     def taken_up_on(self) -> date | None:
         """The day the municipality took the case up: its first contact attempt, or — for a
-        case closed without one, e.g. "Verwijzing zonder contact" — the day it was closed
-        with a result other than a "not taken up" one. None: not taken up (yet)."""
+        case closed without one, e.g. "Verwijzing zonder tussenkomst inwoner" or "Vervolghulp
+        en/of verwijzing" — the day it was closed with a result other than a "not taken up"
+        one. None: not taken up (yet)."""
         if self.attempts:
             return self.attempts[0].datum
         result = self.closed_result

@@ -3,9 +3,9 @@
 A partner may hear that its signal was "opgepakt" or "niet opgepakt" — never anything about
 the resident (no name, address, amount, contact, result or reason). What counts as opgepakt:
 the signal belongs to a case that had a contact attempt from that signal's period on, or that
-was closed with a result that takes it up without one (e.g. "Verwijzing zonder contact");
-everything else — suppressed, not yet reached out to, or closed as "niet opgepakt" — is
-"niet opgepakt" on the day the feedback is made.
+was closed with a result that takes it up without one (e.g. "Verwijzing zonder tussenkomst
+inwoner"); everything else — suppressed, not yet reached out to, or closed as "niet
+opgepakt" — is "niet opgepakt" on the day the feedback is made.
 
 One CSV per partner, a partner being its type plus its name (two housing corporations are two
 partners). Columns: signaalpartner, signaalpartner_naam, id (the partner's own signal id),

@@ -7,16 +7,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from flows.ddas import V12_OF, VERVOLGHULP, VERWIJZING_ZONDER_INWONER
 from flows.timing import add_months
 
 # DDAS results where the municipality actually helped (advice, follow-up help, a referral);
 # every other result closes a case "without help" and is kept for the shorter period.
-HELP_RESULTS: Final = (
-    "(Budget)advies en/of quick fix",
+SPLIT_VERVOLGHULP: Final = (
     "Vervolghulp en/of verwijzing financieel",
     "Vervolghulp en/of verwijzing niet financieel",
-    "Verwijzing zonder contact",
 )
+HELP_RESULTS: Final = (
+    "(Budget)advies en/of quick fix",
+    VERVOLGHULP,
+    *SPLIT_VERVOLGHULP,
+    VERWIJZING_ZONDER_INWONER,
+)
+
+
+def v12_help_results(results: list[str]) -> tuple[str, ...]:
+    """A municipality's `help_results` in DDAS v1.2 words: a v0.9 name counts as its v1.2
+    name, and "Vervolghulp en/of verwijzing" (v1.2's result without the financial split) is
+    help wherever one of its split variants is."""
+    out = list(dict.fromkeys(V12_OF.get(r, r) for r in results))
+    if VERVOLGHULP not in out and any(r in out for r in SPLIT_VERVOLGHULP):
+        out.append(VERVOLGHULP)
+    return tuple(out)
 
 
 class RetentionError(ValueError):
@@ -58,7 +73,7 @@ class RetentionPolicy:
             results = raw["help_results"]
             if not isinstance(results, list) or not all(isinstance(r, str) for r in results):
                 raise RetentionError("retention.help_results: must be a list of DDAS results")
-            values["help_results"] = tuple(results)
+            values["help_results"] = v12_help_results(results)
         return cls(**values)
 
     def cutoff(self, now: datetime, months: int) -> datetime:

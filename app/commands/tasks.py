@@ -34,6 +34,11 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     d.add_argument("--result", help="DDAS EnumEindresultaat, when the case can be closed")
     d.add_argument("--daypart", choices=("Ochtend", "Middag", "Avond"))
     d.add_argument("--note")
+    d.add_argument(
+        "--soort",
+        help="DDAS contactsoort when the task kind allows another than its own: a home visit "
+        'may be "Afspraak op locatie" (default: the kind\'s own)',
+    )
     d.add_argument("--user")
     add_now_option(d)
     d.set_defaults(handler=run_complete)
@@ -95,5 +100,6 @@ def run_complete(args: argparse.Namespace) -> int:
             daypart=args.daypart,
             note=args.note,
             user=args.user,
+            soort=args.soort,
         ),
     )

@@ -27,7 +27,7 @@ from flows import (
 )
 
 NO_CONTACT = "Definitief geen contact kunnen krijgen"
-NO_THANKS = "Inwoner hoeft geen hulp vanuit vroegsignalering"
+NO_THANKS = "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering"
 ARRANGED = "Inwoner heeft zelf al betaald/betalingsregeling getroffen"
 ADVICE = "(Budget)advies en/of quick fix"
 

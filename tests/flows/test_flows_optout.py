@@ -180,7 +180,7 @@ def test_review_with_a_result_closes_the_stopped_case() -> None:
     actions = case.outcome(
         "review",
         reached=False,
-        result="Inwoner hoeft geen hulp vanuit vroegsignalering",
+        result="Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering",
         when=at(2025, 3, 4, 10),
     )
     assert case.state.closed and _automatic(actions) == []

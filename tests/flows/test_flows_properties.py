@@ -68,7 +68,7 @@ RESULTS = [
     None,
     None,
     "(Budget)advies en/of quick fix",
-    "Inwoner hoeft geen hulp vanuit vroegsignalering",
+    "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering",
 ]
 
 # One abstract move; resolved against the current state so that refs and versions are real.

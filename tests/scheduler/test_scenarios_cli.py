@@ -134,7 +134,7 @@ def test_reply_1_asks_the_daypart_then_a_callback_closes_the_case(town: Town) ->
 @pytest.mark.parametrize(
     ("text", "result", "answer"),
     [
-        ("2", "Inwoner hoeft geen hulp vanuit vroegsignalering", "sms.no_thanks"),
+        ("2", "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering", "sms.no_thanks"),
         ("3", "Inwoner heeft zelf al betaald/betalingsregeling getroffen", "sms.already_arranged"),
     ],
 )

@@ -128,3 +128,27 @@ def test_a_csv_of_v1_2_partner_types(cli: Cli, tmp_path: Path) -> None:
             "Dienst Toeslagen",
         ]
     )
+
+
+def test_the_address_completed_from_the_command_line(cli: Cli) -> None:
+    ingest(cli, V1_2 / "uitgebreidVoorbeeld.json")
+    waiting = cli.json("cases", "--state", "address_unknown")
+    first = waiting[0]["id"]
+    code, out, err = cli.run("case", "address", str(first), "--postcode", "12", "--huisnummer", "1")
+    assert code == 2 and out == "" and "postcode" in err
+    assert "Traceback" not in err
+    done = cli.json(
+        "case",
+        "address",
+        str(first),
+        "--postcode",
+        "9999 zz",
+        "--huisnummer",
+        "1",
+        "--now",
+        "2026-11-20T10:00",
+    )
+    assert done == {"case": first, "household": done["household"], "joined": False, "suppressed": 0}
+    (opened,) = [c for c in cli.json("cases", "--state", "open") if c["id"] == first]
+    assert opened["address"] == "9999ZZ 1"
+    assert len(cli.json("cases", "--state", "address_unknown")) == len(waiting) - 1

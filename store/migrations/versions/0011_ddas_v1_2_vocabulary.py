@@ -39,38 +39,38 @@ down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-GEEN_HULP = "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering"
-ZONDER_INWONER = "Verwijzing zonder tussenkomst inwoner"
+GEEN_HULP = 'Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering'
+ZONDER_INWONER = 'Verwijzing zonder tussenkomst inwoner'
 
 RESULT_UP: dict[str, str] = {
-    "Inwoner hoeft geen hulp vanuit vroegsignalering": GEEN_HULP,
-    "Verwijzing zonder contact": ZONDER_INWONER,
-    "Verwijzing zonder toestemming": ZONDER_INWONER,
+    'Inwoner hoeft geen hulp vanuit vroegsignalering': GEEN_HULP,
+    'Verwijzing zonder contact': ZONDER_INWONER,
+    'Verwijzing zonder toestemming': ZONDER_INWONER,
 }
 RESULT_DOWN: dict[str, str] = {
-    GEEN_HULP: "Inwoner hoeft geen hulp vanuit vroegsignalering",
-    ZONDER_INWONER: "Verwijzing zonder contact",
-    "Vervolghulp en/of verwijzing": "Vervolghulp en/of verwijzing financieel",
+    GEEN_HULP: 'Inwoner hoeft geen hulp vanuit vroegsignalering',
+    ZONDER_INWONER: 'Verwijzing zonder contact',
+    'Vervolghulp en/of verwijzing': 'Vervolghulp en/of verwijzing financieel',
 }
-SOORT_DOWN: dict[str, str] = {"Afspraak op locatie": "Huisbezoek", "Onbekend": "Overige"}
+SOORT_DOWN: dict[str, str] = {'Afspraak op locatie': 'Huisbezoek', 'Onbekend': 'Overige'}
 STATUS_DOWN: dict[str, str] = {
-    "Opgepakt": "Nog niet opgepakt",
-    "Inwoner al bekend bij schuldhulpverlening": "Niet opgepakt: andere reden",
+    'Opgepakt': 'Nog niet opgepakt',
+    'Inwoner al bekend bij schuldhulpverlening': 'Niet opgepakt: andere reden',
 }
 
 cases = sa.table(
-    "cases",
-    sa.column("id", sa.Integer),
-    sa.column("result", sa.String),
-    sa.column("flow_state", sa.JSON),
+    'cases',
+    sa.column('id', sa.Integer),
+    sa.column('result', sa.String),
+    sa.column('flow_state', sa.JSON),
 )
-tasks = sa.table("tasks", sa.column("id", sa.Integer), sa.column("outcome", sa.JSON))
+tasks = sa.table('tasks', sa.column('id', sa.Integer), sa.column('outcome', sa.JSON))
 attempts = sa.table(
-    "contact_attempts",
-    sa.column("case_id", sa.Integer),
-    sa.column("soort", sa.String),
+    'contact_attempts',
+    sa.column('case_id', sa.Integer),
+    sa.column('soort', sa.String),
 )
-signals = sa.table("signals", sa.column("status", sa.String))
+signals = sa.table('signals', sa.column('status', sa.String))
 
 
 def upgrade() -> None:
@@ -112,27 +112,28 @@ def _results(mapping: Mapping[str, str]) -> None:
     # The flow engine's memory: `closed_result` of a closed case (a re-opened case has none).
     rows = conn.execute(
         sa.select(cases.c.id, cases.c.flow_state).where(
-            cases.c.flow_state["closed_result"].as_string().in_(old)
+            cases.c.flow_state['closed_result'].as_string().in_(old)
         )
     ).all()
     changed = []
     for row in rows:
         state = dict(row.flow_state)
-        state["closed_result"] = mapping[state["closed_result"]]
+        state['closed_result'] = mapping[state['closed_result']]
         changed.append((row.id, state))
     _store_states(conn, changed)
     # A task's recorded outcome: the result the caseworker chose (the case may have been
     # re-opened since; the outcome still says what was recorded then).
     rows = conn.execute(
-        sa.select(tasks.c.id, tasks.c.outcome).where(
-            tasks.c.outcome["result"].as_string().in_(old)
-        )
+        sa.select(tasks.c.id, tasks.c.outcome).where(tasks.c.outcome['result'].as_string().in_(old))
     ).all()
     if rows:
         conn.execute(
-            sa.update(tasks).where(tasks.c.id == sa.bindparam("tid")),
+            sa.update(tasks).where(tasks.c.id == sa.bindparam('tid')),
             [
-                {"tid": row.id, "outcome": {**row.outcome, "result": mapping[row.outcome["result"]]}}
+                {
+                    'tid': row.id,
+                    'outcome': {**row.outcome, 'result': mapping[row.outcome['result']]},
+                }
                 for row in rows
             ],
         )
@@ -140,9 +141,9 @@ def _results(mapping: Mapping[str, str]) -> None:
 
 def _state_soorts(state: dict[str, Any]) -> dict[str, Any]:
     out = dict(state)
-    out["attempts"] = [
-        {**a, "soort": SOORT_DOWN.get(a.get("soort"), a.get("soort"))}
-        for a in state.get("attempts") or []
+    out['attempts'] = [
+        {**a, 'soort': SOORT_DOWN.get(a.get('soort'), a.get('soort'))}
+        for a in state.get('attempts') or []
     ]
     return out
 
@@ -150,6 +151,6 @@ def _state_soorts(state: dict[str, Any]) -> dict[str, Any]:
 def _store_states(conn: Any, changed: list[tuple[int, dict[str, Any]]]) -> None:
     if changed:
         conn.execute(
-            sa.update(cases).where(cases.c.id == sa.bindparam("cid")),
-            [{"cid": case_id, "flow_state": state} for case_id, state in changed],
+            sa.update(cases).where(cases.c.id == sa.bindparam('cid')),
+            [{'cid': case_id, 'flow_state': state} for case_id, state in changed],
         )
