@@ -68,6 +68,9 @@ async def test_the_signals_join_the_households_open_case(
             page = await response.text()
         assert response.status == 200
         assert "123456782" in page and "Adres aanvullen" in page  # the BSN to look it up by
+        async with http.get(f"{desk_site.url}/desk/") as response:
+            queue = await response.text()
+        assert "adres onbekend" in queue and "None" not in queue  # its review task, no area
         async with await post_address(
             desk_site, http, csrf, case.id, postcode="35", huisnummer="3"
         ) as response:
