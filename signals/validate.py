@@ -154,6 +154,14 @@ def _required(row: dict[str, str], field: str) -> str:
 T = TypeVar("T")
 
 
+def _parsed(row: dict[str, str], field: str, parse: Callable[[str], T]) -> T:
+    """A required field, parsed; what is missing or wrong rejects the row, naming the field."""
+    try:
+        return parse(_required(row, field))
+    except Invalid as exc:
+        raise Rejected(field, str(exc)) from exc
+
+
 def _optional(
     row: dict[str, str], field: str, parse: Callable[[str], T], line: int, warnings: list[Warning]
 ) -> T | None:
@@ -180,14 +188,8 @@ def validate_row(
     partner = PARTNERS.get(partner_raw.lower())
     if partner is None:
         raise Rejected("signaalpartner", f"onbekende signaalpartner: {partner_raw[:40]!r}")
-    try:
-        amount = parse_amount_cents(_required(row, "bedrag"))
-    except Invalid as exc:
-        raise Rejected("bedrag", str(exc)) from exc
-    try:
-        signal_date = parse_date(_required(row, "signaaldatum"))
-    except Invalid as exc:
-        raise Rejected("signaaldatum", str(exc)) from exc
+    amount = _parsed(row, "bedrag", parse_amount_cents)
+    signal_date = _parsed(row, "signaaldatum", parse_date)
     if signal_date > today:
         raise Rejected("signaaldatum", f"signaaldatum ligt in de toekomst: {signal_date}")
     surname = _text(row, "achternaam")
@@ -260,14 +262,8 @@ def _address_or_bsn(
     has_address = bool((row.get("postcode") or "").strip() or (row.get("huisnummer") or "").strip())
     raw_bsn = (row.get("bsn") or "").strip()
     if has_address or not raw_bsn:
-        try:
-            postcode = normalize_postcode(_required(row, "postcode"))
-        except Invalid as exc:
-            raise Rejected("postcode", str(exc)) from exc
-        try:
-            huisnummer = normalize_huisnummer(_required(row, "huisnummer"))
-        except Invalid as exc:
-            raise Rejected("huisnummer", str(exc)) from exc
+        postcode = _parsed(row, "postcode", normalize_postcode)
+        huisnummer = _parsed(row, "huisnummer", normalize_huisnummer)
         try:
             toevoeging = normalize_toevoeging(row.get("huisnummertoevoeging") or "")
         except Invalid as exc:
