@@ -16,7 +16,6 @@ from typing import Any
 
 import phonenumbers
 from sqlalchemy import case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.apply import (
@@ -31,6 +30,7 @@ from casework.chat_offer import CannotOffer, offer_chat
 from flows import CaseState, IntentKind, Reply, parse_intent
 from flows.replies import expecting
 from store.models import Case, Inbound, OptOut, Outbox, Signal, table_of
+from store.queries import dialect_insert
 
 inbound_t = table_of(Inbound)
 cases_t = table_of(Case)
@@ -67,10 +67,6 @@ def normalise_sender(channel: str, sender: str) -> str:
     if not phonenumbers.is_possible_number(number):
         return sender
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 async def receive(
@@ -223,7 +219,7 @@ async def _unknown_sender(
         # Already on the list (perhaps as a hash, after an erasure): one row per person.
         if not await is_opted_out(conn, address):
             await conn.execute(
-                _insert(conn, optouts_t).on_conflict_do_nothing(index_elements=["address"]),
+                dialect_insert(conn, optouts_t).on_conflict_do_nothing(index_elements=["address"]),
                 {"address": address, "channel": channel, "source": "reply", "created_at": now},
             )
         key, idem, confirms = "sms.optout_confirmed", f"inbound:{inbound_id}:stop", True
@@ -241,7 +237,7 @@ async def _unknown_sender(
         actions = [a for a in actions if not a.startswith("send")]
     else:
         inserted = await conn.execute(
-            _insert(conn, outbox_t)
+            dialect_insert(conn, outbox_t)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(outbox_t.c.id),
             {
@@ -284,7 +280,7 @@ async def store(
     sender = normalise_sender(channel, sender)
     async with engine.begin() as conn:
         stored = await conn.execute(
-            _insert(conn, inbound_t)
+            dialect_insert(conn, inbound_t)
             .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
             .returning(inbound_t.c.id),
             {

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.apply import load_cases
@@ -29,6 +28,7 @@ from signals.settings import IntakeSettings
 from signals.storing import load_history, mark_meervoudig, reopen_recent, rescore_cases
 from signals.waiting import MERGED, WAITING, task_ref
 from store.models import Case, Household, Signal, Task, table_of
+from store.queries import dialect_insert
 
 cases_t = table_of(Case)
 households_t = table_of(Household)
@@ -100,28 +100,27 @@ async def complete_address(
             )
         )
         hh = await _household(conn, address, now)
-        target = await _target_case(conn, hh, now, settings)
-        suppressed = await _decide(conn, signals, hh, address, target or case_id, settings)
-        kept = len(signals) - suppressed
-        if target is not None and kept:
-            await conn.execute(
-                update(cases_t).where(cases_t.c.id == case_id).values(state=MERGED, closed_at=now)
-            )
-            await rescore_cases(conn, [target], now, settings)
-            holder: int | None = target
-        elif kept:
+        updates = await _decide(conn, signals, hh, address, settings)
+        kept = [u for u in updates if u["reason"] is None]
+        # As at intake: only a signal that counts finds (or re-opens) the household's case.
+        target = await _target_case(conn, hh, now, settings) if kept else None
+        holder = (target or case_id) if kept else None
+        for u in kept:
+            u["cid"] = holder
+        if updates:
+            await conn.execute(_SET_DECISION, updates)
+        if holder == case_id:  # the waiting case becomes the household's own
             await conn.execute(
                 update(cases_t)
                 .where(cases_t.c.id == case_id)
                 .values(state="open", household_id=hh, version=cases_t.c.version + 1)
             )
-            await rescore_cases(conn, [case_id], now, settings)
-            holder = case_id
-        else:  # every signal repeated one the household already has: nothing new to do
+        else:  # its signals joined another case, or every one repeated what the household has
             await conn.execute(
                 update(cases_t).where(cases_t.c.id == case_id).values(state=MERGED, closed_at=now)
             )
-            holder = None
+        if holder is not None:
+            await rescore_cases(conn, [holder], now, settings)
         await conn.execute(
             update(tasks_t)
             .where(tasks_t.c.ref == task_ref(case_id), tasks_t.c.status.in_(("open", "claimed")))
@@ -135,15 +134,14 @@ async def complete_address(
     return {
         "case": holder,
         "household": hh,
-        "joined": target is not None and kept > 0,
-        "suppressed": suppressed,
+        "joined": target is not None,
+        "suppressed": len(updates) - len(kept),
     }
 
 
 async def _household(conn: AsyncConnection, address: Address, now: datetime) -> int:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     await conn.execute(
-        dialect.insert(households_t).on_conflict_do_nothing(index_elements=["address_key"]),
+        dialect_insert(conn, households_t).on_conflict_do_nothing(index_elements=["address_key"]),
         {
             "address_key": address.key,
             "postcode": address.postcode,
@@ -171,28 +169,44 @@ async def _target_case(
     return (await reopen_recent(conn, [hh], now, settings)).get(hh)
 
 
+_SET_DECISION = (
+    update(signals_t)
+    .where(signals_t.c.id == bindparam("sid"))
+    .values(
+        household_id=bindparam("hh"),
+        postcode=bindparam("pc"),
+        huisnummer=bindparam("nr"),
+        toevoeging=bindparam("tv"),
+        pattern=bindparam("pattern"),
+        suppressed_reason=bindparam("reason"),
+        grew=bindparam("grew"),
+        case_id=bindparam("cid"),
+    )
+)
+
+
 async def _decide(
     conn: AsyncConnection,
     signals: list[Any],
     hh: int,
     address: Address,
-    case_id: int,
     settings: IntakeSettings,
-) -> int:
-    """Patterns and repeats in signal-date order against the household's history; returns
-    how many signals turned out to be repeats (they keep no case, as at intake)."""
+) -> list[dict[str, Any]]:
+    """Patterns and repeats in signal-date order against the household's history, as the
+    intake decides them; stored signals this makes meervoudig are marked. One update per
+    signal, its case (`cid`) still None: a repeat keeps none, as at intake."""
     if not signals:
-        return 0
+        return []
     lookback = settings.lookback_months
     since = months_back(min(s.signal_date for s in signals), lookback)
     known = (await load_history(conn, [hh], since))[hh]
-    updates, retro, suppressed = [], set(), 0
+    updates: list[dict[str, Any]] = []
+    retro: set[int] = set()
     for s in signals:
         partner = (s.partner_type, s.partner_name or "")
         d = decide(known, partner, s.signal_date, s.amount_cents, settings.minimum_cents, lookback)
         retro.update(d.now_meervoudig)
         known.append(Known(s.id, partner, s.signal_date, s.amount_cents, d.pattern))
-        suppressed += bool(d.suppressed_reason)
         updates.append(
             {
                 "sid": s.id,
@@ -203,24 +217,9 @@ async def _decide(
                 "pattern": d.pattern,
                 "reason": d.suppressed_reason,
                 "grew": d.grew,
-                "cid": None if d.suppressed_reason else case_id,
+                "cid": None,
             }
         )
-    await conn.execute(
-        update(signals_t)
-        .where(signals_t.c.id == bindparam("sid"))
-        .values(
-            household_id=bindparam("hh"),
-            postcode=bindparam("pc"),
-            huisnummer=bindparam("nr"),
-            toevoeging=bindparam("tv"),
-            pattern=bindparam("pattern"),
-            suppressed_reason=bindparam("reason"),
-            grew=bindparam("grew"),
-            case_id=bindparam("cid"),
-        ),
-        updates,
-    )
     if retro:
         await mark_meervoudig(conn, sorted(retro))
-    return suppressed
+    return updates

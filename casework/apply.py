@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casework.trial import Trial
@@ -38,7 +37,7 @@ from flows.events import Event
 from flows.experiments import Experiment
 from store.models import Case, ContactAttempt, OptOut, Outbox, Task, table_of
 from store.personal import hashed_address
-from store.queries import member_of
+from store.queries import dialect_insert, member_of
 
 cases_t = table_of(Case)
 outbox_t = table_of(Outbox)
@@ -104,10 +103,6 @@ def initial_state(row: Any, opted_out: bool) -> CaseState:
         locale=row.locale,
         opted_out=opted_out,
     )
-
-
-def _dialect_insert(conn: AsyncConnection, table: Any) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 async def load_cases(conn: AsyncConnection, case_ids: list[int]) -> dict[int, Any]:
@@ -305,13 +300,13 @@ async def _carry_out(
         elif isinstance(action, SetTimer):
             pass  # stored with the case row below
     if outbox:
-        stmt = _dialect_insert(conn, outbox_t).on_conflict_do_nothing(
+        stmt = dialect_insert(conn, outbox_t).on_conflict_do_nothing(
             index_elements=["idempotency_key"]
         )
         await conn.execute(stmt, outbox)
         applied.messages += len(outbox)
     if tasks:
-        stmt = _dialect_insert(conn, tasks_t).on_conflict_do_nothing(index_elements=["ref"])
+        stmt = dialect_insert(conn, tasks_t).on_conflict_do_nothing(index_elements=["ref"])
         await conn.execute(stmt, tasks)
     for note in notes:
         await _add_note(conn, note)
@@ -336,7 +331,7 @@ async def _carry_out(
             {"refs": cancelled},
         )
     if attempts:
-        stmt = _dialect_insert(conn, attempts_t)
+        stmt = dialect_insert(conn, attempts_t)
         stmt = stmt.on_conflict_do_update(
             index_elements=["ref"],
             set_={
@@ -367,7 +362,7 @@ async def _opt_out(
         if add and address in already:
             continue  # kept (perhaps as a hash, after an erasure): one row per person
         if add:
-            stmt = _dialect_insert(conn, optouts_t).on_conflict_do_nothing(
+            stmt = dialect_insert(conn, optouts_t).on_conflict_do_nothing(
                 index_elements=["address"]
             )
             await conn.execute(

@@ -107,7 +107,8 @@ async def _open_waiting(
     settings: IntakeSettings,
 ) -> dict[str, int]:
     """A waiting case and its review task per BSN that has none yet."""
-    today = settings.calendar.local_date(now)
+    calendar = settings.calendar
+    today = calendar.local_date(now)
     opened: dict[str, int] = {}
     for bsn, group in groups.items():
         members = [case_signal(s, Decision(ENKELVOUDIG, None, False), _known(s)) for s in group]
@@ -139,7 +140,8 @@ async def _open_waiting(
                 "reason": TASK_REASON,
                 "status": "open",
                 "priority": scored["priority"],
-                "due": settings.calendar.at(deadline, now.time()) if deadline else now,
+                # Due at this moment's local time on the first-contact deadline.
+                "due": calendar.at(deadline, calendar.local(now).time()) if deadline else now,
                 "not_before": None,
                 "note": "Adres onbekend: zoek het adres op en vul het in op de zaakpagina.",
                 "created_at": now,

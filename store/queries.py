@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import any_, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -20,3 +21,8 @@ def member_of(column: Any, name: str, conn: AsyncConnection) -> ColumnElement[bo
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
     return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
+
+
+def dialect_insert(conn: AsyncConnection | AsyncEngine, table: Any) -> Any:
+    """An INSERT of the connection's own dialect, so `on_conflict_do_…` is available."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
