@@ -31,6 +31,7 @@ from flows.ddas import (
     SMS,
     TELEFOON,
 )
+from signals.waiting import MERGED
 from store.models import Case, ContactAttempt, table_of
 
 log = logging.getLogger("zaadje.attempts")
@@ -56,7 +57,6 @@ _ELSEWHERE: Final[dict[str, str]] = {
     SMS: "an SMS or chat message is recorded by the channel when it is delivered",
 }
 REF_PREFIX: Final = "manual"  # refs of the flow engine begin with the case id: never clash
-MERGED: Final = "merged"  # a case whose signals joined the household's case (signals/waiting)
 
 
 class AttemptError(ValueError):
@@ -144,23 +144,24 @@ async def record_attempt(
         )
         numbers = [r.removeprefix(prefix) for r in refs]
         seq = 1 + max((int(n) for n in numbers if n.isdigit()), default=0)
-        attempt_id = await conn.scalar(
-            insert(attempts_t)
-            .values(
-                ref=f"{prefix}{seq}",
-                case_id=case_id,
-                soort=soort,
-                bereikt=bereikt,
-                datum=datum,
-                dagdeel=dagdeel,
+        row = (
+            await conn.execute(
+                insert(attempts_t)
+                .values(
+                    ref=f"{prefix}{seq}",
+                    case_id=case_id,
+                    soort=soort,
+                    bereikt=bereikt,
+                    datum=datum,
+                    dagdeel=dagdeel,
+                )
+                .returning(*attempts_t.c)
             )
-            .returning(attempts_t.c.id)
-        )
-        row = (await conn.execute(select(attempts_t).where(attempts_t.c.id == attempt_id))).one()
+        ).one()
     log.info(
         "contact attempt %s recorded by hand for case %s",
-        attempt_id,
+        row.id,
         case_id,
-        extra={"case": case_id, "attempt": attempt_id, "user": who},
+        extra={"case": case_id, "attempt": row.id, "user": who},
     )
     return attempt_dict(row)

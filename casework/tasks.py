@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from casework.apply import Casework, apply_events, load_cases
 from flows import TaskOutcome
 from flows.ddas import DAGDELEN, EINDRESULTATEN, V12_OF
-from flows.outcomes import SOORTEN_OF_TASK
+from flows.outcomes import soort_error
 from signals.waiting import TASK_REASON as ADDRESS_TASK
 from store.models import Task, table_of
 
@@ -180,12 +180,9 @@ async def complete(
                 f"task {task_id} asks for the case's address: complete it on the case page"
             )
         _check_holder(row, holder)
-        allowed = SOORTEN_OF_TASK.get(row.kind, ())
-        if soort is not None and soort not in allowed:
-            raise TaskError(
-                f"a {row.kind} task is recorded as contactsoort "
-                f"{' or '.join(allowed) or 'none'}, not {soort!r}"
-            )
+        wrong = soort_error(row.kind, soort)
+        if wrong is not None:
+            raise TaskError(wrong)
         outcome = TaskOutcome(row.ref, reached, result, daypart, note, soort)
         await apply_events(conn, [(row.case_id, outcome)], now, work)
         recorded = {"reached": reached, "result": result, "daypart": daypart, "note": note}

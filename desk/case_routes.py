@@ -10,10 +10,11 @@ from casework.attempts import MANUAL_SOORTEN
 from casework.chat_offer import CannotOffer, offer_chat
 from desk.access import DESK_SERVICES, ID_PATTERN, User, audit, render, require_user
 from desk.case_view import load_case
-from desk.outcome import SOORT_OF_KIND, SOORTEN_OF_KIND, allowed_results
+from desk.outcome import allowed_results
 from desk.sending import SendError, catalogue_keys, send_catalogue, send_free_text
 from desk.slots import next_slots
 from flows.ddas import DAGDELEN
+from flows.outcomes import SOORTEN_OF_TASK
 from messages import MessageError, render_detail
 
 WORKERS = ("caseworker", "coordinator")
@@ -85,8 +86,8 @@ async def show_case(
             "texts": texts,
             "slots": next_slots(calendar, now),
             "dagdelen": DAGDELEN,
-            "soort_of_kind": SOORT_OF_KIND,
-            "soorten_of_kind": SOORTEN_OF_KIND,
+            # The contactsoorten a task's attempt may be recorded as, its default first.
+            "soorten_of_kind": SOORTEN_OF_TASK,
             "manual_soorten": MANUAL_SOORTEN,
             "today": calendar.local_date(now).isoformat(),
             "results": allowed_results(),

@@ -6,13 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flows.ddas import DAGDELEN, EINDRESULTATEN
-from flows.outcomes import SOORTEN_OF_TASK
+from flows.outcomes import soort_error
 
-# The DDAS EnumContactsoort a task's attempt may be recorded as, its default first (the flow
-# engine records it so): a home visit may be an appointment at a location instead ("Afspraak
-# op locatie"). A review task is a person looking at the case, not a contact attempt.
-SOORTEN_OF_KIND: dict[str, tuple[str, ...]] = dict(SOORTEN_OF_TASK)
-SOORT_OF_KIND = {kind: soorten[0] for kind, soorten in SOORTEN_OF_KIND.items()}
 YES_NO = {"ja": True, "nee": False}
 
 
@@ -38,12 +33,9 @@ def parse_outcome(form: Any, kind: str) -> Outcome:
     if bereikt not in YES_NO:
         raise OutcomeError("say whether the resident was reached (bereikt: ja or nee)")
     soort = str(form.get("soort") or "") or None
-    allowed = SOORTEN_OF_KIND.get(kind, ())
-    if soort is not None and soort not in allowed:
-        raise OutcomeError(
-            f"a {kind} task is recorded as contactsoort "
-            f"{' or '.join(allowed) or 'none'}, not {soort!r}"
-        )
+    wrong = soort_error(kind, soort)
+    if wrong is not None:
+        raise OutcomeError(wrong)
     daypart = str(form.get("dagdeel") or "") or None
     if daypart is not None and daypart not in DAGDELEN:
         raise OutcomeError(f"unknown dagdeel {daypart!r}; one of: {', '.join(DAGDELEN)}")

@@ -42,18 +42,24 @@ SOORTEN_OF_TASK: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+def soort_error(kind: str, soort: str | None) -> str | None:
+    """Why `soort` cannot record an attempt of a `kind` task (None: it can, or none given)."""
+    allowed = SOORTEN_OF_TASK.get(kind, ())
+    if soort is None or soort in allowed:
+        return None
+    return (
+        f"a {kind} task is recorded as contactsoort {' or '.join(allowed) or 'none'}, not {soort!r}"
+    )
+
+
 def task_outcome(turn: Turn, outcome: TaskOutcome) -> None:
     if outcome.result is not None and outcome.result not in EINDRESULTATEN:
         raise ValueError(f"not a DDAS EnumEindresultaat: {outcome.result!r}")
     state = turn.state
     task = state.task(outcome.task_ref)
-    if task is not None and outcome.soort is not None:
-        allowed = SOORTEN_OF_TASK.get(task.kind, ())
-        if outcome.soort not in allowed:
-            raise ValueError(
-                f"a {task.kind} task is recorded as contactsoort "
-                f"{' or '.join(allowed) or 'none'}, not {outcome.soort!r}"
-            )
+    wrong = soort_error(task.kind, outcome.soort) if task is not None else None
+    if wrong is not None:
+        raise ValueError(wrong)
     if task is None:
         # Decision: an outcome for a task that is no longer open (cancelled by a reply, or
         # reported twice) changes nothing — unless it is a conversation with a result: what
