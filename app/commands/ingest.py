@@ -70,6 +70,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
         f" duplicates {summary['duplicates']}, suppressed {summary['suppressed']}"
     )
     print(f"households {summary['households']}, cases opened {summary['cases_opened']}")
+    if summary["waiting_for_address"]:
+        print(
+            f"waiting for an address {summary['waiting_for_address']}"
+            " (only a BSN came: complete it on the case page or with `zaadje case address`)"
+        )
     for item in summary["errors"][:50]:
         print(f"  line {item['line']}, {item['field']}: {item['message']}")
     if len(summary["errors"]) > 50:

@@ -152,3 +152,11 @@ def test_the_address_completed_from_the_command_line(cli: Cli) -> None:
     (opened,) = [c for c in cli.json("cases", "--state", "open") if c["id"] == first]
     assert opened["address"] == "9999ZZ 1"
     assert len(cli.json("cases", "--state", "address_unknown")) == len(waiting) - 1
+
+
+def test_the_plain_summary_says_how_many_wait_for_an_address(cli: Cli) -> None:
+    code, out, _ = cli.run(
+        "ingest", str(V1_2 / "uitgebreidVoorbeeld.json"), "--now", "2026-11-20T10:00"
+    )
+    assert code == 0
+    assert "waiting for an address 6" in out and "zaadje case address" in out
