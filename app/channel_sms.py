@@ -6,9 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.errors import UserError
 from app.settings import Settings
-from bot.channel import Channel
 from bot.twilio.channel import TwilioChannel
 from bot.twilio.config import TwilioConfig, TwilioConfigError
+from casework.channels import Channel
 
 
 def twilio_config(settings: Settings) -> TwilioConfig | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import Settings
-from bot.channel import Channel
+from casework.channels import Channel
 
 
 def telegram_channel(settings: Settings, engine: AsyncEngine) -> Channel | None:

@@ -13,7 +13,7 @@ from aiohttp.web import BaseRequest, StreamResponse
 from app.logfmt import JsonFormatter, MaskFilter
 
 
-class _ZaadjeHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _ZaadjeHandler(logging.StreamHandler):
     """Marks the handler we installed, so configuring twice replaces it. Without a stream it
     writes to whatever `sys.stderr` is at the time (as logging's last resort does), so a
     test or a caller that swaps stderr never finds it writing to a closed file."""
@@ -22,7 +22,7 @@ class _ZaadjeHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__(stream)  # sets `stream` to sys.stderr when None …
         self._fixed = stream  # … which is undone here: None means "stderr, when writing"
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return self._fixed or sys.stderr
 

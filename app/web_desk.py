@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.commands.monitor import inhabitants_of
 from app.services import Services
+from app.wiring import inhabitants_of
 from desk.access import DeskServices
 from desk.app import build_desk_app
 from desk.monitor.routes import INHABITANTS as MONITOR_INHABITANTS
@@ -19,7 +19,9 @@ def install(app: web.Application, services: Services) -> None:
     desk = build_desk_app(
         DeskServices(
             engine=services.engine,
-            context=services.context,
+            rules=services.context.rules,
+            values=services.context.values,
+            capacity=services.context.capacity,
             intake=IntakeSettings.from_config(services.settings.config, services.context.calendar),
             secure_cookies=services.settings.public_base_url.startswith("https://"),
         )

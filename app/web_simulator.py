@@ -20,9 +20,9 @@ from aiohttp import web
 
 from app.logfmt import mask
 from app.services import Services
-from bot.inbound import receive
 from bot.simulated import SimulatedChannel
 from bot.simulator import Pages, Resident, reply_address, resident, residents
+from casework.replies import receive
 from scheduler.tick import tick
 
 BASE = "/simulator"
@@ -221,7 +221,7 @@ async def answer(request: web.Request) -> web.Response:
         )
     sender = reply_address(found, channel)
     assert sender is not None  # _channels only offers channels with an address
-    await receive(services.engine, services.context.work, channel, sender, text, datetime.now(UTC))
+    await receive(services.engine, services.context.rules, channel, sender, text, datetime.now(UTC))
     return _redirect(f"{BASE}/residents/{found.case_id}")
 
 

@@ -32,7 +32,7 @@ def install(app: web.Application, services: Services) -> None:
 
     deps = TelegramDeps(
         engine=services.engine,
-        work=services.context.work,
+        rules=services.context.rules,
         secret_key=settings.secret_key,
         values=dict(services.context.values),
         clock=now,

@@ -33,7 +33,8 @@ def install(app: web.Application, services: Services) -> None:
     hooks = TwilioWebhooks(
         SignatureCheck(config.auth_token, config.public_base_url),
         services.engine,
-        services.context.work,
+        services.context.rules,
+        services.context.channels["sms"],
         background,
         inbox,
     )

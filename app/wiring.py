@@ -14,16 +14,16 @@ from app.channel_telegram import telegram_channel
 from app.errors import UserError
 from app.runtime import calendar_for
 from app.settings import Settings
-from bot.channel import Channel
 from bot.simulated import SimulatedChannel
-from casework.apply import Casework, ChatInvite
+from casework.channels import Channel
+from casework.rules import Capacity, CaseRules, ChatInvite
 from flows import FlowError, load_flow
 from flows.experiments import load_experiments
-from scheduler.context import Capacity, Context, PassSettings
+from scheduler.context import Context, PassSettings
 from scheduler.retention import RetentionError, RetentionPolicy
 
 
-def casework_for(settings: Settings) -> Casework:
+def case_rules_for(settings: Settings) -> CaseRules:
     try:
         flow = load_flow(settings.config.get("flows"))
     except FlowError as exc:
@@ -32,7 +32,7 @@ def casework_for(settings: Settings) -> Casework:
         trials = load_experiments(settings.config.get("experiments"), flow)
     except FlowError as exc:
         raise UserError(f"config [experiments]: {exc}") from exc
-    return Casework(
+    return CaseRules(
         calendar=calendar_for(settings), flow=flow, experiments=trials, chat=chat_invite(settings)
     )
 
@@ -71,7 +71,7 @@ def context_for(settings: Settings, engine: AsyncEngine, with_channels: bool = T
     capacity = config["capacity"]
     return Context(
         engine=engine,
-        work=casework_for(settings),
+        rules=case_rules_for(settings),
         channels=channels_for(settings, engine) if with_channels else {},
         values={
             "gemeente": config["gemeente"]["naam"],
@@ -108,3 +108,10 @@ def intervals_for(settings: Settings) -> dict[str, float]:
         name: float(sched[f"{name}_interval"])
         for name in ("dispatch", "timeouts", "news", "inbound", "plan", "purge")
     }
+
+
+def inhabitants_of(settings: Settings) -> int | None:
+    value = settings.config.get("gemeente", {}).get("inwoners", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UserError(f"config [gemeente] inwoners: not a whole number ≥ 0: {value!r}")
+    return value or None

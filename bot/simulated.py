@@ -11,11 +11,11 @@ import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.channel import Outgoing, Result, Sent
+from casework.channels import Outgoing, Receipt, Result, Sent, plain_receipt
 from store.models import SimulatedMessage, table_of
+from store.queries import dialect_insert
 
 table = table_of(SimulatedMessage)
 
@@ -31,8 +31,7 @@ class SimulatedChannel:
             return {}
         if self.latency:
             await asyncio.sleep(self.latency)
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(table)
+        stmt = dialect_insert(self.engine, table)
         stmt = stmt.on_conflict_do_update(
             index_elements=["idempotency_key"], set_={"handovers": table.c.handovers + 1}
         )
@@ -56,9 +55,11 @@ class SimulatedChannel:
             m.idempotency_key: Sent(f"sim-{m.idempotency_key}", delivered=True) for m in messages
         }
 
-    async def find(self, idempotency_key: str) -> Sent | None:
+    async def find(self, message: Outgoing, since: datetime) -> Sent | None:
+        key = message.idempotency_key
         async with self.engine.connect() as conn:
-            found = await conn.scalar(
-                select(table.c.id).where(table.c.idempotency_key == idempotency_key)
-            )
-        return Sent(f"sim-{idempotency_key}", delivered=True) if found else None
+            found = await conn.scalar(select(table.c.id).where(table.c.idempotency_key == key))
+        return Sent(f"sim-{key}", delivered=True) if found else None
+
+    def receipt(self, status: str, error: str | None) -> Receipt:
+        return plain_receipt(status, error)

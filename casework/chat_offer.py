@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from casework.apply import opted_out_addresses
 from casework.link_codes import CODE_TTL, issue_code
+from casework.optouts import opted_out_addresses
+from casework.outbox import message_row, queue_message
 from clock import Calendar
-from store.models import Case, Outbox, Signal, table_of
+from store.models import Case, Signal, table_of
 
 cases_t = table_of(Case)
-outbox_t = table_of(Outbox)
 signals_t = table_of(Signal)
 
 KEY = "chat.link_code"
@@ -67,22 +67,17 @@ async def offer_chat(
     if await opted_out_addresses(conn, [phone]):
         raise CannotOffer(f"case {case_id}: the phone number opted out of messages")
     code = await issue_code(conn, case_id, now, secret_key)
-    outbox_id = await conn.scalar(
-        outbox_t.insert().returning(outbox_t.c.id),
-        {
-            "idempotency_key": f"{case_id}:link_code:{uuid.uuid4().hex[:16]}",
-            "case_id": case_id,
-            "channel": "sms",
-            "to_address": phone,
-            "locale": row.locale,
-            "message_key": KEY,
-            "values": {"code": code, "bot": bot_name.strip()},
-            "confirms_opt_out": False,
-            "status": "pending",
-            "not_before": calendar.next_contact_slot(now),
-            "attempts": 0,
-            "created_at": now,
-        },
+    message = message_row(
+        idempotency_key=f"{case_id}:link_code:{uuid.uuid4().hex[:16]}",
+        case_id=case_id,
+        channel="sms",
+        to_address=phone,
+        locale=row.locale,
+        message_key=KEY,
+        values={"code": code, "bot": bot_name.strip()},
+        not_before=calendar.next_contact_slot(now),
+        now=now,
     )
+    outbox_id = await queue_message(conn, message)
     assert outbox_id is not None
     return Offered(case_id, int(outbox_id), code, now + CODE_TTL)

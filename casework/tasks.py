@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.apply import Casework, apply_events, load_cases
+from casework.apply import apply_events, load_cases
+from casework.rules import CaseRules
 from flows import TaskOutcome
 from flows.ddas import DAGDELEN, EINDRESULTATEN, V12_OF
 from flows.outcomes import soort_error
@@ -142,7 +143,7 @@ async def snooze(
 
 async def complete(
     engine: AsyncEngine,
-    work: Casework,
+    rules: CaseRules,
     task_id: int,
     reached: bool,
     now: datetime,
@@ -184,7 +185,7 @@ async def complete(
         if wrong is not None:
             raise TaskError(wrong)
         outcome = TaskOutcome(row.ref, reached, result, daypart, note, soort)
-        await apply_events(conn, [(row.case_id, outcome)], now, work)
+        await apply_events(conn, [(row.case_id, outcome)], now, rules)
         recorded = {"reached": reached, "result": result, "daypart": daypart, "note": note}
         if soort is not None:
             recorded["soort"] = soort

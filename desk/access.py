@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,12 +26,12 @@ from babel.numbers import format_currency
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from casework.rules import Capacity, CaseRules
 from clock.clock import Clock, SystemClock
 from desk.i18n import LANGUAGE_NAMES, LOCALES, negotiate, translations
 from desk.roles import ROLES, User
 from desk.sessions import Session, find_session
 from desk.templating import environment
-from scheduler.context import Context
 from signals.settings import IntakeSettings
 from store.desk_models import DeskAudit
 from store.models import table_of
@@ -65,11 +65,14 @@ ID_PATTERN = "[0-9]{1,18}"
 
 @dataclass
 class DeskServices:
-    """What desk handlers need besides the request: the database, the scheduler's context
-    (casework = flow + calendar, capacity, message values), the clock, the cookie policy."""
+    """What desk handlers need besides the request: the database, the case rules (flow,
+    calendar, chat invitation), the municipality's placeholders for texts, the team's
+    capacity, the intake's rules, the clock, the cookie policy."""
 
     engine: AsyncEngine
-    context: Context
+    rules: CaseRules
+    values: Mapping[str, Any]  # the municipality's placeholders: gemeente, telefoon
+    capacity: Capacity
     intake: IntakeSettings  # the intake's rules, for a case whose address a caseworker completes
     clock: Clock = field(default_factory=SystemClock)
     secure_cookies: bool = False  # Secure cookies when the desk is served over https
@@ -173,7 +176,7 @@ def gettext_for(locale: str) -> tuple[Callable[..., str], Callable[..., str]]:
 
 def formatters(services: DeskServices, locale: str) -> dict[str, Callable[..., str]]:
     """Moments in the municipality's time zone, dates and euros the way `locale` writes them."""
-    calendar = services.context.calendar
+    calendar = services.rules.calendar
     babel_locale = "nl_NL" if locale == "nl" else "en_NL"
 
     def when(moment: datetime | None) -> str:

@@ -33,7 +33,7 @@ async def record_attempt_action(request: web.Request) -> web.StreamResponse:
     user = await require_user(request, *WORKERS)
     case_id = case_id_of(request)
     services = request.app[DESK_SERVICES]
-    now = services.context.calendar.local(services.now())
+    now = services.rules.calendar.local(services.now())
     form = await request.post()
     try:
         bereikt = str(form.get("bereikt") or "")

@@ -61,7 +61,7 @@ async def show_case(
     status: int = 200,
 ) -> web.Response:
     services = request.app[DESK_SERVICES]
-    calendar = services.context.calendar
+    calendar = services.rules.calendar
     async with services.engine.connect() as conn:
         view = await load_case(conn, case_id, calendar)
     if view is None:
@@ -71,7 +71,7 @@ async def show_case(
     texts = []
     for key in catalogue_keys():
         try:
-            preview = render_detail(key, view.case["locale"], **services.context.values).text
+            preview = render_detail(key, view.case["locale"], **services.values).text
         except MessageError:
             continue  # no reviewed text in any language: not offered
         texts.append({"key": key, "preview": preview})
@@ -96,7 +96,7 @@ async def show_case(
             "findings": findings or [],
             "free_text": free_text,
             "notice": notice,
-            "chat_enabled": services.context.work.chat is not None,
+            "chat_enabled": services.rules.chat is not None,
             "status": status,
         },
     )
@@ -120,7 +120,7 @@ async def send(request: web.Request) -> web.StreamResponse:
                 case_id,
                 str(form.get("key") or ""),
                 send_id,
-                services.context.values,
+                services.values,
                 now,
             )
         elif mode == "free":
@@ -154,7 +154,7 @@ async def offer_chat_action(request: web.Request) -> web.StreamResponse:
     user = await require_user(request, *WORKERS)
     case_id = case_id_of(request)
     services = request.app[DESK_SERVICES]
-    invite = services.context.work.chat
+    invite = services.rules.chat
     if invite is None:
         raise web.HTTPNotFound(text="the Telegram chat is not configured")
     async with services.engine.begin() as conn:
@@ -165,7 +165,7 @@ async def offer_chat_action(request: web.Request) -> web.StreamResponse:
                 services.now(),
                 secret_key=invite.secret_key,
                 bot_name=invite.bot_name,
-                calendar=services.context.calendar,
+                calendar=services.rules.calendar,
             )
         except CannotOffer as exc:
             await conn.rollback()

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from casework.apply import opt_out_address, opted_out_addresses
+from casework.optouts import opt_out_address, opted_out_addresses
 from clock import Calendar
 from store.models import (
     Case,

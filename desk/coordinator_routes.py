@@ -17,12 +17,12 @@ def routes() -> list[web.AbstractRouteDef]:
 async def day_page(request: web.Request) -> web.StreamResponse:
     await require_user(request, "coordinator")
     services = request.app[DESK_SERVICES]
-    capacity = asdict(services.context.capacity)
+    capacity = asdict(services.capacity)
     limits = {
         "phone_calls": int(capacity["phone_calls_per_day"]),
         "home_visits": int(capacity["home_visits_per_day"]),
     }
     now = services.now()
     async with services.engine.connect() as conn:
-        plan = await coordinator_day(conn, services.context.calendar, now, limits)
+        plan = await coordinator_day(conn, services.rules.calendar, now, limits)
     return render(request, "coordinator.html", {"plan": plan, "now": now})

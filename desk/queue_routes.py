@@ -45,7 +45,7 @@ async def queue(request: web.Request) -> web.StreamResponse:
             "rows": page.rows,
             "next_url": next_url,
             "first_url": first_url,
-            "calendar": services.context.calendar,
+            "calendar": services.rules.calendar,
             "error": None,
         },
     )

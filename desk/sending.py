@@ -5,15 +5,18 @@ contact hours, opt-outs and retries apply and a double click sends once."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from casework.apply import address_of, initial_state, opt_out_address, opted_out_addresses
+from casework.apply import initial_state
+from casework.effects import address_of
+from casework.optouts import opt_out_address, opted_out_addresses
+from casework.outbox import message_row, queue_message
 from flows import CaseState
 from messages import KEYS, SOURCE_LOCALE, MessageError, render_detail
 from messages.content import findings as content_findings
@@ -114,7 +117,12 @@ async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str]:
 
 
 async def send_catalogue(
-    engine: AsyncEngine, case_id: int, key: str, send_id: str, values: dict[str, Any], now: datetime
+    engine: AsyncEngine,
+    case_id: int,
+    key: str,
+    send_id: str,
+    values: Mapping[str, Any],
+    now: datetime,
 ) -> Sent:
     if key not in catalogue_keys():
         raise SendError(f"{key!r} is not a text the desk can send")
@@ -152,28 +160,18 @@ async def _enqueue(
     send_id: str,
     now: datetime,
 ) -> Sent:
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(outbox_t)
-        .values(
-            # The form's one-time id: the same form posted twice is one message.
-            idempotency_key=f"desk:{case_id}:{send_id}"[:120],
-            case_id=case_id,
-            channel=channel,
-            to_address=address,
-            locale=locale,
-            message_key=key,
-            values={},
-            confirms_opt_out=False,
-            status="pending",
-            not_before=now,
-            attempts=0,
-            text=text,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(outbox_t.c.id)
+    row = message_row(
+        # The form's one-time id: the same form posted twice is one message.
+        idempotency_key=f"desk:{case_id}:{send_id}",
+        case_id=case_id,
+        channel=channel,
+        to_address=address,
+        locale=locale,
+        message_key=key,
+        not_before=now,
+        now=now,
+        text=text,
     )
     async with engine.begin() as conn:
-        outbox_id = await conn.scalar(stmt)
+        outbox_id = await queue_message(conn, row)
     return Sent(outbox_id, key)

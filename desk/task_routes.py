@@ -95,7 +95,7 @@ async def complete_task(request: web.Request) -> web.StreamResponse:
         # Exactly what `zaadje task complete` does: the flow decides the next step.
         await complete(
             services.engine,
-            services.context.work,
+            services.rules,
             task.id,
             outcome.reached,
             services.now(),
@@ -131,7 +131,7 @@ async def snooze_task(request: web.Request) -> web.StreamResponse:
     services = request.app[DESK_SERVICES]
     now = services.now()
     form = await request.post()
-    slot = find_slot(services.context.calendar, now, str(form.get("slot") or ""))
+    slot = find_slot(services.rules.calendar, now, str(form.get("slot") or ""))
     if slot is None:
         return _refused(request, "choose one of the offered slots", task.case_id, 400)
     try:

@@ -22,7 +22,7 @@ from flows.actions import (
     SetTimer,
     WithdrawMessages,
 )
-from flows.engine import expecting, step
+from flows.engine import step
 from flows.events import (
     Delivered,
     Event,
@@ -39,6 +39,7 @@ from flows.events import (
 )
 from flows.flow import Flow, FlowError, load_flow
 from flows.intents import LOCALES, Intent, IntentKind, parse_intent
+from flows.replies import expecting
 from flows.state import Attempt, CaseState, TaskRef
 
 __all__ = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows import ladder as ladders
 from flows.flow import CALLBACK as CALLBACK_TASK
 from flows.state import (
@@ -17,7 +19,7 @@ from flows.turn import Turn
 
 def callback_requested(turn: Turn, daypart: str | None) -> None:
     state = turn.state
-    turn.update(said_no_thanks=False)  # asking for a call is a change of mind
+    turn.state = replace(turn.state, said_no_thanks=False)  # asking for a call is a change of mind
     if daypart is None and state.stage == CALLBACK:
         return  # a call is already planned; another request adds nothing
     # Decision: an open phone or home-visit task is replaced by the call the resident asked
@@ -51,7 +53,7 @@ def create_callback(turn: Turn, daypart: str | None) -> None:
         not_before, due = task_window(
             turn.cal, turn.now, 0, turn.flow.callback.due_working_days, None
         )
-    turn.update(preferred_daypart=daypart)
+    turn.state = replace(turn.state, preferred_daypart=daypart)
     turn.create_task(
         CALLBACK_TASK,
         REASON_CALLBACK,
@@ -72,7 +74,7 @@ def _boost(turn: Turn) -> int:
 def callback_missed(turn: Turn, task: TaskRef) -> None:
     rules = turn.flow.callback
     misses = turn.state.callback_misses + 1
-    turn.update(callback_misses=misses)
+    turn.state = replace(turn.state, callback_misses=misses)
     if misses < rules.attempts:
         # Same daypart (the resident chose it), on a later working day.
         turn.enter(CALLBACK)

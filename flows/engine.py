@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import assert_never
 
 from clock import Calendar
 from flows import experiments
@@ -18,7 +19,9 @@ from flows.actions import Action, ReopenCase
 from flows.callbacks import create_callback
 from flows.ddas import SMS
 from flows.events import (
+    ChatLinked,
     Delivered,
+    Erased,
     Event,
     Failed,
     LanguageChange,
@@ -39,6 +42,7 @@ from flows.replies import expecting, language, reply
 from flows.reviews import review
 from flows.state import (
     ASK_DAYPART,
+    CLOSED,
     IN_CONTACT,
     LADDER,
     NEEDS_RESULT,
@@ -81,8 +85,12 @@ def step(
             _new_signal(turn, crisis)
         case VariantStopped():
             _variant_stopped(turn)
+        case ChatLinked(channel=channel):
+            turn.state = replace(turn.state, channel=channel)
+        case Erased():
+            _erased(turn)
         case _:
-            raise TypeError(f"not an event: {event!r}")
+            assert_never(event)
     return turn.state, turn.actions
 
 
@@ -96,7 +104,7 @@ def _planned(turn: Turn) -> None:
         name = "welcome_back"
     else:
         name = experiments.first_ladder(state.assignment)
-    turn.update(started_at=turn.now)
+    turn.state = replace(turn.state, started_at=turn.now)
     # Decision: a resident who opted out earlier (the opt-out is global) still gets the
     # people on the ladder — calls and a home visit — but no message: the send steps skip.
     ladders.run(turn, turn.flow.ladder(name), 0, turn.now)
@@ -109,7 +117,8 @@ def _new_signal(turn: Turn, crisis: bool) -> None:
         recent = turn.now <= add_months(state.closed_at, turn.flow.reopen_within_months)
         turn.actions.append(ReopenCase())
         turn.enter(NEW)
-        turn.update(
+        turn.state = replace(
+            turn.state,
             ladder=None,
             crisis=crisis,
             closed_result=None,
@@ -128,7 +137,7 @@ def _new_signal(turn: Turn, crisis: bool) -> None:
         return
     if not crisis or state.crisis:
         return  # the case is already doing what this signal asks for
-    turn.update(crisis=True)
+    turn.state = replace(turn.state, crisis=True)
     position = ladders.current_step(turn)
     if position is not None and position[0].name != "crisis" and position[2].do == WAIT:
         # Decision: a running non-crisis case that is waiting for a reply jumps to the crisis
@@ -152,7 +161,7 @@ def _delivered(turn: Turn, key: str) -> None:
 def _failed_for_good(turn: Turn) -> None:
     if turn.state.messaging_failed:
         return
-    turn.update(messaging_failed=True)
+    turn.state = replace(turn.state, messaging_failed=True)
     if turn.state.closed:
         return
     # Waiting for a reply to a message that never arrived is pointless: move on now.
@@ -170,7 +179,7 @@ def _timeout(turn: Turn, name: str) -> None:
     if name == "wait" and position is not None and position[2].do == WAIT:
         if state.open_tasks:
             # A caseworker is on it: automatic reminders pause until the task is done.
-            turn.update(timer_paused=True)
+            turn.state = replace(turn.state, timer_paused=True)
             return
         ladder, index, _ = position
         ladders.run(turn, ladder, index + 1, turn.now)
@@ -187,6 +196,17 @@ def _timeout(turn: Turn, name: str) -> None:
         review(turn, NEEDS_RESULT, "Nog geen eindresultaat vastgelegd.")
 
 
+def _erased(turn: Turn) -> None:
+    """Decision: an erased case closes without a result (nobody reached or helped anyone; the
+    monitor leaves it out), its tasks are cancelled and its timer goes stale, so that a late
+    event (a delivery report, a task outcome) finds a closed case instead of re-opening it."""
+    if turn.state.closed:
+        return
+    turn.cancel_tasks()
+    turn.enter(CLOSED)
+    turn.state = replace(turn.state, closed_at=turn.now, closed_result=None)
+
+
 def _variant_stopped(turn: Turn) -> None:
     """Decision: a case finishes on the default ladder from where it stands. On the variant's
     own ladder it moves to the default ladder's step of the same id (when there is none it
@@ -195,7 +215,7 @@ def _variant_stopped(turn: Turn) -> None:
     assignment = turn.state.assignment
     if assignment is None or assignment.stopped:
         return
-    turn.update(assignment=replace(assignment, stopped=True))
+    turn.state = replace(turn.state, assignment=replace(assignment, stopped=True))
     position = ladders.current_step(turn)
     if turn.state.closed or position is None:
         return  # not started yet (it starts on the default ladder now), or past the ladder
@@ -203,7 +223,7 @@ def _variant_stopped(turn: Turn) -> None:
     default = turn.flow.ladder(experiments.DEFAULT_LADDER)
     if ladder.name != default.name:
         if ladder.name == assignment.ladder and default.index(here.id) is not None:
-            turn.update(ladder=default.name)
+            turn.state = replace(turn.state, ladder=default.name)
         return
     if here.id == assignment.step and here.do == WAIT:
         sent = turn.state.outreach

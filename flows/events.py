@@ -78,6 +78,19 @@ class VariantStopped:
     """The case's experiment variant was stopped: finish on the default ladder."""
 
 
+@dataclass(frozen=True)
+class ChatLinked:
+    """The resident linked a chat to the case: from now on its messages go by chat."""
+
+    channel: str = "telegram"
+
+
+@dataclass(frozen=True)
+class Erased:
+    """The resident's data was erased (a request, or the retention period ran out): nobody
+    may contact them any more."""
+
+
 Event = (
     Planned
     | Delivered
@@ -90,4 +103,6 @@ Event = (
     | LanguageChange
     | NewSignal
     | VariantStopped
+    | ChatLinked
+    | Erased
 )

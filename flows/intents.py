@@ -22,7 +22,7 @@ from typing import Any
 
 LOCALES: tuple[str, ...] = ("nl", "en", "tr", "ar", "pl", "uk")
 
-# Expectation contexts the engine passes in (see engine.expecting).
+# Expectation contexts the engine passes in (see replies.expecting).
 EXPECT_MENU = "menu"
 EXPECT_DAYPART = "daypart"
 

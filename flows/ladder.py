@@ -7,6 +7,7 @@ when nothing can reach them (and the waits for a reply to it), a phone task with
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from flows import experiments
@@ -23,7 +24,7 @@ def ladder_of(turn: Turn) -> Ladder:
     state = turn.state
     name = state.ladder or ("crisis" if state.crisis else "default")
     if state.ladder is None:
-        turn.update(ladder=name)
+        turn.state = replace(turn.state, ladder=name)
     return turn.flow.ladder(name)
 
 
@@ -38,7 +39,7 @@ def current_step(turn: Turn) -> tuple[Ladder, int, Step] | None:
 
 def run(turn: Turn, ladder: Ladder, index: int, anchor: datetime) -> None:
     """Run `ladder` from step `index`; `anchor` is when the last message could be seen."""
-    turn.update(ladder=ladder.name)
+    turn.state = replace(turn.state, ladder=ladder.name)
     steps = ladder.steps
     while index < len(steps):
         step = experiments.effective_step(turn.state.assignment, ladder, steps[index])
@@ -81,7 +82,7 @@ def _send(turn: Turn, step: Step) -> datetime | None:
     if message is None:
         return None
     if state.said_no_thanks:
-        turn.update(welcome_back_sent=True)
+        turn.state = replace(turn.state, welcome_back_sent=True)
     return message.not_before
 
 

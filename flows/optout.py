@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows import ladder as ladders
 from flows.actions import LiftOptOut, OptOutAddress
 from flows.callbacks import create_callback
@@ -26,14 +28,14 @@ def opt_out(turn: Turn, *, confirm: bool, note: str) -> None:
     turn.actions.append(OptOutAddress())
     if confirm:
         turn.send(turn.flow.messages.optout_confirmed, "optout_confirmed", confirms_opt_out=True)
-    turn.update(opted_out=True)
+    turn.state = replace(turn.state, opted_out=True)
     if state.closed:
         return  # nothing left to decide about the case; the address is blocked for good
     # Decision: the ladder halts and planned calls/visits are cancelled; a person decides
     # (review) whether people should still try — automatic messages stay off either way.
     turn.cancel_tasks(LADDER, REASON_CALLBACK)
     if state.stage != STOPPED:
-        turn.update(resume_stage=state.stage)
+        turn.state = replace(turn.state, resume_stage=state.stage)
         turn.enter(STOPPED)
     if not turn.state.tasks(OPT_OUT):
         review(turn, OPT_OUT, note)
@@ -42,7 +44,7 @@ def opt_out(turn: Turn, *, confirm: bool, note: str) -> None:
 def opt_in(turn: Turn, *, confirm: bool) -> None:
     if turn.state.opted_out:
         turn.actions.append(LiftOptOut())
-        turn.update(opted_out=False)
+        turn.state = replace(turn.state, opted_out=False)
     if confirm:
         turn.send(turn.flow.messages.start, "start")
 
@@ -50,7 +52,7 @@ def opt_in(turn: Turn, *, confirm: bool) -> None:
 def resume_after_stop(turn: Turn) -> None:
     """The review ended without a result: people carry on where the ladder was halted."""
     target = turn.state.resume_stage or NEW
-    turn.update(resume_stage=None)
+    turn.state = replace(turn.state, resume_stage=None)
     ladder = turn.flow.ladder(turn.state.ladder) if turn.state.ladder else None
     index = ladder.index(target) if ladder else None
     if ladder is not None and index is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 from flows import ladder as ladders
@@ -75,7 +76,8 @@ def task_outcome(turn: Turn, outcome: TaskOutcome) -> None:
             turn.close(outcome.result)
         return
     if task.reason in (NOT_UNDERSTOOD, NEEDS_RESULT):
-        turn.update(not_understood_acked=False)  # handled: a next unclear text is acked again
+        # handled: a next unclear text is acked again
+        turn.state = replace(turn.state, not_understood_acked=False)
     if state.closed:
         return
     if task.reason == NEEDS_RESULT:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.actions import ReopenCase, SetLocale
 from flows.callbacks import callback_requested
 from flows.ddas import SMS
@@ -51,7 +53,7 @@ def reply(turn: Turn, text: str, intent: Intent) -> None:
         callback_requested(turn, intent.value)
     elif kind is IntentKind.MENU_NO_THANKS:
         turn.send(turn.flow.messages.no_thanks, "no_thanks")
-        turn.update(said_no_thanks=True)
+        turn.state = replace(turn.state, said_no_thanks=True)
         turn.close(turn.flow.results.no_thanks)
     elif kind is IntentKind.MENU_ARRANGED:
         turn.send(turn.flow.messages.already_arranged, "already_arranged")
@@ -67,12 +69,14 @@ def _reply_when_closed(turn: Turn, text: str, intent: Intent) -> None:
         # and whatever the close result was. The case re-opens into the callback path.
         turn.actions.append(ReopenCase())
         turn.enter(NEW)
-        turn.update(closed_result=None, closed_at=None, reopened_at=turn.now, callback_misses=0)
+        turn.state = replace(
+            turn.state, closed_result=None, closed_at=None, reopened_at=turn.now, callback_misses=0
+        )
         callback_requested(turn, intent.value)
     elif kind is IntentKind.MENU_NO_THANKS:
         # Decision: answered politely; the recorded DDAS result stays as it was.
         turn.send(turn.flow.messages.no_thanks, "no_thanks")
-        turn.update(said_no_thanks=True)
+        turn.state = replace(turn.state, said_no_thanks=True)
     elif kind is IntentKind.MENU_ARRANGED:
         turn.send(turn.flow.messages.already_arranged, "already_arranged")
     elif kind in (IntentKind.YES, IntentKind.NO):
@@ -106,6 +110,6 @@ def language(turn: Turn, locale: str, *, confirm_same: bool) -> None:
     changed = locale != turn.state.locale
     if changed:
         turn.actions.append(SetLocale(locale))
-        turn.update(locale=locale)
+        turn.state = replace(turn.state, locale=locale)
     if changed or confirm_same:
         turn.send(turn.flow.messages.language_changed, "language_changed")

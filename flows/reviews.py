@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows.actions import AddTaskNote
 from flows.flow import REVIEW
 from flows.state import (
@@ -26,14 +28,14 @@ def for_a_person(turn: Turn, text: str) -> None:
     if not turn.state.not_understood_acked and turn.send(
         turn.flow.messages.not_understood, "not_understood"
     ):
-        turn.update(not_understood_acked=True)
+        turn.state = replace(turn.state, not_understood_acked=True)
 
 
 def in_contact(turn: Turn, note: str) -> None:
     """Reached without a result: no more automatic steps; a person records the result."""
     turn.cancel_tasks(LADDER, REASON_CALLBACK)
     turn.enter(IN_CONTACT)
-    turn.update(resume_stage=None)
+    turn.state = replace(turn.state, resume_stage=None)
     if not turn.state.tasks(NEEDS_RESULT):
         review(turn, NEEDS_RESULT, note)
 

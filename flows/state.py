@@ -6,7 +6,7 @@ every field is a str/int/bool/None, a date or datetime (as ISO text) or a tuple 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -143,9 +143,6 @@ class CaseState:
 
     def task(self, ref: str) -> TaskRef | None:
         return next((t for t in self.open_tasks if t.ref == ref), None)
-
-    def evolve(self, **changes: Any) -> CaseState:
-        return replace(self, **changes)
 
     # -- JSON -----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

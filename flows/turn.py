@@ -7,6 +7,7 @@ in the state, every change of stage invalidates the running timer.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -33,9 +34,6 @@ class Turn:
         self.cal = cal
         self.flow = flow
         self.actions: list[Action] = []
-
-    def update(self, **changes: Any) -> None:
-        self.state = self.state.evolve(**changes)
 
     # -- messages -------------------------------------------------------------------------
     def send_missed_call(self, key: str, purpose: str, since: int) -> None:
@@ -78,13 +76,10 @@ class Turn:
             confirms_opt_out=confirms_opt_out,
         )
         self.actions.append(message)
-        changes: dict[str, Any] = {"message_seq": seq}
+        planned = state.outreach
         if outreach:  # a ladder message is a DDAS contact attempt once delivered
-            changes["outreach"] = (
-                *state.outreach,
-                Outreach(message.idempotency_key, message.not_before),
-            )
-        self.update(**changes)
+            planned = (*planned, Outreach(message.idempotency_key, message.not_before))
+        self.state = replace(state, message_seq=seq, outreach=planned)
         return message
 
     def withdraw_queued_outreach(self) -> None:
@@ -112,12 +107,14 @@ class Turn:
         self.actions.append(
             CreateTask(task.ref, kind, due, not_before, daypart, reason, note, priority_boost)
         )
-        self.update(task_seq=seq, open_tasks=(*self.state.open_tasks, task))
+        self.state = replace(self.state, task_seq=seq, open_tasks=(*self.state.open_tasks, task))
         return task
 
     def forget_task(self, ref: str) -> None:
         """The task is done (its outcome arrived): no longer open, nothing to cancel."""
-        self.update(open_tasks=tuple(t for t in self.state.open_tasks if t.ref != ref))
+        self.state = replace(
+            self.state, open_tasks=tuple(t for t in self.state.open_tasks if t.ref != ref)
+        )
 
     def cancel_task(self, ref: str) -> None:
         self.actions.append(CancelTask(ref))
@@ -131,12 +128,14 @@ class Turn:
     # -- timers and stages ----------------------------------------------------------------
     def enter(self, stage: str) -> None:
         """Move to a stage; whatever timer was running belongs to the old one and goes stale."""
-        self.update(stage=stage, timer_version=self.state.timer_version + 1, timer_paused=False)
+        self.state = replace(
+            self.state, stage=stage, timer_version=self.state.timer_version + 1, timer_paused=False
+        )
 
     def set_timer(self, name: str, due: datetime) -> None:
         version = self.state.timer_version + 1
         self.actions.append(SetTimer(name, max(due, self.now), version))
-        self.update(timer_version=version)
+        self.state = replace(self.state, timer_version=version)
 
     # -- records --------------------------------------------------------------------------
     def record_attempt(self, attempt: Attempt) -> None:
@@ -146,12 +145,16 @@ class Turn:
             )
         )
         kept = tuple(a for a in self.state.attempts if a.ref != attempt.ref)
-        self.update(attempts=(*kept, attempt))
+        self.state = replace(self.state, attempts=(*kept, attempt))
 
     def close(self, result: str) -> None:
         self.cancel_tasks()
         self.actions.append(CloseCase(result))
         self.enter(CLOSED)
-        self.update(
-            closed_result=result, closed_at=self.now, resume_stage=None, preferred_daypart=None
+        self.state = replace(
+            self.state,
+            closed_result=result,
+            closed_at=self.now,
+            resume_stage=None,
+            preferred_daypart=None,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -28,8 +29,11 @@ def keys_in_code(root: Path = PROJECT_ROOT, config: Path | None = None) -> list[
     config = config or root / "babel.cfg"
     if not config.exists():
         return []
+    # Babel leaves parse_mapping_cfg unannotated; these are the types extract_from_dir takes.
+    method_map: list[tuple[str, str]]
+    options_map: dict[str, dict[str, Any]]
     with config.open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, str(config))
+        method_map, options_map = parse_mapping_cfg(handle, str(config))  # type: ignore[no-untyped-call]
     method_map = [(pattern, method) for pattern, method in method_map if method != "jinja2"]
     found = []
     for path, line, message, _comments, _context in extract_from_dir(

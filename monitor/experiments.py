@@ -27,7 +27,7 @@ from typing import Final
 from sqlalchemy import select
 
 from monitor.section import MonitorContext, Section, Value
-from store.learning_models import ExperimentAssignment
+from store.experiment_models import ExperimentAssignment
 from store.models import table_of
 from store.queries import member_of
 

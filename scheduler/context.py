@@ -7,18 +7,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.channel import Channel
-from casework.apply import Casework
+from casework.channels import Channel
+from casework.rules import Capacity, CaseRules
 from clock import Calendar
 from scheduler.ratelimit import RateLimiter
 from scheduler.retention import RetentionPolicy
-
-
-@dataclass
-class Capacity:
-    messages_per_day: int = 500
-    phone_calls_per_day: int = 40
-    home_visits_per_day: int = 8
 
 
 @dataclass
@@ -33,7 +26,7 @@ class PassSettings:
 @dataclass
 class Context:
     engine: AsyncEngine
-    work: Casework
+    rules: CaseRules
     channels: dict[str, Channel]
     values: dict[str, Any]  # the municipality's placeholders: gemeente, telefoon
     capacity: Capacity = field(default_factory=Capacity)
@@ -45,4 +38,4 @@ class Context:
 
     @property
     def calendar(self) -> Calendar:
-        return self.work.calendar
+        return self.rules.calendar

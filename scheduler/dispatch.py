@@ -23,9 +23,10 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.channel import Outgoing, PermanentFailure, Result, Sent, TemporaryFailure
-from bot.twilio.status import settle_recorded
-from casework.apply import Applied, apply_events, opt_out_address, opted_out_addresses
+from casework.apply import Applied, apply_events
+from casework.channels import Outgoing, PermanentFailure, Result, Sent, TemporaryFailure
+from casework.delivery import settle_recorded
+from casework.optouts import opt_out_address, opted_out_addresses
 from flows.events import Delivered, Event, Failed, OptOut
 from messages import MessageError, count_segments, render_detail
 from scheduler.context import Context
@@ -196,12 +197,10 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
         elif outside_hours:
             slot = ctx.calendar.next_contact_slot(now)
             records.append(_record(row, "pending", not_before=slot, attempts=row.attempts - 1))
-        elif row.old_status == "sending" and (known := await _known(ctx, row)) is not None:
-            # Recovered after a crash, and the channel already has it: record, don't resend.
-            records.append(_sent(row, known, rendered, now))
-            if row.case_id is not None and known.delivered:
-                events.append((row.case_id, Delivered(row.idempotency_key)))
-            result.sent += 1
+        elif row.old_status == "sending" and (known := await _known(ctx, row, message)):
+            # Recovered after a crash, and the channel already has it: record, don't resend
+            # (or it cannot tell now: wait and ask again, rather than risk a second message).
+            _outcome(ctx, row, known, rendered, now, records, events, result)
         else:
             to_send.append((row, message, rendered))
 
@@ -217,17 +216,17 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
         await _store_records(conn, records)
         # A delivery receipt that overtook this record (it arrived while the batch was out)
         # is settled here, durably, not only by the webhook's in-memory retries.
-        await settle_recorded(
-            conn, ctx.work, [r["oid"] for r in records if r["status"] == "sent"], now
-        )
+        sent = [r["oid"] for r in records if r["status"] == "sent"]
+        await settle_recorded(conn, ctx.rules, ctx.channels, sent, now)
         if events:
-            applied = await apply_events(conn, events, now, ctx.work)
+            applied = await apply_events(conn, events, now, ctx.rules)
             assert result.applied is not None
             result.applied.add(applied)
 
 
-async def _known(ctx: Context, row: Any) -> Sent | None:
-    return await ctx.channels[row.channel].find(row.idempotency_key)
+async def _known(ctx: Context, row: Any, message: Outgoing) -> Sent | TemporaryFailure | None:
+    # Not before the row was queued: no earlier hand-over of this message can exist.
+    return await ctx.channels[row.channel].find(message, row.created_at)
 
 
 def _outcome(

@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    bindparam,
     cast,
     delete,
     literal,
@@ -33,7 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from flows.state import CLOSED, CaseState
+from casework.apply import apply_events
+from casework.rules import CaseRules
+from flows.events import Erased
 from store.models import Case, Signal, table_of
 from store.personal import PSEUDONYM_PREFIX, REGISTRY, Erase, TableRule, hashed_address
 from store.queries import member_of
@@ -104,7 +105,7 @@ async def expand(conn: AsyncConnection, target: Target) -> Target:
 
 # -- erasing --------------------------------------------------------------------------------
 async def erase(
-    conn: AsyncConnection, target: Target, now: datetime, scan: bool = True
+    conn: AsyncConnection, rules: CaseRules, target: Target, now: datetime, scan: bool = True
 ) -> Counter[str]:
     """Erase everything of `target` (already expanded); rows changed per table.
 
@@ -113,7 +114,7 @@ async def erase(
     their own, shorter, period instead of reading whole tables for every batch."""
     counts: Counter[str] = Counter()
     households = await _erase_signals(conn, target, now, counts)
-    await _close_cases(conn, target.case_ids, now, counts)
+    await _close_cases(conn, rules, target.case_ids, now, counts)
     addresses = sorted(target.addresses)
     opt_out_addresses = addresses + [f"telegram:{a}" for a in addresses]
     for name, rule in REGISTRY.items():
@@ -202,44 +203,19 @@ async def _erase_row_warnings(
 
 
 async def _close_cases(
-    conn: AsyncConnection, case_ids: set[int], now: datetime, counts: Counter[str]
+    conn: AsyncConnection,
+    rules: CaseRules,
+    case_ids: set[int],
+    now: datetime,
+    counts: Counter[str],
 ) -> None:
-    """Mark the cases erased; an open one also closes (without a result): nobody may contact
-    the resident now. Its flow state closes too, so that a late event (a delivery report, a
-    task outcome) finds a closed case instead of re-opening it."""
+    """Stop the work in flight for the cases and mark them erased; an open case closes
+    (without a result) through casework, as every change of a case does: the engine hears
+    `Erased`, so that a late event (a delivery report, a task outcome) finds it closed."""
+    outbox = metadata.tables["outbox"]
+    tasks = metadata.tables["tasks"]
     for chunk in _chunks(case_ids):
-        rows = await conn.execute(
-            select(cases_t.c.id, cases_t.c.flow_state).where(
-                member_of(cases_t.c.id, "ids", conn), cases_t.c.state == "open"
-            ),
-            {"ids": chunk},
-        )
-        closing = [
-            {"cid": case_id, "flow": _closed_state(case_id, flow_state, now)}
-            for case_id, flow_state in rows
-        ]
-        if closing:
-            await conn.execute(
-                update(cases_t)
-                .where(cases_t.c.id == bindparam("cid"))
-                .values(
-                    state="closed",
-                    stage=CLOSED,
-                    flow_state=bindparam("flow"),
-                    closed_at=now,
-                    timer_due=None,
-                    timer_name=None,
-                    timer_version=None,
-                    version=cases_t.c.version + 1,
-                ),
-                closing,
-            )
-        await conn.execute(
-            update(cases_t).where(member_of(cases_t.c.id, "ids", conn)).values(erased_at=now),
-            {"ids": chunk},
-        )
         # Work in flight for an erased case would reach an erased address: stop it.
-        outbox = metadata.tables["outbox"]
         result = await conn.execute(
             update(outbox)
             .where(
@@ -250,7 +226,6 @@ async def _close_cases(
             {"ids": chunk},
         )
         counts["outbox cancelled"] += result.rowcount
-        tasks = metadata.tables["tasks"]
         result = await conn.execute(
             update(tasks)
             .where(member_of(tasks.c.case_id, "ids", conn), tasks.c.status.in_(("open", "claimed")))
@@ -258,6 +233,17 @@ async def _close_cases(
             {"ids": chunk},
         )
         counts["tasks cancelled"] += result.rowcount
+        open_cases = await conn.scalars(
+            select(cases_t.c.id).where(
+                member_of(cases_t.c.id, "ids", conn), cases_t.c.state == "open"
+            ),
+            {"ids": chunk},
+        )
+        await apply_events(conn, [(cid, Erased()) for cid in open_cases], now, rules)
+        await conn.execute(
+            update(cases_t).where(member_of(cases_t.c.id, "ids", conn)).values(erased_at=now),
+            {"ids": chunk},
+        )
 
 
 async def _erase_households(
@@ -353,19 +339,6 @@ async def _scan(conn: AsyncConnection, table: Table, rule: TableRule, target: Ta
 
 
 # -- values ---------------------------------------------------------------------------------
-def _closed_state(case_id: int, flow_state: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
-    state = CaseState.from_dict(flow_state) if flow_state else CaseState(case_id=str(case_id))
-    closed = state.evolve(
-        stage=CLOSED,
-        closed_at=now,
-        closed_result=None,
-        open_tasks=(),
-        timer_version=state.timer_version + 1,
-        timer_paused=False,
-    )
-    return closed.to_dict()
-
-
 def _erased_values(table: Table, rule: TableRule) -> dict[str, Any]:
     key = next(iter(table.primary_key.columns))
     values: dict[str, Any] = {}

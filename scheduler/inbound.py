@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot.inbound import handle, unhandled
+from casework.inbox import unhandled
+from casework.replies import handle
 from scheduler.context import Context
 
 log = logging.getLogger("zaadje.inbound")
@@ -25,7 +26,7 @@ async def retry_inbound(ctx: Context, now: datetime) -> int:
         page = await unhandled(ctx.engine, now - timedelta(minutes=1), PAGE, after=last)
         for inbound_id in page:
             try:
-                await handle(ctx.engine, ctx.work, inbound_id, now)
+                await handle(ctx.engine, ctx.rules, inbound_id, now)
                 handled += 1
             except Exception:
                 log.exception("inbound message not handled; retried", extra={"inbound": inbound_id})

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casework.apply import Applied, apply_events
 from flows.events import Planned
+from scheduler.bookkeeping import read_value, write_value
 from scheduler.context import Context
 from scheduler.locks import try_pass_lock
-from scheduler.state import read_value, write_value
 from store.models import Case, Signal, table_of
 from store.queries import member_of
 
@@ -57,7 +57,7 @@ async def plan(ctx: Context, now: datetime) -> Applied:
             .values(contact_phone=bindparam("phone"), planned_at=now),
             [{"cid": cid, "phone": phones.get(cid)} for cid in selected],
         )
-        applied = await apply_events(conn, [(cid, Planned()) for cid in selected], now, ctx.work)
+        applied = await apply_events(conn, [(cid, Planned()) for cid in selected], now, ctx.rules)
     return applied
 
 

@@ -26,7 +26,7 @@ from scheduler.context import Context
 from scheduler.erasure import Target, erase, erase_aged, expand
 from scheduler.locks import try_pass_lock
 from scheduler.retention import RetentionPolicy
-from store.learning_models import Erasure
+from store.erasure_models import Erasure
 from store.models import Case, Signal, table_of
 
 cases_t = table_of(Case)
@@ -57,7 +57,7 @@ async def purge(ctx: Context, now: datetime) -> dict[str, Any]:
                 if target.empty():
                     break
                 full = await expand(conn, target)
-                counts = await erase(conn, full, now, scan=False)
+                counts = await erase(conn, ctx.rules, full, now, scan=False)
                 await log_erasure(conn, now, "purge", reason, None, full, counts)
             cases += len(full.case_ids)
             signals += len(full.signal_ids)

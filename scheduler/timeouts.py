@@ -9,41 +9,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from casework.apply import Applied, apply_events
-from flows.events import Event, Timeout
+from casework.apply import Applied
+from flows.events import Timeout
+from scheduler.case_passes import apply_due, cases_t
 from scheduler.context import Context
-from store.models import Case, table_of
-from store.queries import member_of
-
-cases_t = table_of(Case)
 
 
 async def fire_timers(ctx: Context, now: datetime) -> Applied:
-    total = Applied()
-    while True:
-        async with ctx.engine.begin() as conn:
-            rows = list(
-                await conn.execute(
-                    select(cases_t.c.id, cases_t.c.timer_version, cases_t.c.timer_name)
-                    .where(cases_t.c.timer_due <= now)
-                    .order_by(cases_t.c.timer_due, cases_t.c.id)
-                    .limit(ctx.settings.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            if not rows:
-                return total
-            await conn.execute(
-                update(cases_t)
-                .where(member_of(cases_t.c.id, "ids", conn))
-                .values(timer_due=None, timer_name=None),
-                {"ids": [r.id for r in rows]},
-            )
-            events: list[tuple[int, Event]] = [
-                (r.id, Timeout(int(r.timer_version or 0), r.timer_name or "")) for r in rows
-            ]
-            total.add(await apply_events(conn, events, now, ctx.work))
-        if len(rows) < ctx.settings.batch_size:
-            return total
+    due = (
+        select(cases_t.c.id, cases_t.c.timer_version, cases_t.c.timer_name)
+        .where(cases_t.c.timer_due <= now)
+        .order_by(cases_t.c.timer_due, cases_t.c.id)
+    )
+    return await apply_due(
+        ctx,
+        now,
+        due,
+        {"timer_due": None, "timer_name": None},
+        lambda r: Timeout(int(r.timer_version or 0), r.timer_name or ""),
+    )

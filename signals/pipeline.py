@@ -361,7 +361,7 @@ async def _assign_cases_pg(
             continue
         members[hh].append(cs)
         if s.language in SUPPORTED_LOCALES and hh not in locale_of:
-            locale_of[hh] = s.language  # type: ignore[assignment]
+            locale_of[hh] = s.language
     today = settings.calendar.local_date(now)
     ids = await pgbulk.next_case_ids(pg, len(new))
     for cid, hh in zip(ids, new, strict=True):

@@ -114,11 +114,11 @@ def _pack(batch: Batch) -> tuple[Any, ...]:
     )
 
 
-_FIELDS = attrgetter(*ParsedSignal.__slots__)  # type: ignore[attr-defined]
+_FIELDS = attrgetter(*ParsedSignal.__slots__)
 
 
 def _fields(s: ParsedSignal) -> tuple[Any, ...]:
-    return _FIELDS(s)  # type: ignore[no-any-return]
+    return _FIELDS(s)
 
 
 def _unpack(payload: tuple[Any, ...]) -> Batch:

@@ -283,7 +283,7 @@ async def assign_cases(
             continue
         members[hh].append(case_signal(s, d, mine))  # in insertion order, as a query reads them
         if s.language in SUPPORTED_LOCALES and hh not in locale_of:
-            locale_of[hh] = s.language  # type: ignore[assignment]
+            locale_of[hh] = s.language
     today = settings.calendar.local_date(now)
     values = []
     for hh in new:

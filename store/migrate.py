@@ -57,4 +57,4 @@ async def current_revision(connection: object) -> str | None:
     def read(sync_conn: object) -> str | None:
         return MigrationContext.configure(sync_conn).get_current_revision()  # type: ignore[arg-type]
 
-    return await connection.run_sync(read)  # type: ignore[attr-defined,no-any-return]
+    return await connection.run_sync(read)  # type: ignore[attr-defined]

@@ -330,7 +330,7 @@ REGISTRY: Final[dict[str, TableRule]] = {
         },
         "message texts for everyone, never about one resident",
     ),
-    # -- experiments and retention (store/learning_models.py) -----------------------------
+    # -- experiments and retention (store/experiment_models.py, erasure_models.py) -----------
     "experiment_assignments": TableRule(
         _keep("case_id", "experiment", "variant", "assigned_at"), "variant per case"
     ),

@@ -19,8 +19,8 @@ def member_of(column: Any, name: str, conn: AsyncConnection) -> ColumnElement[bo
     every length (that cost more than the work itself at intake).
     """
     if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
-    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def dialect_insert(conn: AsyncConnection | AsyncEngine, table: Any) -> Any:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from store import desk_models, learning_models, telegram_models, text_models
+from store import desk_models, erasure_models, experiment_models, telegram_models, text_models
 from store.models import Base
 
 metadata = Base.metadata
 
-__all__ = ["desk_models", "learning_models", "metadata", "telegram_models", "text_models"]
+__all__ = [
+    "desk_models",
+    "erasure_models",
+    "experiment_models",
+    "metadata",
+    "telegram_models",
+    "text_models",
+]

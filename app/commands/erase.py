@@ -15,6 +15,7 @@ from app.database import open_database
 from app.errors import UserError
 from app.output import emit_json
 from app.runtime import add_now_option, calendar_for, parse_now, settings_for
+from app.wiring import case_rules_for
 from scheduler.erasure import Target, erase, expand
 from scheduler.purge import log_erasure
 from scheduler.subject import by_bsn, by_case, by_phone
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     now = parse_now(args.now, calendar_for(settings))
     kind, value = _subject(args)
+    rules = case_rules_for(settings)
 
     async def go() -> dict[str, Any]:
         async with open_database(settings) as engine, engine.begin() as conn:
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
                     raise UserError(f"--case: no case {value}")
             assert found is not None
             target = await expand(conn, found)
-            counts = await erase(conn, target, now)
+            counts = await erase(conn, rules, target, now)
             # The log names the kind of request, never the number or BSN asked about.
             await log_erasure(conn, now, "request", f"verzoek: {kind}", args.by, target, counts)
             return {

@@ -21,11 +21,12 @@ from app.errors import UserError
 from app.output import emit_json
 from app.runtime import add_now_option, calendar_for, parse_now, settings_for
 from app.settings import Settings
-from app.wiring import casework_for
-from casework.apply import Casework, apply_events
+from app.wiring import case_rules_for
+from casework.apply import apply_events
+from casework.rules import CaseRules
 from flows.events import VariantStopped
 from flows.experiments import Experiment
-from store.learning_models import ExperimentAssignment, ExperimentStop
+from store.experiment_models import ExperimentAssignment, ExperimentStop
 from store.models import Case, table_of
 
 assignments_t = table_of(ExperimentAssignment)
@@ -49,11 +50,11 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    work = casework_for(settings)
+    rules = case_rules_for(settings)
 
     async def go() -> list[dict[str, Any]]:
         async with open_database(settings) as engine:
-            return await _listing(engine, work.experiments)
+            return await _listing(engine, rules.experiments)
 
     listing = asyncio.run(go())
     if args.json:
@@ -118,10 +119,10 @@ async def _listing(
 def run_stop(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     now = parse_now(args.now, calendar_for(settings))
-    work = casework_for(settings)
-    _check_known(work, args.name, args.variant)
+    rules = case_rules_for(settings)
+    _check_known(rules, args.name, args.variant)
 
-    result = asyncio.run(_stop(settings, work, args.name, args.variant, args.by, now))
+    result = asyncio.run(_stop(settings, rules, args.name, args.variant, args.by, now))
     if args.json:
         emit_json(result)
     else:
@@ -132,10 +133,10 @@ def run_stop(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_known(work: Casework, name: str, variant: str) -> None:
-    experiment = next((e for e in work.experiments if e.name == name), None)
+def _check_known(rules: CaseRules, name: str, variant: str) -> None:
+    experiment = next((e for e in rules.experiments if e.name == name), None)
     if experiment is None:
-        known = ", ".join(e.name for e in work.experiments) or "none configured"
+        known = ", ".join(e.name for e in rules.experiments) or "none configured"
         raise UserError(f"experiment stop: no experiment {name!r} (known: {known})")
     if experiment.variant(variant) is None:
         known = ", ".join(v.name for v in experiment.variants)
@@ -143,7 +144,7 @@ def _check_known(work: Casework, name: str, variant: str) -> None:
 
 
 async def _stop(
-    settings: Settings, work: Casework, name: str, variant: str, by: str, now: datetime
+    settings: Settings, rules: CaseRules, name: str, variant: str, by: str, now: datetime
 ) -> dict[str, Any]:
     async with open_database(settings) as engine:
         async with engine.begin() as conn:
@@ -173,7 +174,7 @@ async def _stop(
         for start in range(0, len(case_ids), BATCH):
             async with engine.begin() as conn:
                 batch = case_ids[start : start + BATCH]
-                await apply_events(conn, [(cid, VariantStopped()) for cid in batch], now, work)
+                await apply_events(conn, [(cid, VariantStopped()) for cid in batch], now, rules)
     return {
         "experiment": name,
         "variant": variant,

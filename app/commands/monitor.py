@@ -14,6 +14,7 @@ from app.errors import UserError
 from app.output import emit_json
 from app.runtime import add_now_option, calendar_for, parse_now, settings_for
 from app.settings import Settings
+from app.wiring import inhabitants_of
 from monitor.period import Period, PeriodError, period_from
 from monitor.report import Report, build_report
 
@@ -45,13 +46,6 @@ def period_for(args: argparse.Namespace, settings: Settings, now: datetime) -> P
         return period_from(args.start, args.end, now.astimezone(tz).date(), tz)
     except PeriodError as exc:
         raise UserError(str(exc)) from exc
-
-
-def inhabitants_of(settings: Settings) -> int | None:
-    value = settings.config.get("gemeente", {}).get("inwoners", 0)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise UserError(f"config [gemeente] inwoners: not a whole number ≥ 0: {value!r}")
-    return value or None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,8 +10,8 @@ from app.database import open_database
 from app.errors import UserError
 from app.output import emit_json
 from app.runtime import add_now_option, calendar_for, parse_now, settings_for
-from app.wiring import casework_for
-from bot.inbound import receive
+from app.wiring import case_rules_for
+from casework.replies import receive
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         async with open_database(settings) as engine:
             handled = await receive(
                 engine,
-                casework_for(settings),
+                case_rules_for(settings),
                 args.channel,
                 args.sender,
                 args.text,

@@ -10,7 +10,7 @@ from app.database import open_database
 from app.errors import UserError
 from app.output import emit_json
 from app.runtime import add_now_option, calendar_for, parse_now, settings_for
-from app.wiring import casework_for
+from app.wiring import case_rules_for
 from casework.tasks import TaskError, claim, complete, list_tasks
 
 YES = {"yes": True, "ja": True, "no": False, "nee": False}
@@ -73,7 +73,7 @@ def _run_one(args: argparse.Namespace, action: Any) -> int:
 
     async def go() -> dict[str, Any]:
         async with open_database(settings) as engine:
-            return await action(settings, engine, now)  # type: ignore[no-any-return]
+            return await action(settings, engine, now)
 
     try:
         task = asyncio.run(go())
@@ -92,7 +92,7 @@ def run_complete(args: argparse.Namespace) -> int:
         args,
         lambda settings, engine, now: complete(
             engine,
-            casework_for(settings),
+            case_rules_for(settings),
             args.id,
             YES[args.reached],
             now,

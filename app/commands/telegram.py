@@ -93,7 +93,7 @@ def run_poll(args: argparse.Namespace) -> int:
     async def go() -> None:
         async with open_database(settings) as engine:
             context = context_for(settings, engine)
-            deps = TelegramDeps(engine, context.work, settings.secret_key, context.values, now)
+            deps = TelegramDeps(engine, context.rules, settings.secret_key, context.values, now)
             bot = make_bot(settings.telegram_bot_token or "", settings.telegram_api_base)
             log.info("polling Telegram for updates (development); Ctrl-C stops")
             try:

@@ -32,12 +32,20 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.channel import Outgoing, PermanentFailure, Result, Sent, TemporaryFailure
 from bot.telegram import keyboards
+from casework.channels import (
+    Outgoing,
+    PermanentFailure,
+    Receipt,
+    Result,
+    Sent,
+    TemporaryFailure,
+    plain_receipt,
+)
 from store.models import table_of
+from store.queries import dialect_insert
 from store.telegram_models import TelegramSent
 
 sent_t = table_of(TelegramSent)
@@ -82,11 +90,10 @@ class TelegramChannel:
         self._batches = 0  # in flight now (a worker's pass and the simulator's tick may overlap)
 
     async def _remember(self, row: dict[str, Any]) -> None:
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         try:
             async with self._recording, self.engine.begin() as conn:
                 await conn.execute(
-                    dialect.insert(sent_t).on_conflict_do_nothing(
+                    dialect_insert(conn, sent_t).on_conflict_do_nothing(
                         index_elements=["idempotency_key"]
                     ),
                     row,
@@ -152,13 +159,17 @@ class TelegramChannel:
     async def aclose(self) -> None:
         await self.bot.session.close()
 
-    async def find(self, idempotency_key: str) -> Sent | None:
+    async def find(self, message: Outgoing, since: datetime) -> Sent | None:
+        """Every message the Bot API accepted is recorded by key at once (`_remember`)."""
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
                     select(sent_t.c.chat_id, sent_t.c.message_id).where(
-                        sent_t.c.idempotency_key == idempotency_key
+                        sent_t.c.idempotency_key == message.idempotency_key
                     )
                 )
             ).first()
         return Sent(provider_id(row.chat_id, row.message_id), delivered=True) if row else None
+
+    def receipt(self, status: str, error: str | None) -> Receipt:
+        return plain_receipt(status, error)  # the Bot API confirms at hand-over; no reports

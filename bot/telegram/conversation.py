@@ -6,12 +6,12 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import User
 
-from bot.inbound import Handled, receive
 from bot.telegram import keyboards
 from bot.telegram.answers import locale_of, say
-from bot.telegram.chats import case_locale, chat_opted_out, link_chat, linked_case
 from bot.telegram.deps import TelegramDeps
+from casework.chats import case_locale, chat_opted_out, link_chat, linked_case
 from casework.link_codes import Outcome, redeem
+from casework.replies import Handled, receive
 
 
 def provider_id(update_id: int) -> str:
@@ -23,7 +23,7 @@ async def pass_on(deps: TelegramDeps, chat_id: int, text: str, update_id: int) -
     update), understood in context, and answered by the flow engine through the outbox."""
     return await receive(
         deps.engine,
-        deps.work,
+        deps.rules,
         "telegram",
         str(chat_id),
         # PostgreSQL cannot store NUL in text; a visible replacement keeps the rest intact.
@@ -51,7 +51,7 @@ async def link_with_code(
         current = await linked_case(conn, chat)
         redeemed = await redeem(conn, chat, code, now, deps.secret_key)
         if redeemed.outcome is Outcome.LINKED and redeemed.case_id is not None:
-            await link_chat(conn, redeemed.case_id, chat)
+            await link_chat(conn, deps.rules, redeemed.case_id, chat, now)
             locale = await case_locale(conn, redeemed.case_id)
         elif current is not None:
             locale = await case_locale(conn, current)

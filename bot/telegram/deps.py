@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from casework.apply import Casework
+from casework.rules import CaseRules
 
 
 @dataclass(frozen=True)
 class TelegramDeps:
     engine: AsyncEngine
-    work: Casework
+    rules: CaseRules
     secret_key: str  # keys the HMAC of link codes
     values: Mapping[str, Any]  # the municipality's placeholders: gemeente, telefoon
     clock: Callable[[], datetime]  # the moment an update is handled

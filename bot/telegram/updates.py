@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.models import table_of
+from store.queries import dialect_insert
 from store.telegram_models import TelegramUpdate
 
 updates_t = table_of(TelegramUpdate)
@@ -42,10 +42,9 @@ async def store_update(
     """Store an update; its row id, or None when this `update_id` was stored before.
     `attempts=1` when the caller handles it right away (it needs no separate claim)."""
     update_id = update_id_of(payload)
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     async with engine.begin() as conn:
         stored = await conn.execute(
-            dialect.insert(updates_t)
+            dialect_insert(conn, updates_t)
             .on_conflict_do_nothing(index_elements=["update_id"])
             .returning(updates_t.c.id),
             {

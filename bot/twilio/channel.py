@@ -6,21 +6,22 @@ webhook) and the two-way sender: `MessagingServiceSid` when configured, else `Fr
 dispatcher's token bucket (`[rate_limit] sms`), which hands us at most that many per second.
 What a refusal means for the resident is decided in `bot.twilio.errors`.
 
-Recovery after a crash (`find`), honestly: Twilio has no idempotency keys, so it cannot tell
-us whether it already has "message X". Instead, the moment Twilio answers with a MessageSid we
-write it on the outbox row (one small update per message, before the dispatcher records the
-whole batch). A row whose worker died after that write is recognised as sent by `find` and not
-sent again. What remains is the window between Twilio's answer and that write (milliseconds):
-a crash exactly there means the message may be sent a second time when the lease runs out.
-We accept that rare repeat rather than risk never sending (looking messages up at Twilio by
-number and text would cost an API search per recovered row and still be guesswork).
+Recovery after a crash (`find`): Twilio takes no idempotency key, so the moment Twilio
+answers with a MessageSid we write it on the outbox row (one small update per message, before
+the dispatcher records the whole batch). A row whose worker died after that write is
+recognised by its SID. For a worker killed between Twilio's answer and that write, `find` asks
+Twilio itself: its Messages list filtered by `To` and `DateSent` (on or after the day the row
+was queued), matched on our sender and the exact body, and not already the SID of another of
+our rows; the message found is adopted instead of sent again. When Twilio cannot be asked (an
+outage), the row waits and is retried, rather than risk a second message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from typing import Any
 
 import aiohttp
 from sqlalchemy import func, literal, select, update
@@ -28,13 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.rest import Client
 
-from bot.channel import Outgoing, Result, Sent, TemporaryFailure
 from bot.twilio.config import TwilioConfig
-from bot.twilio.errors import classify_error, retry_after_seconds
+from bot.twilio.errors import classify_error, receipt_of, retry_after_seconds
 from bot.twilio.http import EXCHANGE, Exchange, TwilioHttp
+from casework.channels import Outgoing, Receipt, Result, Sent, TemporaryFailure
 from store.models import Outbox, UTCDateTime, table_of
 
 log = logging.getLogger("zaadje.twilio")
+# Messages to one number since the day a row was queued: a resident gets a few a week.
+LOOKUP_LIMIT = 200
 outbox_t = table_of(Outbox)
 
 
@@ -92,7 +95,7 @@ class TwilioChannel:
 
     async def _remember(self, key: str, sid: str, status: object) -> None:
         """Write the MessageSid on the outbox row at once (recovery, status callbacks)."""
-        status_text = getattr(status, "value", status)
+        status_text = _status(status)
         try:
             async with self._recording, self.engine.begin() as conn:
                 await conn.execute(
@@ -114,23 +117,70 @@ class TwilioChannel:
             # grows. Never fail a message that Twilio took.
             log.exception("could not record a MessageSid right after the hand-over")
 
-    async def find(self, idempotency_key: str) -> Sent | None:
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(outbox_t.c.provider_id, outbox_t.c.provider_status).where(
-                        outbox_t.c.idempotency_key == idempotency_key
-                    )
+    async def find(self, message: Outgoing, since: datetime) -> Sent | TemporaryFailure | None:
+        recorded = await self._recorded([message.idempotency_key])
+        if message.idempotency_key in recorded:
+            sid, status = recorded[message.idempotency_key]
+            return Sent(sid, delivered=status in ("delivered", "read"))
+        try:
+            async with self.http.batch():
+                listed = await self.client.messages.list_async(
+                    to=message.to,
+                    date_sent_after=datetime.combine(since.date(), time(), UTC),
+                    limit=LOOKUP_LIMIT,
                 )
-            ).first()
-            await conn.rollback()
-        if row is None or not row.provider_id:
+        except (TwilioRestException, TwilioServiceException, aiohttp.ClientError, OSError) as exc:
+            return TemporaryFailure(f"twilio lookup failed: {type(exc).__name__}")
+        except TimeoutError:
+            return TemporaryFailure("twilio lookup failed: timeout")
+        ours = [m for m in listed if m.sid and m.body == message.text and self._from_us(m)]
+        if not ours:
             return None
-        return Sent(row.provider_id, delivered=row.provider_status in ("delivered", "read"))
+        taken = await self._taken([str(m.sid) for m in ours])
+        for found in reversed(ours):  # Twilio lists the newest first; adopt the oldest
+            sid = str(found.sid)
+            if sid not in taken:
+                await self._remember(message.idempotency_key, sid, found.status)
+                log.warning("a message handed over before a crash was found at Twilio: adopted")
+                return Sent(sid, delivered=_status(found.status) in ("delivered", "read"))
+        return None
+
+    def receipt(self, status: str, error: str | None) -> Receipt:
+        return receipt_of(status, error)
+
+    def _from_us(self, found: Any) -> bool:
+        if self.config.messaging_service_sid:
+            return bool(found.messaging_service_sid == self.config.messaging_service_sid)
+        return bool(found.from_ == self.config.from_number)
+
+    async def _recorded(self, keys: list[str]) -> dict[str, tuple[str, str | None]]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(
+                    outbox_t.c.idempotency_key, outbox_t.c.provider_id, outbox_t.c.provider_status
+                ).where(outbox_t.c.idempotency_key.in_(keys), outbox_t.c.provider_id.is_not(None))
+            )
+            await conn.rollback()
+            return {r.idempotency_key: (r.provider_id, r.provider_status) for r in rows}
+
+    async def _taken(self, sids: list[str]) -> set[str]:
+        """Which of these SIDs another of our rows already carries."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(outbox_t.c.provider_id).where(outbox_t.c.provider_id.in_(sids))
+            )
+            await conn.rollback()
+            return {r.provider_id for r in rows}
 
     async def aclose(self) -> None:
         """Nothing stays open between batches (see `bot.twilio.http`); kept so that whoever
         owns a channel can close it without knowing which kind it is."""
+
+
+def _status(status: object) -> str | None:
+    """The client gives a status as an enum member (or a plain string)."""
+    value = getattr(status, "value", status)
+    return None if value is None else str(value)
 
 
 def _code(value: object) -> int | None:

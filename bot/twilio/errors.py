@@ -24,7 +24,7 @@ import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from bot.channel import PermanentFailure, TemporaryFailure
+from casework.channels import PermanentFailure, Receipt, TemporaryFailure
 
 log = logging.getLogger("zaadje.twilio")
 
@@ -105,3 +105,22 @@ def classify_receipt(code: int | None) -> PermanentFailure | None:
     if code in UNDELIVERABLE:
         return PermanentFailure(f"twilio {code}: {UNDELIVERABLE[code]}")
     return None
+
+
+def receipt_of(status: str, error: str | None) -> Receipt:
+    """A final status callback (MessageStatus + ErrorCode) in our words."""
+    if status in ("delivered", "read"):
+        return Receipt("delivered")
+    code = _int(error)
+    verdict = classify_receipt(code)
+    ours = "undelivered" if status == "undelivered" else "failed"
+    if verdict is None:
+        return Receipt(ours, f"twilio {code or '-'}: {status}")
+    return Receipt(ours, verdict.reason, permanent=True, opted_out=verdict.opted_out)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None

@@ -59,7 +59,7 @@ class TwilioHttp(AsyncTwilioHttpClient):
             finally:
                 _SESSION.reset(token)
 
-    async def request(  # type: ignore[override]
+    async def request(
         self,
         method: str,
         url: str,

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.inbound import Stored, inbound_t, normalise_sender, store
+from casework.inbox import Stored, inbound_t, normalise_sender, store
 
 CONNECTIONS = 10
 COLUMNS = ["channel", "provider_id", "sender", "text", "received_at"]

@@ -24,12 +24,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.inbound import handle
 from bot.twilio.background import Background
 from bot.twilio.inbox import Inbox
 from bot.twilio.signature import SignatureCheck
-from bot.twilio.status import Outcome, StatusError, record_status
-from casework.apply import Casework
+from casework.channels import Channel
+from casework.delivery import Outcome, StatusError, record_status
+from casework.replies import handle
+from casework.rules import CaseRules
 
 log = logging.getLogger("zaadje.twilio")
 
@@ -84,7 +85,8 @@ class TwilioWebhooks:
         self,
         signature: SignatureCheck,
         engine: AsyncEngine,
-        work: Casework,
+        rules: CaseRules,
+        channel: Channel,
         background: Background,
         inbox: Inbox | None = None,
         clock: Clock = utcnow,
@@ -92,7 +94,8 @@ class TwilioWebhooks:
         self.signature = signature
         self.engine = engine
         self.inbox = inbox or Inbox(engine)
-        self.work = work
+        self.rules = rules
+        self.channel = channel  # what Twilio's error codes mean (delivery reports)
         self.background = background
         self.clock = clock
         self.inflight = 0  # webhook requests being answered now (background work yields)
@@ -136,7 +139,7 @@ class TwilioWebhooks:
             inbound_id = stored.inbound_id
 
             async def handle_it() -> None:
-                await handle(self.engine, self.work, inbound_id, self.clock())
+                await handle(self.engine, self.rules, inbound_id, self.clock())
 
             self.background.submit(handle_it)
         return web.Response(text=EMPTY_TWIML, content_type="application/xml")
@@ -152,7 +155,9 @@ class TwilioWebhooks:
             )
             error = _field(form, "ErrorCode", 20, required=False) or None
             outcome = await reconnecting(
-                lambda: record_status(self.engine, self.work, sid, status, error, self.clock())
+                lambda: record_status(
+                    self.engine, self.rules, self.channel, sid, status, error, self.clock()
+                )
             )
         except (BadRequest, StatusError) as exc:
             raise web.HTTPBadRequest(text=str(exc)) from exc
@@ -166,7 +171,9 @@ class TwilioWebhooks:
             return
 
         async def settle() -> None:
-            outcome = await record_status(self.engine, self.work, sid, status, error, self.clock())
+            outcome = await record_status(
+                self.engine, self.rules, self.channel, sid, status, error, self.clock()
+            )
             if outcome in (Outcome.WAITING, Outcome.UNKNOWN):
                 self._settle_later(sid, status, error, attempt + 1)
 

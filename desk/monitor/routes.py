@@ -53,7 +53,7 @@ def routes() -> list[web.AbstractRouteDef]:
 
 def _period(request: web.Request) -> Period:
     services = request.app[DESK_SERVICES]
-    calendar = services.context.calendar
+    calendar = services.rules.calendar
     today = calendar.local_date(services.now())
     start = request.query.get("from") or None
     end = request.query.get("to") or None
@@ -63,7 +63,7 @@ def _period(request: web.Request) -> Period:
 async def _report(request: web.Request, period: Period) -> Report:
     services = request.app[DESK_SERVICES]
     inhabitants = request.app.get(INHABITANTS) or None
-    today = services.context.calendar.local_date(services.now())
+    today = services.rules.calendar.local_date(services.now())
     async with services.engine.connect() as conn:
         return await build_report(conn, period, inhabitants, today)
 

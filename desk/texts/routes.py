@@ -70,11 +70,11 @@ def _now(request: web.Request) -> datetime:
 
 def _values(request: web.Request) -> dict[str, Any]:
     """The municipality's own name and number, so the preview reads as residents see it."""
-    return dict(request.app[DESK_SERVICES].context.values)
+    return dict(request.app[DESK_SERVICES].values)
 
 
 def _when(request: web.Request) -> Callable[[datetime | None], str]:
-    tz: ZoneInfo = request.app[DESK_SERVICES].context.calendar.tz
+    tz: ZoneInfo = request.app[DESK_SERVICES].rules.calendar.tz
 
     def when(moment: datetime | None) -> str:
         return moment.astimezone(tz).strftime("%d-%m-%Y %H:%M") if moment else ""

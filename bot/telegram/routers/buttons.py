@@ -11,9 +11,9 @@ from aiogram.types import CallbackQuery, Update
 
 from bot.telegram import keyboards
 from bot.telegram.answers import say
-from bot.telegram.chats import linked_case
 from bot.telegram.conversation import pass_on
 from bot.telegram.deps import TelegramDeps
+from casework.chats import linked_case
 
 log = logging.getLogger("zaadje.telegram")
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.types import Message, Update
 
-from bot.telegram.chats import linked_case, opt_out_chat
 from bot.telegram.conversation import greet_stranger, pass_on
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.routers.commands import confirm_stranger_stop
+from casework.chats import linked_case, opt_out_chat
 from flows import IntentKind, parse_intent
 
 

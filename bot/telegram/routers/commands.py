@@ -15,7 +15,9 @@ from aiogram.types import Message, Update
 
 from bot.telegram import keyboards
 from bot.telegram.answers import locale_of, say, send
-from bot.telegram.chats import (
+from bot.telegram.conversation import greet_stranger, link_with_code, pass_on
+from bot.telegram.deps import TelegramDeps
+from casework.chats import (
     case_locale,
     case_opted_out,
     chat_opted_out,
@@ -23,8 +25,6 @@ from bot.telegram.chats import (
     linked_case,
     opt_out_chat,
 )
-from bot.telegram.conversation import greet_stranger, link_with_code, pass_on
-from bot.telegram.deps import TelegramDeps
 from casework.link_codes import as_code
 
 

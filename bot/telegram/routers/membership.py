@@ -7,9 +7,9 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import ChatMemberUpdated
 
-from bot.telegram.chats import linked_case, opt_out_chat
 from bot.telegram.deps import TelegramDeps
 from casework.apply import apply_events
+from casework.chats import linked_case, opt_out_chat
 from flows import OptOut
 
 
@@ -23,7 +23,7 @@ async def on_member(event: ChatMemberUpdated, deps: TelegramDeps) -> None:
         if case_id is None:
             await opt_out_chat(conn, chat, "provider", now)
         else:
-            await apply_events(conn, [(case_id, OptOut())], now, deps.work)
+            await apply_events(conn, [(case_id, OptOut())], now, deps.rules)
 
 
 def router() -> Router:

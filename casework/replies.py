@@ -1,10 +1,10 @@
-"""An inbound message, from any channel: store it, find the resident's case, understand the
-reply in context, and let the flow engine decide what follows.
+"""The reply use case, for every channel: find the resident's case, understand the reply in
+context, and let the flow engine decide what follows.
 
-The message is stored first (deduplicated on the provider's id), so a provider delivering it
-twice changes state once and nothing a resident sent is ever dropped. A sender we do not know
-is answered politely (once a day) and their text kept for a person; a STOP from anyone is
-honoured at once.
+A message is stored in the inbox first (casework/inbox.py); handling it here happens once. A
+sender we do not know is answered politely (once a day) and their text kept for a person; a
+STOP from anyone is honoured at once. Channel adapters (`bot/`) only turn a provider's request
+into `store` + `handle`, or call `receive` for both.
 """
 
 from __future__ import annotations
@@ -14,29 +14,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from casework.apply import (
-    Casework,
-    apply_events,
-    is_opted_out,
-    lift_opt_out,
-    load_cases,
-    opt_out_address,
-)
+from casework.apply import apply_events, load_cases
 from casework.chat_offer import CannotOffer, offer_chat
+from casework.inbox import store
+from casework.optouts import add_opt_out, is_opted_out, lift_opt_out, opt_out_address
+from casework.outbox import message_row, queue_message
+from casework.rules import CaseRules
 from flows import CaseState, IntentKind, Reply, parse_intent
 from flows.replies import expecting
-from store.models import Case, Inbound, OptOut, Outbox, Signal, table_of
-from store.queries import dialect_insert
+from store.models import Case, Inbound, Signal, table_of
 
 inbound_t = table_of(Inbound)
 cases_t = table_of(Case)
 signals_t = table_of(Signal)
-outbox_t = table_of(Outbox)
-optouts_t = table_of(OptOut)
 
 
 @dataclass
@@ -55,23 +48,9 @@ class Handled:
         }
 
 
-def normalise_sender(channel: str, sender: str) -> str:
-    """Phone numbers as E.164 (Dutch notation allowed), chat ids as given."""
-    sender = sender.strip()
-    if channel != "sms":
-        return sender
-    try:
-        number = phonenumbers.parse(sender, "NL")
-    except phonenumbers.NumberParseException:
-        return sender
-    if not phonenumbers.is_possible_number(number):
-        return sender
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 async def receive(
     engine: AsyncEngine,
-    work: Casework,
+    rules: CaseRules,
     channel: str,
     sender: str,
     text: str,
@@ -83,10 +62,10 @@ async def receive(
     is handled once (`handle` leaves a handled one alone and says it was a duplicate)."""
     provider_id = provider_id or f"local-{uuid.uuid4().hex}"
     stored = await store(engine, channel, sender, text, now, provider_id)
-    return await handle(engine, work, stored.inbound_id, now)
+    return await handle(engine, rules, stored.inbound_id, now)
 
 
-async def handle(engine: AsyncEngine, work: Casework, inbound_id: int, now: datetime) -> Handled:
+async def handle(engine: AsyncEngine, rules: CaseRules, inbound_id: int, now: datetime) -> Handled:
     """Handle one stored inbound message (once: a handled one is left alone)."""
     async with engine.begin() as conn:
         row = (
@@ -99,16 +78,16 @@ async def handle(engine: AsyncEngine, work: Casework, inbound_id: int, now: date
         channel, sender, text = row.channel, row.sender, row.text
         case_id = await find_case(conn, channel, sender)
         if case_id is None:
-            handled = await _unknown_sender(conn, work, channel, sender, text, inbound_id, now)
-        elif channel == "sms" and work.chat and _asks_for_chat(text):
-            handled = await _offer_chat(conn, work, case_id, now)
+            handled = await _unknown_sender(conn, rules, channel, sender, text, inbound_id, now)
+        elif channel == "sms" and rules.chat and _asks_for_chat(text):
+            handled = await _offer_chat(conn, rules, case_id, now)
         else:
             # The case is locked before its state is read: the reply is understood against
             # the question the resident actually last got, even when two arrive at once.
             await load_cases(conn, [case_id])
             state = await _state_of(conn, case_id)
             intent = parse_intent(text, expecting(state) if state else None)
-            applied = await apply_events(conn, [(case_id, Reply(text, intent))], now, work)
+            applied = await apply_events(conn, [(case_id, Reply(text, intent))], now, rules)
             handled = Handled(case_id, intent.kind.value, list(applied.actions.get(case_id, [])))
         await conn.execute(
             update(inbound_t)
@@ -116,29 +95,6 @@ async def handle(engine: AsyncEngine, work: Casework, inbound_id: int, now: date
             .values(case_id=handled.case, intent=handled.intent, handled_at=now)
         )
     return handled
-
-
-async def unhandled(
-    engine: AsyncEngine, before: datetime, limit: int = 100, after: int = 0
-) -> list[int]:
-    """Inbound messages stored but not handled (handling failed): for the inbound pass,
-    page by page (ids above `after`)."""
-    async with engine.connect() as conn:
-        ids = [
-            r.id
-            for r in await conn.execute(
-                select(inbound_t.c.id)
-                .where(
-                    inbound_t.c.handled_at.is_(None),
-                    inbound_t.c.received_at < before,
-                    inbound_t.c.id > after,
-                )
-                .order_by(inbound_t.c.id)
-                .limit(limit)
-            )
-        ]
-        await conn.rollback()
-    return ids
 
 
 async def find_case(conn: AsyncConnection, channel: str, sender: str) -> int | None:
@@ -179,17 +135,17 @@ def _asks_for_chat(text: str) -> bool:
 
 
 async def _offer_chat(
-    conn: AsyncConnection, work: Casework, case_id: int, now: datetime
+    conn: AsyncConnection, rules: CaseRules, case_id: int, now: datetime
 ) -> Handled:
-    assert work.chat is not None
+    assert rules.chat is not None
     try:
         await offer_chat(
             conn,
             case_id,
             now,
-            secret_key=work.chat.secret_key,
-            bot_name=work.chat.bot_name,
-            calendar=work.calendar,
+            secret_key=rules.chat.secret_key,
+            bot_name=rules.chat.bot_name,
+            calendar=rules.calendar,
         )
     except CannotOffer:
         # E.g. the number opted out: nothing to send, but a person should see the wish.
@@ -204,7 +160,7 @@ async def _state_of(conn: AsyncConnection, case_id: int) -> CaseState | None:
 
 async def _unknown_sender(
     conn: AsyncConnection,
-    work: Casework,
+    rules: CaseRules,
     channel: str,
     sender: str,
     text: str,
@@ -213,15 +169,10 @@ async def _unknown_sender(
 ) -> Handled:
     intent = parse_intent(text)
     address = opt_out_address(channel, sender)
-    slot = work.calendar.next_contact_slot(now)
-    today = work.calendar.local_date(now).isoformat()
+    slot = rules.calendar.next_contact_slot(now)
+    today = rules.calendar.local_date(now).isoformat()
     if intent.kind is IntentKind.STOP:
-        # Already on the list (perhaps as a hash, after an erasure): one row per person.
-        if not await is_opted_out(conn, address):
-            await conn.execute(
-                dialect_insert(conn, optouts_t).on_conflict_do_nothing(index_elements=["address"]),
-                {"address": address, "channel": channel, "source": "reply", "created_at": now},
-            )
+        await add_opt_out(conn, channel, address, "reply", now)
         key, idem, confirms = "sms.optout_confirmed", f"inbound:{inbound_id}:stop", True
         actions = ["opt-out", "send sms.optout_confirmed"]
     elif intent.kind is IntentKind.START:
@@ -233,72 +184,22 @@ async def _unknown_sender(
         key, idem, confirms = "sms.unknown_sender", f"unknown:{address}:{today}", False
         actions = ["send sms.unknown_sender"]
     opted_out = await is_opted_out(conn, address)
-    if opted_out and not confirms:
-        actions = [a for a in actions if not a.startswith("send")]
-    else:
-        inserted = await conn.execute(
-            dialect_insert(conn, outbox_t)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(outbox_t.c.id),
-            {
-                "idempotency_key": idem,
-                "case_id": None,
-                "channel": channel,
-                "to_address": sender,
-                "locale": intent.language or "nl",
-                "message_key": key,
-                "values": {},
-                "confirms_opt_out": confirms,
-                "status": "pending",
-                "not_before": slot,
-                "attempts": 0,
-                "created_at": now,
-            },
+    queued = None
+    if confirms or not opted_out:
+        row = message_row(
+            idempotency_key=idem,
+            case_id=None,
+            channel=channel,
+            to_address=sender,
+            locale=intent.language or "nl",
+            message_key=key,
+            confirms_opt_out=confirms,
+            not_before=slot,
+            now=now,
         )
-        if inserted.scalar() is None:
-            actions = [a for a in actions if not a.startswith("send")]
+        queued = await queue_message(conn, row)
+    if queued is None:
+        actions = [a for a in actions if not a.startswith("send")]
     return Handled(None, intent.kind.value, actions)
 
 
-@dataclass(frozen=True)
-class Stored:
-    inbound_id: int
-    handled: bool  # a retried delivery of a message that was already handled
-
-
-async def store(
-    engine: AsyncEngine,
-    channel: str,
-    sender: str,
-    text: str,
-    now: datetime,
-    provider_id: str,
-) -> Stored:
-    """Only store an inbound message (deduplicated on the provider's id), for webhooks that
-    answer first and `handle()` right after; `receive()` is store-and-handle in one go.
-    (The Twilio webhook's PostgreSQL fast path, `bot.twilio.inbox`, does the same insert.)"""
-    sender = normalise_sender(channel, sender)
-    async with engine.begin() as conn:
-        stored = await conn.execute(
-            dialect_insert(conn, inbound_t)
-            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-            .returning(inbound_t.c.id),
-            {
-                "channel": channel,
-                "provider_id": provider_id,
-                "sender": sender,
-                "text": text,
-                "received_at": now,
-            },
-        )
-        inbound_id = stored.scalar()
-        if inbound_id is not None:
-            return Stored(inbound_id, handled=False)
-        previous = (
-            await conn.execute(
-                select(inbound_t.c.id, inbound_t.c.handled_at).where(
-                    inbound_t.c.channel == channel, inbound_t.c.provider_id == provider_id
-                )
-            )
-        ).one()
-    return Stored(previous.id, handled=previous.handled_at is not None)

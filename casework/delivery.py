@@ -1,36 +1,36 @@
-"""Delivery status callbacks: the provider's view of a message only ever moves forward.
+"""Delivery reports: a provider's view of a message only ever moves forward.
 
-Twilio's order for an outbound message is accepted/scheduled → queued → sending → sent →
-delivered | undelivered | failed (| canceled); the last ones are terminal. Callbacks may
-arrive twice or out of order; a status that is not ahead of the one recorded changes nothing.
-
-What a terminal status means (decided here):
-- delivered: the outbox row becomes `delivered` and the flow hears `Delivered` (a counted SMS
-  contact attempt, the way dispatch reports providers that confirm at once);
-- undelivered/failed: the row records it; when the error code says the number is unusable
-  (30005, 30006, 21211, 21614, …) the flow hears `Failed(permanent=True)` and the ladder moves
-  on, and 21610 is an opt-out; any other code (30003 handset off, 30007 filtered, …) leaves
-  the ladder to its own timers (a reminder, then phone calls).
+The provider's order for an outbound message is accepted/scheduled → queued → sending →
+sent → delivered | undelivered | failed (| canceled) → read; the last ones are terminal.
+Reports may arrive twice or out of order; a status that is not ahead of the one recorded
+changes nothing. What a terminal status means for the resident is the channel's to say
+(`Channel.receipt`, e.g. Twilio's error codes in `bot.twilio.errors`):
+- delivered (or read): the outbox row becomes `delivered` and the flow hears `Delivered`;
+- a failure the channel calls permanent: the flow hears `Failed(permanent=True)` (or `OptOut`
+  when the resident blocked us) and the ladder moves on; any other failure is only recorded,
+  and the ladder's own timers carry on (a reminder, then phone calls).
 
 The provider's view lives in `provider_status`/`provider_error`/`provider_status_at`, written
 at once. The dispatcher's `status` column follows it only once the dispatcher has recorded the
-hand-over (`sent`): a callback that overtakes the dispatcher (row still `sending`, or its SID
-not written yet) is answered `WAITING`/`UNKNOWN`. The dispatcher settles such a row itself in
-the transaction that records the hand-over (`settle_recorded`): the webhook's retries live in
-memory only, and a stop or a crash in between must not leave the row `sent` for good.
+hand-over (`sent`): a report that overtakes the dispatcher (row still `sending`, or its
+provider id not written yet) is answered `WAITING`/`UNKNOWN`. The dispatcher settles such a
+row itself in the transaction that records the hand-over (`settle_recorded`): a webhook's
+retries live in memory only, and a stop or a crash in between must not leave the row `sent`.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.twilio.errors import classify_receipt
-from casework.apply import Casework, apply_events
+from casework.apply import apply_events
+from casework.channels import Channel
+from casework.rules import CaseRules
 from flows.events import Delivered, Event, Failed, OptOut
 from store.models import Outbox, table_of
 from store.queries import member_of
@@ -74,7 +74,8 @@ def is_forward(old: str | None, new: str) -> bool:
 
 async def record_status(
     engine: AsyncEngine,
-    work: Casework,
+    rules: CaseRules,
+    channel: Channel,
     sid: str,
     status: str,
     error_code: str | None,
@@ -103,12 +104,16 @@ async def record_status(
             provider_status, provider_error = row.provider_status, row.provider_error
         if row.status == "sending":
             return Outcome.WAITING
-        settled = await _settle(conn, work, row, provider_status, provider_error, now)
+        settled = await _settle(conn, rules, channel, row, provider_status, provider_error, now)
     return Outcome.RECORDED if moved or settled else Outcome.STALE
 
 
 async def settle_recorded(
-    conn: AsyncConnection, work: Casework, outbox_ids: list[int], now: datetime
+    conn: AsyncConnection,
+    rules: CaseRules,
+    channels: Mapping[str, Channel],
+    outbox_ids: list[int],
+    now: datetime,
 ) -> int:
     """Settle rows just recorded as `sent` whose final status arrived before that record (in
     the recording transaction). How many were settled."""
@@ -127,13 +132,15 @@ async def settle_recorded(
         )
     ).all()
     for row in rows:
-        await _settle(conn, work, row, row.provider_status, row.provider_error, now)
+        channel = channels[row.channel]
+        await _settle(conn, rules, channel, row, row.provider_status, row.provider_error, now)
     return len(rows)
 
 
 async def _settle(
     conn: AsyncConnection,
-    work: Casework,
+    rules: CaseRules,
+    channel: Channel,
     row: Any,
     provider_status: str,
     provider_error: str | None,
@@ -142,28 +149,19 @@ async def _settle(
     """Carry a terminal provider status over to the dispatcher's record, once."""
     if row.status != "sent" or provider_status not in FINAL:
         return False
+    receipt = channel.receipt(provider_status, provider_error)
     events: list[tuple[int, Event]] = []
-    if provider_status in ("delivered", "read"):
-        values: dict[str, Any] = {"status": "delivered", "delivered_at": now}
+    values: dict[str, Any] = {"status": receipt.status}
+    if receipt.status == "delivered":
+        values["delivered_at"] = now
         if row.case_id is not None:
             events.append((row.case_id, Delivered(row.idempotency_key)))
     else:
-        code = _int(provider_error)
-        verdict = classify_receipt(code)
-        reason = verdict.reason if verdict else f"twilio {code or '-'}: {provider_status}"
-        status = "undelivered" if provider_status == "undelivered" else "failed"
-        values = {"status": status, "last_error": reason}
-        if verdict is not None and row.case_id is not None:
-            event = OptOut() if verdict.opted_out else Failed(row.idempotency_key, True)
+        values["last_error"] = receipt.reason
+        if receipt.permanent and row.case_id is not None:
+            event = OptOut() if receipt.opted_out else Failed(row.idempotency_key, True)
             events.append((row.case_id, event))
     await conn.execute(update(outbox_t).where(outbox_t.c.id == row.id).values(**values))
     if events:
-        await apply_events(conn, events, now, work)
+        await apply_events(conn, events, now, rules)
     return True
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None

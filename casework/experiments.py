@@ -4,31 +4,31 @@ withdraw a stopped variant from its cases (flows/experiments.py has the pure rul
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.rules import CaseRules
 from flows import CaseState
 from flows.events import Event, Planned, VariantStopped
 from flows.experiments import assign
 from flows.state import NEW
-from store.learning_models import ExperimentAssignment, ExperimentStop
+from store.experiment_models import ExperimentAssignment, ExperimentStop
 from store.models import table_of
-
-if TYPE_CHECKING:
-    from casework.apply import Casework
+from store.queries import dialect_insert
 
 assignments_t = table_of(ExperimentAssignment)
 stops_t = table_of(ExperimentStop)
 
 
 @dataclass
-class Trial:
-    work: Casework
+class ExperimentRound:
+    """The experiments' part of applying one batch of events."""
+
+    rules: CaseRules
     today: date
     now: datetime
     stopped: set[tuple[str, str]] = field(default_factory=set)
@@ -36,11 +36,11 @@ class Trial:
 
     @classmethod
     async def load(
-        cls, conn: AsyncConnection, work: Casework, states: Iterable[CaseState], now: datetime
-    ) -> Trial:
-        trial = cls(work, work.calendar.local_date(now), now)
+        cls, conn: AsyncConnection, rules: CaseRules, states: Iterable[CaseState], now: datetime
+    ) -> ExperimentRound:
+        trial = cls(rules, rules.calendar.local_date(now), now)
         # The stops are read only when an experiment could be involved: no cost otherwise.
-        if work.experiments or any(s.assignment for s in states):
+        if rules.experiments or any(s.assignment for s in states):
             rows = await conn.execute(select(stops_t.c.experiment, stops_t.c.variant))
             trial.stopped = {(e, v) for e, v in rows}
         return trial
@@ -55,11 +55,11 @@ class Trial:
             and state.assignment is None
             and not state.crisis  # Wgs deadlines are not for experimenting with
             and not state.said_no_thanks  # they get the gentle welcome-back, nothing else
-            and self.work.experiments
+            and self.rules.experiments
         ):
-            assignment = assign(self.work.experiments, case_id, self.today, self.stopped)
+            assignment = assign(self.rules.experiments, case_id, self.today, self.stopped)
             if assignment is not None:
-                state = state.evolve(assignment=assignment)
+                state = replace(state, assignment=assignment)
                 self.assigned.append(
                     {
                         "case_id": case_id,
@@ -80,6 +80,7 @@ class Trial:
     async def store(self, conn: AsyncConnection) -> None:
         if not self.assigned:
             return
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(assignments_t).on_conflict_do_nothing(index_elements=["case_id"])
+        stmt = dialect_insert(conn, assignments_t).on_conflict_do_nothing(
+            index_elements=["case_id"]
+        )
         await conn.execute(stmt, self.assigned)
