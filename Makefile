@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/python -m app.demo
 	$(BIN)/zaadje serve
 
-MYPY_PATHS := app casework clock store signals flows messages scheduler bot desk monitor
+MYPY_PATHS := app casework clock store signals flows messages scheduler bot desk monitor tests
 
 # The desk's browser tests drive Debian's chromium through Playwright (no browser download);
 # installed here when missing (as root, like CI).
@@ -41,11 +41,13 @@ test: $(TEST_STAMP) | $(CHROMIUM)
 	$(BIN)/python -m messages.build compile
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(MYPY_PATHS)
-	$(BIN)/pytest -q
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q -n auto --dist worksteal
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(MYPY_PATHS)
+	$(BIN)/lint-imports
 
 # Communicators: extract the keys, update every language's catalogue, compile .mo files.
 messages: $(STAMP)

@@ -3,12 +3,21 @@
 PostgreSQL comes from TEST_DATABASE_URL. Each test gets its own database, cloned from a
 migrated template (fast), so tests never see each other's rows. Under CI a missing or
 unreachable PostgreSQL fails the run instead of skipping it (CONTRACT §1).
+
+Under pytest-xdist every worker is a process of its own: its PostgreSQL template is named by
+its pid, its SQLite template and test directories live under its own basetemp, servers listen
+on ports the system picks, and the browser tests launch their own chromium.
+
+Markers (registered in pyproject.toml) are set here from the fixtures a test uses:
+`postgres` for a test on the PostgreSQL backend, `browser` for one that drives chromium.
+`slow` (over about 3 s) is set by hand on the tests themselves.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import shutil
 import threading
@@ -26,6 +35,23 @@ from store.migrate import upgrade
 
 T = TypeVar("T")
 BACKENDS = ("sqlite", "postgresql")
+# Fixtures that reach PostgreSQL whatever the parametrization (`pg_url`: a test module's own
+# fresh PostgreSQL database), and the desk's Playwright page (tests/desk/conftest.py).
+POSTGRES_FIXTURES = frozenset({"pg_admin_url", "pg_template", "pg_url"})
+BROWSER_FIXTURES = frozenset({"page"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        backends = (
+            {v for v in callspec.params.values() if isinstance(v, str)} if callspec else set()
+        )
+        if fixtures & POSTGRES_FIXTURES or "postgresql" in backends:
+            item.add_marker(pytest.mark.postgres)
+        if fixtures & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
 
 
 def run_sync(coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -43,7 +69,7 @@ def run_sync(coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
     thread.join()
     if isinstance(out[0], BaseException):
         raise out[0]
-    return out[0]  # type: ignore[no-any-return]
+    return out[0]
 
 
 def _pg_dsn(url: str, database: str | None = None) -> str:
@@ -51,6 +77,20 @@ def _pg_dsn(url: str, database: str | None = None) -> str:
     if database:
         parsed = parsed.set(database=database)
     return parsed.render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_found() -> Iterator[None]:
+    """`zaadje` commands run in-process configure logging for the whole process (a handler on
+    the root logger, library warnings captured). Undone after each test, so that every test
+    starts from the same logging whichever test ran before it in this worker."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    logging.captureWarnings(False)
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

@@ -102,7 +102,12 @@ def start_serve(db_url: str, config: Path, directory: Path) -> Served:
         stderr=stderr.open("wb"),
     )
     served = Served(process, port, stdout, stderr)
-    wait_until(lambda: _healthy(served), 60, "/healthz to answer")
+    try:
+        wait_until(lambda: _healthy(served), 60, "/healthz to answer")
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
     return served
 
 
@@ -167,7 +172,7 @@ def outbox_by_status(db_url: str) -> dict[str, list[int]]:
             found.setdefault(row.status, []).append(row.id)
         return found
 
-    return on_db(db_url, work)  # type: ignore[no-any-return]
+    return on_db(db_url, work)
 
 
 @pytest.fixture
@@ -177,6 +182,7 @@ def directory(tmp_path: Path) -> Iterator[Path]:
     yield work
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_batch_in_flight_and_exits_cleanly(
     db_url: str, directory: Path
 ) -> None:

@@ -140,7 +140,7 @@ async def town(db_url: str, tmp: Path, language: str = "") -> AsyncIterator[Town
         async with engine.connect() as conn:
             case_id = int(await conn.scalar(select(Case.id)) or 0)
         clock = Clock(MONDAY)
-        deps = TelegramDeps(engine, ctx.work, settings.secret_key, ctx.values, clock)
+        deps = TelegramDeps(engine, ctx.rules, settings.secret_key, ctx.values, clock)
         channel: Any = ctx.channels["telegram"]
         handler = UpdateHandler(channel.bot, deps)
         try:

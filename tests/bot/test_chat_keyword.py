@@ -78,9 +78,10 @@ async def _link_code_values(db: str) -> dict[str, object]:
     engine = make_engine(db)
     try:
         async with engine.connect() as conn:
-            values: dict[str, object] = await conn.scalar(
+            values = await conn.scalar(
                 select(outbox_t.c["values"]).where(outbox_t.c.message_key == "chat.link_code")
             )
     finally:
         await engine.dispose()
+    assert isinstance(values, dict), "the link code's message is in the outbox"
     return values

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.telegram.chats import chat_opted_out, lift_chat_opt_out, opt_out_chat
+from casework.chats import chat_opted_out, lift_chat_opt_out, opt_out_chat
 from store.engine import make_engine
 from store.models import OptOut, table_of
 from store.personal import hashed_address

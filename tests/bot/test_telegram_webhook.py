@@ -73,16 +73,18 @@ async def test_a_secret_header_that_is_no_text_is_refused_like_a_wrong_one(
         body = json.dumps(message(1, STRANGER, "hallo")).encode()
         # Raw bytes: an HTTP client library would not send a header that is not UTF-8.
         reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
-        writer.write(
-            b"POST /webhooks/telegram HTTP/1.1\r\nHost: zaadje\r\nConnection: close\r\n"
-            b"Content-Type: application/json\r\n"
-            + HEADER.encode()
-            + b": \xff\xfe\r\n"
-            + f"Content-Length: {len(body)}\r\n\r\n".encode()
-            + body
-        )
-        status_line = await reader.readline()
-        writer.close()
+        try:
+            writer.write(
+                b"POST /webhooks/telegram HTTP/1.1\r\nHost: zaadje\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\n"
+                + HEADER.encode()
+                + b": \xff\xfe\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            status_line = await reader.readline()
+        finally:
+            writer.close()
         assert status_line.split()[1] == b"403"
         assert await stored(t) == []
 

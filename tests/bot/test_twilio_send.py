@@ -5,7 +5,6 @@ resident's ladder."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,23 +13,16 @@ import pytest
 from app.errors import UserError
 from app.settings import Settings
 from app.wiring import context_for
-from bot.channel import Outgoing, Sent, TemporaryFailure
 from bot.twilio.errors import retry_after_seconds
+from casework.channels import Outgoing, Receipt, Sent, TemporaryFailure
 from casework.tasks import list_tasks
 from scheduler.tick import tick
 from store.engine import make_engine
-from tests.bot.twilio_kit import ACCOUNT, FROM, MONDAY, PHONE, PUBLIC, TOKEN, close, outbox, town
+from tests.bot.conftest import TwilioTown
+from tests.bot.twilio_kit import ACCOUNT, FROM, MONDAY, PHONE, PUBLIC, TOKEN, outbox
 from tests.fakes.twilio import FakeTwilio
 
 SERVICE = "MG" + "a" * 32
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTwilio]:
-    server = FakeTwilio(ACCOUNT, TOKEN)
-    await server.start()
-    yield server
-    await server.close()
 
 
 async def open_tasks(ctx: object) -> list[str]:
@@ -39,9 +31,9 @@ async def open_tasks(ctx: object) -> list[str]:
 
 
 async def test_first_contact_is_one_exact_request_and_the_sid_is_kept(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown, fake: FakeTwilio
 ) -> None:
-    _, ctx = await town(db_url, tmp_path, fake)
+    _, ctx = await twilio_town()
     result = await tick(ctx, MONDAY)
     assert result["sent"] == 1
     (request,) = fake.requests
@@ -59,22 +51,18 @@ async def test_first_contact_is_one_exact_request_and_the_sid_is_kept(
     assert row.status == "sent"
     assert row.provider_id == fake.created[0]["sid"]
     assert row.provider_status == "queued"
-    await close(ctx)
 
 
 async def test_a_messaging_service_is_sent_instead_of_a_number(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown, fake: FakeTwilio
 ) -> None:
-    _, ctx = await town(
-        db_url, tmp_path, fake, twilio_from=None, twilio_messaging_service_sid=SERVICE
-    )
+    _, ctx = await twilio_town(twilio_from=None, twilio_messaging_service_sid=SERVICE)
     await tick(ctx, MONDAY)
     (request,) = fake.requests
     assert request.form["MessagingServiceSid"] == SERVICE
     assert "From" not in request.form
     (row,) = await outbox(ctx)
     assert row.status == "sent" and row.provider_status == "accepted"
-    await close(ctx)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -84,21 +72,20 @@ async def test_a_messaging_service_is_sent_instead_of_a_number(
     ids=["emoji", "2000-chars", "gsm-escapes-and-cjk"],
 )
 async def test_bodies_reach_twilio_exactly(
-    db_url: str, tmp_path: Path, fake: FakeTwilio, text: str
+    db_url: str, twilio_town: TwilioTown, fake: FakeTwilio, text: str
 ) -> None:
-    _, ctx = await town(db_url, tmp_path, fake)
+    _, ctx = await twilio_town()
     outcome = await ctx.channels["sms"].send_many([Outgoing("k1", "sms", PHONE, text)])
     assert isinstance(outcome["k1"], Sent)
     assert fake.requests[0].form["Body"] == text
-    await close(ctx)
 
 
 @pytest.mark.parametrize("code", [21211, 21614])
 async def test_an_unusable_number_fails_for_good_and_the_ladder_moves_on(
-    db_url: str, tmp_path: Path, fake: FakeTwilio, code: int
+    twilio_town: TwilioTown, fake: FakeTwilio, code: int
 ) -> None:
     fake.refuse(PHONE, code)
-    _, ctx = await town(db_url, tmp_path, fake)
+    _, ctx = await twilio_town()
     result = await tick(ctx, MONDAY)
     assert result["failed"] == 1 and result["escalated"] == 1
     (row,) = await outbox(ctx)
@@ -107,14 +94,13 @@ async def test_an_unusable_number_fails_for_good_and_the_ladder_moves_on(
     assert await open_tasks(ctx) == ["phone"]
     await tick(ctx, MONDAY + timedelta(days=3))
     assert len(fake.requests) == 1  # no reminder to a dead number
-    await close(ctx)
 
 
 async def test_a_resident_who_blocked_us_is_opted_out(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown, fake: FakeTwilio
 ) -> None:
     fake.refuse(PHONE, 21610)
-    _, ctx = await town(db_url, tmp_path, fake)
+    _, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     (row,) = await outbox(ctx)
     assert row.status == "failed" and "21610" in row.last_error
@@ -122,18 +108,21 @@ async def test_a_resident_who_blocked_us_is_opted_out(
     for days in (3, 5, 10):
         await tick(ctx, MONDAY + timedelta(days=days))
     assert len(fake.requests) == 1
-    await close(ctx)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("trouble", ["20003", "21606", "21999"])
 async def test_our_own_configuration_errors_do_not_cost_the_resident_a_rung(
-    db_url: str, tmp_path: Path, fake: FakeTwilio, caplog: pytest.LogCaptureFixture, trouble: str
+    db_url: str,
+    twilio_town: TwilioTown,
+    fake: FakeTwilio,
+    caplog: pytest.LogCaptureFixture,
+    trouble: str,
 ) -> None:
     if trouble == "20003":  # wrong credentials: the fake answers as Twilio does
-        _, ctx = await town(db_url, tmp_path, fake, twilio_auth_token="not-the-token")
+        _, ctx = await twilio_town(twilio_auth_token="not-the-token")
     else:  # 21606 a sender that cannot send; 21999 a refusal we do not know
-        _, ctx = await town(db_url, tmp_path, fake)
+        _, ctx = await twilio_town()
         fake.fail_next(1, status=400, code=int(trouble))
     with caplog.at_level(logging.ERROR, logger="zaadje.twilio"):
         result = await tick(ctx, MONDAY)
@@ -143,14 +132,13 @@ async def test_our_own_configuration_errors_do_not_cost_the_resident_a_rung(
     assert await open_tasks(ctx) == []  # the ladder is not burnt
     assert any(trouble in r.getMessage() for r in caplog.records)
     assert not any(PHONE in r.getMessage() or PHONE[3:] in r.getMessage() for r in caplog.records)
-    await close(ctx)
 
 
 async def test_an_outage_loses_nothing_and_doubles_nothing(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown, fake: FakeTwilio
 ) -> None:
     phones = tuple(f"+316123450{i:02d}" for i in range(12))
-    _, ctx = await town(db_url, tmp_path, fake, phones=phones)
+    _, ctx = await twilio_town(phones=phones)
     fake.fail_next(20, status=503)  # the first batch, and part of the first retry
     now = MONDAY
     for _ in range(8):
@@ -164,14 +152,13 @@ async def test_an_outage_loses_nothing_and_doubles_nothing(
     assert sorted(m["to"] for m in fake.created) == sorted(phones)  # each exactly once
     assert {r.provider_id for r in rows} == {m["sid"] for m in fake.created}
     assert len(fake.requests) == 12 + 20
-    await close(ctx)
 
 
 async def test_a_rate_limit_is_waited_out_as_twilio_asks(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown, fake: FakeTwilio
 ) -> None:
     fake.fail_next(1, status=429, code=20429, retry_after="600")
-    _, ctx = await town(db_url, tmp_path, fake)
+    _, ctx = await twilio_town()
     result = await tick(ctx, MONDAY)
     assert result["retried"] == 1
     (row,) = await outbox(ctx)
@@ -181,14 +168,13 @@ async def test_a_rate_limit_is_waited_out_as_twilio_asks(
     await tick(ctx, row.not_before)
     (row,) = await outbox(ctx)
     assert row.status == "sent" and len(fake.created) == 1
-    await close(ctx)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_a_timeout_and_a_refused_connection_are_retried(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    db_url: str, twilio_town: TwilioTown, fake: FakeTwilio
 ) -> None:
-    _, ctx = await town(db_url, tmp_path, fake)
+    _, ctx = await twilio_town()
     channel = ctx.channels["sms"]
     channel.config = channel.config.__class__(  # type: ignore[attr-defined]
         **{**channel.config.__dict__, "timeout_seconds": 0.2}  # type: ignore[attr-defined]
@@ -200,14 +186,11 @@ async def test_a_timeout_and_a_refused_connection_are_retried(
     await fake.close()
     gone = await channel.send_many([Outgoing("k2", "sms", PHONE, "Hallo")])
     assert isinstance(gone["k2"], TemporaryFailure) and "unreachable" in gone["k2"].reason
-    await close(ctx)
 
 
-async def test_the_configured_rate_is_respected(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
-) -> None:
+async def test_the_configured_rate_is_respected(twilio_town: TwilioTown, fake: FakeTwilio) -> None:
     phones = tuple(f"+316123451{i:02d}" for i in range(40))
-    _, ctx = await town(db_url, tmp_path, fake, phones=phones)
+    _, ctx = await twilio_town(phones=phones)
     ctx.rate_per_second["sms"] = 20.0
     await tick(ctx, MONDAY)
     assert len(fake.created) == 40
@@ -215,13 +198,12 @@ async def test_the_configured_rate_is_respected(
     # A full bucket (20) goes at once; the other 20 need another second at 20 per second.
     assert times[-1] - times[0] >= 0.9
     assert sum(1 for t in times if t < times[0] + 0.5) <= 30  # the bucket + half a second
-    await close(ctx)
 
 
 async def test_a_crash_after_the_hand_over_does_not_send_twice(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown, fake: FakeTwilio
 ) -> None:
-    _, ctx = await town(db_url, tmp_path, fake)
+    _, ctx = await twilio_town()
     real = ctx.channels["sms"]
 
     class DiesAfterHandOver:
@@ -231,8 +213,11 @@ async def test_a_crash_after_the_hand_over_does_not_send_twice(
             await real.send_many(messages)
             raise RuntimeError("worker killed before recording")
 
-        async def find(self, key: str) -> Sent | None:
-            return await real.find(key)
+        async def find(self, message: Outgoing, since: datetime) -> Sent | TemporaryFailure | None:
+            return await real.find(message, since)
+
+        def receipt(self, status: str, error: str | None) -> Receipt:
+            return real.receipt(status, error)
 
     ctx.channels["sms"] = DiesAfterHandOver()  # type: ignore[assignment]
     with pytest.raises(RuntimeError):
@@ -245,7 +230,6 @@ async def test_a_crash_after_the_hand_over_does_not_send_twice(
     assert result["sent"] == 1
     (row,) = await outbox(ctx)
     assert row.status == "sent" and len(fake.requests) == 1  # recovered, not resent
-    await close(ctx)
 
 
 def test_half_a_configuration_is_a_clear_error(tmp_path: Path) -> None:

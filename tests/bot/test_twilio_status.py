@@ -4,43 +4,30 @@ ever forward; what a delivery receipt means for the resident's ladder."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.channel import Outgoing, Result, Sent
+from casework.channels import Outgoing, Receipt, Result, Sent, TemporaryFailure
 from casework.tasks import list_tasks
 from scheduler.context import Context
 from scheduler.tick import tick
 from store.models import ContactAttempt, OptOut
+from tests.bot.conftest import TwilioTown
 from tests.bot.twilio_kit import (
-    ACCOUNT,
     MONDAY,
     PHONE,
-    TOKEN,
     Webhooks,
-    close,
     outbox,
     signature,
     status_form,
-    town,
     webhooks,
 )
 from tests.fakes.twilio import FakeTwilio
 
 STATUS = "/webhooks/twilio/status"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTwilio]:
-    server = FakeTwilio(ACCOUNT, TOKEN)
-    await server.start()
-    yield server
-    await server.close()
 
 
 async def attempts(ctx: Context) -> list[Any]:
@@ -60,9 +47,9 @@ async def sent_sid(ctx: Context) -> str:
 
 
 async def test_delivered_is_recorded_once_and_counts_as_a_contact_attempt(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown,
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     sid = await sent_sid(ctx)
     async with webhooks(settings, ctx) as hooks:
@@ -79,13 +66,10 @@ async def test_delivered_is_recorded_once_and_counts_as_a_contact_attempt(
     assert (row.provider_status_at, row.delivered_at) == first
     (attempt,) = await attempts(ctx)
     assert attempt.soort == "SMS/Whatsapp"  # DDAS EnumContactsoort
-    await close(ctx)
 
 
-async def test_out_of_order_callbacks_never_move_back(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
-) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+async def test_out_of_order_callbacks_never_move_back(twilio_town: TwilioTown) -> None:
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     sid = await sent_sid(ctx)
     async with webhooks(settings, ctx) as hooks:
@@ -99,13 +83,12 @@ async def test_out_of_order_callbacks_never_move_back(
         "30003",
     )
     assert len(await attempts(ctx)) == 1
-    await close(ctx)
 
 
 async def test_undelivered_to_a_dead_number_moves_the_ladder_on(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown, fake: FakeTwilio
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     sid = await sent_sid(ctx)
     async with webhooks(settings, ctx) as hooks:
@@ -118,13 +101,12 @@ async def test_undelivered_to_a_dead_number_moves_the_ladder_on(
     assert await open_tasks(ctx) == ["phone"]
     await tick(ctx, MONDAY + timedelta(days=3))
     assert len(fake.created) == 1  # no reminder to a dead number
-    await close(ctx)
 
 
 async def test_a_handset_that_is_off_leaves_the_ladder_to_its_timers(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown,
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     sid = await sent_sid(ctx)
     async with webhooks(settings, ctx) as hooks:
@@ -133,13 +115,10 @@ async def test_a_handset_that_is_off_leaves_the_ladder_to_its_timers(
     assert (row.status, row.provider_error) == ("undelivered", "30003")
     assert await open_tasks(ctx) == []
     assert await attempts(ctx) == []
-    await close(ctx)
 
 
-async def test_a_late_block_by_the_resident_is_an_opt_out(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
-) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+async def test_a_late_block_by_the_resident_is_an_opt_out(twilio_town: TwilioTown) -> None:
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     sid = await sent_sid(ctx)
     async with webhooks(settings, ctx) as hooks:
@@ -149,14 +128,13 @@ async def test_a_late_block_by_the_resident_is_an_opt_out(
     async with ctx.engine.connect() as conn:
         assert [a for (a,) in await conn.execute(select(OptOut.address))] == [PHONE]
     assert await open_tasks(ctx) == ["review"]
-    await close(ctx)
 
 
 @pytest.mark.parametrize("sign", [None, "forged", "other-url"])
 async def test_unsigned_forged_or_replayed_callbacks_are_refused(
-    db_url: str, tmp_path: Path, fake: FakeTwilio, sign: str | None
+    twilio_town: TwilioTown, sign: str | None
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     sid = await sent_sid(ctx)
     form = status_form(sid, "delivered")
@@ -169,13 +147,12 @@ async def test_unsigned_forged_or_replayed_callbacks_are_refused(
     assert code == 403
     (row,) = await outbox(ctx)
     assert (row.status, row.provider_status) == ("sent", "queued")
-    await close(ctx)
 
 
 async def test_a_callback_that_overtakes_the_dispatcher_is_settled_after_it(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown,
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     real = ctx.channels["sms"]
 
     async with webhooks(settings, ctx) as hooks:
@@ -192,10 +169,15 @@ async def test_a_callback_that_overtakes_the_dispatcher_is_settled_after_it(
                     await hooks.post(STATUS, status_form(result.provider_id, "delivered"))
                 return results
 
-            async def find(self, key: str) -> Sent | None:
-                return await real.find(key)
+            async def find(
+                self, message: Outgoing, since: datetime
+            ) -> Sent | TemporaryFailure | None:
+                return await real.find(message, since)
 
-        ctx.channels["sms"] = FastReceipts()  # type: ignore[assignment]
+            def receipt(self, status: str, error: str | None) -> Receipt:
+                return real.receipt(status, error)
+
+        ctx.channels["sms"] = FastReceipts()
         await tick(ctx, MONDAY)
         # Settled by the dispatcher's own record of the hand-over, in the same transaction.
         (row,) = await outbox(ctx)
@@ -205,13 +187,12 @@ async def test_a_callback_that_overtakes_the_dispatcher_is_settled_after_it(
         await settled_status(hooks, ctx, "delivered")
     assert len(await attempts(ctx)) == 1
     ctx.channels["sms"] = real
-    await close(ctx)
 
 
 async def test_an_overtaking_receipt_is_not_lost_when_the_service_stops_before_it_settles(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown,
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     real = ctx.channels["sms"]
     holding = asyncio.Event()
     sids: list[str] = []
@@ -228,10 +209,13 @@ async def test_an_overtaking_receipt_is_not_lost_when_the_service_stops_before_i
             await asyncio.sleep(0.2)  # the service stops meanwhile
             return results
 
-        async def find(self, key: str) -> Sent | None:
-            return await real.find(key)
+        async def find(self, message: Outgoing, since: datetime) -> Sent | TemporaryFailure | None:
+            return await real.find(message, since)
 
-    ctx.channels["sms"] = SlowBatch()  # type: ignore[assignment]
+        def receipt(self, status: str, error: str | None) -> Receipt:
+            return real.receipt(status, error)
+
+    ctx.channels["sms"] = SlowBatch()
     dispatching = asyncio.create_task(tick(ctx, MONDAY))
     await holding.wait()
     async with webhooks(settings, ctx) as hooks:
@@ -244,7 +228,6 @@ async def test_an_overtaking_receipt_is_not_lost_when_the_service_stops_before_i
     assert (row.status, row.provider_status) == ("undelivered", "undelivered")
     assert "phone" in await open_tasks(ctx)  # a dead number: the ladder moved on to a call
     ctx.channels["sms"] = real
-    await close(ctx)
 
 
 async def settled_status(hooks: Webhooks, ctx: Context, wanted: str) -> None:
@@ -257,10 +240,8 @@ async def settled_status(hooks: Webhooks, ctx: Context, wanted: str) -> None:
     raise AssertionError(f"status stayed {row.status}")
 
 
-async def test_an_unknown_message_or_status_changes_nothing(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
-) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+async def test_an_unknown_message_or_status_changes_nothing(twilio_town: TwilioTown) -> None:
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     sid = await sent_sid(ctx)
     async with webhooks(settings, ctx) as hooks:
@@ -270,4 +251,3 @@ async def test_an_unknown_message_or_status_changes_nothing(
         assert code == 400 and text.startswith("MessageStatus 'exploded' is not a status")
     (row,) = await outbox(ctx)
     assert (row.status, row.provider_status) == ("sent", "queued")
-    await close(ctx)

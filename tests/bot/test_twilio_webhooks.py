@@ -4,25 +4,20 @@ state once; the resident's reply reaches the flow and its answer goes out throug
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from xml.etree import ElementTree
 
 import aiohttp
 import pytest
 
 from scheduler.tick import tick
+from tests.bot.conftest import TwilioTown
 from tests.bot.twilio_kit import (
-    ACCOUNT,
     MONDAY,
     PHONE,
-    TOKEN,
-    close,
     inbound,
     outbox,
     signature,
     sms_form,
-    town,
     webhooks,
 )
 from tests.fakes.twilio import FakeTwilio
@@ -31,18 +26,10 @@ SMS = "/webhooks/twilio/sms"
 SID = "SM" + "b" * 32
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTwilio]:
-    server = FakeTwilio(ACCOUNT, TOKEN)
-    await server.start()
-    yield server
-    await server.close()
-
-
 async def test_a_signed_reply_is_stored_answered_with_empty_twiml_and_handled(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown,
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)  # the first contact went out
     async with webhooks(settings, ctx) as hooks:
         status, content_type, body = await hooks.post(SMS, sms_form(SID, "Ja graag"))
@@ -55,7 +42,6 @@ async def test_a_signed_reply_is_stored_answered_with_empty_twiml_and_handled(
     assert (message.provider_id, message.sender, message.text) == (SID, PHONE, "Ja graag")
     assert message.handled_at is not None and message.case_id is not None
     assert message.intent == "yes"
-    await close(ctx)
 
 
 @pytest.mark.parametrize(
@@ -70,9 +56,9 @@ async def test_a_signed_reply_is_stored_answered_with_empty_twiml_and_handled(
     ],
 )
 async def test_anything_not_signed_by_twilio_for_this_url_is_refused_and_changes_nothing(
-    db_url: str, tmp_path: Path, fake: FakeTwilio, sign: str | None
+    twilio_town: TwilioTown, sign: str | None
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     form = sms_form(SID, "STOP")
     header: str | None = {
         "other-url": signature("/webhooks/twilio/status", form),
@@ -86,7 +72,6 @@ async def test_anything_not_signed_by_twilio_for_this_url_is_refused_and_changes
     assert status == 403
     assert await inbound(ctx) == []
     assert await outbox(ctx) == []
-    await close(ctx)
 
 
 def _file_upload() -> aiohttp.FormData:
@@ -109,9 +94,9 @@ FORM = "application/x-www-form-urlencoded"
     ids=["file-upload", "unknown-charset", "not-utf8"],
 )
 async def test_a_body_that_is_no_form_of_text_is_refused_like_a_forgery_not_a_500(
-    db_url: str, tmp_path: Path, fake: FakeTwilio, body: object, content_type: str | None
+    twilio_town: TwilioTown, body: object, content_type: str | None
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     headers = {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}
     if content_type:
         headers["Content-Type"] = content_type
@@ -123,26 +108,20 @@ async def test_a_body_that_is_no_form_of_text_is_refused_like_a_forgery_not_a_50
             data = body() if callable(body) else body  # a FormData is posted once only
         await hooks.settled()
     assert await inbound(ctx) == []
-    await close(ctx)
 
 
-async def test_a_signed_nul_in_any_field_is_a_clear_400_not_a_500(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
-) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+async def test_a_signed_nul_in_any_field_is_a_clear_400_not_a_500(twilio_town: TwilioTown) -> None:
+    settings, ctx = await twilio_town()
     async with webhooks(settings, ctx) as hooks:
         status, _, text = await hooks.post(SMS, sms_form(SID, "Ja", sender="+3161234\x005678"))
         assert (status, text) == (400, "field From contains a NUL character")
         status, _, text = await hooks.post(SMS, sms_form(SID, "J\x00a"))
         assert (status, text) == (400, "field Body contains a NUL character")
     assert await inbound(ctx) == []
-    await close(ctx)
 
 
-async def test_a_retried_delivery_changes_state_once(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
-) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+async def test_a_retried_delivery_changes_state_once(twilio_town: TwilioTown) -> None:
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     async with webhooks(settings, ctx) as hooks:
         first = await hooks.post(SMS, sms_form(SID, "Bel me maar"))
@@ -153,7 +132,6 @@ async def test_a_retried_delivery_changes_state_once(
     assert first[0] == second[0] == 200
     assert len(await inbound(ctx)) == 1
     assert [(r.message_key, r.idempotency_key) for r in await outbox(ctx)] == after_first
-    await close(ctx)
 
 
 @pytest.mark.parametrize(
@@ -161,10 +139,8 @@ async def test_a_retried_delivery_changes_state_once(
     ["Ja 👍", "Ja, graag — bel me ’s avonds", "", "a" * 2000, "مرحبا نعم"],
     ids=["emoji", "unicode", "empty", "2000-chars", "arabic"],
 )
-async def test_any_body_is_kept_exactly(
-    db_url: str, tmp_path: Path, fake: FakeTwilio, text: str
-) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+async def test_any_body_is_kept_exactly(twilio_town: TwilioTown, text: str) -> None:
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     async with webhooks(settings, ctx) as hooks:
         status, _, _ = await hooks.post(SMS, sms_form(SID, text))
@@ -172,13 +148,12 @@ async def test_any_body_is_kept_exactly(
     assert status == 200
     (message,) = await inbound(ctx)
     assert message.text == text and message.handled_at is not None
-    await close(ctx)
 
 
 async def test_an_unknown_sender_is_kept_and_answered_politely_through_the_outbox(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown, fake: FakeTwilio
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     stranger = "+31687654321"
     async with webhooks(settings, ctx) as hooks:
         status, _, body = await hooks.post(SMS, sms_form(SID, "Wie is dit?", sender=stranger))
@@ -190,13 +165,12 @@ async def test_an_unknown_sender_is_kept_and_answered_politely_through_the_outbo
     assert (answer.to_address, answer.message_key) == (stranger, "sms.unknown_sender")
     await tick(ctx, max(answer.not_before, MONDAY))
     assert sorted(m["to"] for m in fake.created) == sorted([PHONE, stranger])
-    await close(ctx)
 
 
 async def test_a_signed_request_without_the_needed_fields_is_a_clear_400(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown,
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     async with webhooks(settings, ctx) as hooks:
         no_sender = {k: v for k, v in sms_form(SID, "Ja").items() if k != "From"}
         status, _, text = await hooks.post(SMS, no_sender)
@@ -205,25 +179,23 @@ async def test_a_signed_request_without_the_needed_fields_is_a_clear_400(
         status, _, text = await hooks.post(SMS, no_sid)
         assert (status, text) == (400, "missing field SmsSid")
     assert await inbound(ctx) == []
-    await close(ctx)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 async def test_without_twilio_credentials_the_routes_do_not_exist(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    db_url: str, twilio_town: TwilioTown
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     settings.twilio_account_sid = settings.twilio_auth_token = settings.twilio_from = None
     async with webhooks(settings, ctx) as hooks:
         response = await hooks.client.post(SMS, data=sms_form(SID, "Ja"))
         assert response.status == 404
-    await close(ctx)
 
 
 async def test_shutdown_waits_for_the_handling_of_what_was_acknowledged(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    twilio_town: TwilioTown,
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     await tick(ctx, MONDAY)
     async with webhooks(settings, ctx) as hooks:
         for i in range(5):
@@ -232,14 +204,13 @@ async def test_shutdown_waits_for_the_handling_of_what_was_acknowledged(
     # The server stopped without being told to wait: its cleanup finished the handling.
     messages = await inbound(ctx)
     assert len(messages) == 5 and all(m.handled_at is not None for m in messages)
-    await close(ctx)
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 async def test_a_database_restart_between_requests_loses_no_message(
-    db_url: str, tmp_path: Path, fake: FakeTwilio
+    db_url: str, twilio_town: TwilioTown
 ) -> None:
-    settings, ctx = await town(db_url, tmp_path, fake)
+    settings, ctx = await twilio_town()
     async with webhooks(settings, ctx) as hooks:
         assert (await hooks.post(SMS, sms_form(SID, "Ja")))[0] == 200
         await hooks.settled()
@@ -253,4 +224,3 @@ async def test_a_database_restart_between_requests_loses_no_message(
         assert status == 200
         await hooks.settled()
     assert [m.text for m in await inbound(ctx)] == ["Ja", "Nee"]
-    await close(ctx)

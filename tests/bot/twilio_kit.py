@@ -46,10 +46,11 @@ def twilio_settings(db_url: str, api_base: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-async def town(
+async def open_town(
     db_url: str, tmp: Path, fake: FakeTwilio, phones: tuple[str, ...] = (PHONE,), **overrides: Any
 ) -> tuple[Settings, Context]:
-    """Cases for these phone numbers, taken in on Monday morning; nothing sent yet."""
+    """Cases for these phone numbers, taken in on Monday morning; nothing sent yet. The caller
+    closes the context with `close` (the `twilio_town` fixture of tests/bot/conftest.py does)."""
     settings = twilio_settings(db_url, fake.base_url, **overrides)
     engine = make_engine(db_url)
     ctx = context_for(settings, engine)

@@ -16,13 +16,19 @@ clock still at a moment; by default it is the real clock.
 
 `page`: a Playwright page (async API) on Debian's /usr/bin/chromium. Skipped when chromium is
 missing, except under CI, where that fails.
+
+`catalogues`: a compiled copy of the shipped message catalogues as the catalogue directory
+(the communicators' pages publish into it); afterwards the repository's own catalogues are
+checked to be untouched.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +50,7 @@ from app.wiring import context_for
 from clock.clock import Clock, SystemClock
 from desk.access import DESK_SERVICES, DeskServices, User
 from desk.users import add_user, use_parameters
+from messages import build, catalog
 from store.engine import make_engine
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,6 +59,15 @@ SIGNAL_HEADER = (
     "straatnaam,huisnummer,postcode,plaatsnaam,telefoonnummer,crisissignaal,taal\n"
 )
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SHIPPED_CATALOGUES = catalog.DEFAULT_LOCALES_DIR
+
+
+def po_digest(directory: Path) -> dict[str, str]:
+    """The SHA-256 of every .po file under `directory`, by relative path."""
+    return {
+        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.rglob("*.po"))
+    }
 
 
 class SettableClock:
@@ -143,22 +159,24 @@ def _cheap_password_hashes() -> Iterator[None]:
 async def desk_site(db_url: str, workdir: Path) -> AsyncIterator[DeskSite]:
     settings = Settings(database_url=db_url, secret_key_value="test-secret-key")
     engine = make_engine(db_url)
-    services = Services(settings, engine, context_for(settings, engine))
-    app = build_app(services)
-    desk = app[DESK_APP][DESK_SERVICES]
-    clock = SettableClock()
-    desk.clock = clock
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
     try:
-        yield DeskSite(
-            f"http://{host}:{port}", db_url, engine, services, desk, clock, app[DESK_APP]
-        )
+        services = Services(settings, engine, context_for(settings, engine))
+        app = build_app(services)
+        desk = app[DESK_APP][DESK_SERVICES]
+        clock = SettableClock()
+        desk.clock = clock
+        runner = web.AppRunner(app)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            yield DeskSite(
+                f"http://{host}:{port}", db_url, engine, services, desk, clock, app[DESK_APP]
+            )
+        finally:
+            await runner.cleanup()
     finally:
-        await runner.cleanup()
         await engine.dispose()
 
 
@@ -181,3 +199,16 @@ async def page() -> AsyncIterator[Any]:
             await context.close()
         finally:
             await browser.close()
+
+
+@pytest.fixture
+def catalogues(tmp_path: Path) -> Iterator[Path]:
+    """A compiled copy of the shipped catalogues as the catalogue directory."""
+    shipped = po_digest(SHIPPED_CATALOGUES)
+    copy = tmp_path / "locales"
+    shutil.copytree(SHIPPED_CATALOGUES, copy, ignore=shutil.ignore_patterns("*.mo"))
+    build.compile_all(copy)
+    catalog.configure(locales_dir=copy, override_dir="", fallbacks=())
+    yield copy
+    catalog.configure(locales_dir=SHIPPED_CATALOGUES, override_dir="", fallbacks=())
+    assert po_digest(SHIPPED_CATALOGUES) == shipped, "a test wrote into the repository's catalogues"

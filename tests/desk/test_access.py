@@ -131,9 +131,16 @@ async def test_pages_allow_no_scripts_frames_or_caching(desk_site: DeskSite) -> 
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing from elsewhere (no CDN)
 
 
-def test_the_desk_is_mounted_under_desk(desk_site: DeskSite) -> None:
+async def test_the_desk_is_mounted_under_desk(desk_site: DeskSite) -> None:
     assert isinstance(desk_site.app, web.Application)
-    assert all(path.startswith("/desk/") for _, path in desk_routes(desk_site))
+    routes = desk_routes(desk_site)
+    assert len(routes) > len(PUBLIC)
+    assert PUBLIC | {("GET", "/desk/queue"), ("POST", "/desk/tasks/1/claim")} <= set(routes)
+    assert [path for _, path in routes if not path.startswith("/desk/")] == []
+    async with desk_site.client() as http:
+        assert (await request(http, desk_site, "GET", "/desk/login")).status == 200
+        for path in ("/login", "/queue"):  # only under /desk
+            assert (await request(http, desk_site, "GET", path)).status == 404, path
 
 
 async def test_an_admin_adds_users_and_reads_the_audit_trail(desk_site: DeskSite) -> None:

@@ -359,7 +359,7 @@ async def test_a_claim_that_lands_first_is_checked_under_the_task_lock(
     task = await crisis_case(desk_site, tmp_path)
     now = datetime(2026, 11, 2, 10, 40, tzinfo=AMS)
     await claim(desk_site.engine, task.id, "jan", now)
-    work = desk_site.services.context.work
+    work = desk_site.services.context.rules
     with pytest.raises(TaskError, match="claimed by jan"):
         await complete(desk_site.engine, work, task.id, False, now, user="ria", holder="ria")
     later = datetime(2026, 11, 3, 12, 0, tzinfo=AMS)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from casework.apply import ChatInvite
+from casework.rules import ChatInvite
 from store.desk_models import DeskAudit
 from store.models import Outbox, table_of
 from tests.desk.conftest import DeskSite
@@ -34,9 +34,9 @@ async def test_without_telegram_there_is_no_chat_offer(desk_site: DeskSite, tmp_
 async def test_offering_the_chat_queues_a_code_by_sms_and_audits_without_the_code(
     desk_site: DeskSite, tmp_path: Path
 ) -> None:
-    context = desk_site.desk.context
-    context.work = dataclasses.replace(
-        context.work, chat=ChatInvite(secret_key="k" * 32, bot_name="@ZaadjeTestBot")
+    desk = desk_site.desk
+    desk.rules = dataclasses.replace(
+        desk.rules, chat=ChatInvite(secret_key="k" * 32, bot_name="@ZaadjeTestBot")
     )
     task = await crisis_case(desk_site, tmp_path)
     http, token = await caseworker(desk_site)

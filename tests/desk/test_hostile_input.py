@@ -128,14 +128,16 @@ async def _raw_post(site: DeskSite, path: str, headers: bytes, body: bytes) -> i
 
     url = urlsplit(site.url)
     reader, writer = await asyncio.open_connection(url.hostname, url.port)
-    writer.write(
-        f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n".encode()
-        + headers
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
-    )
-    status_line = await reader.readline()
-    writer.close()
+    try:
+        writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: close\r\n".encode()
+            + headers
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        status_line = await reader.readline()
+    finally:
+        writer.close()
     return int(status_line.split()[1])
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot.telegram.chats import link_chat
+from casework.chats import link_chat
 from desk.sending import SendError, free_text_findings, send_free_text
 from messages.rules import readability_verdict
 from store.models import Case, Outbox, table_of
@@ -50,7 +50,7 @@ async def test_a_text_goes_where_the_flow_sends_and_nowhere_without_an_address(
     await send_free_text(engine, task.case_id, PLAIN, "s1", now)
     # Once she linked the chat, her messages go by chat.
     async with engine.begin() as conn:
-        await link_chat(conn, task.case_id, "555")
+        await link_chat(conn, desk_site.services.context.rules, task.case_id, "555", now)
     await send_free_text(engine, task.case_id, PLAIN, "s2", now)
     sent = await rows(desk_site, outbox_t, outbox_t.c.idempotency_key.like("desk:%"))
     assert sorted((m.idempotency_key, m.channel, m.to_address) for m in sent) == [

@@ -5,8 +5,6 @@ message to a resident uses the new text, with no restart."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,34 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from messages import build, catalog, publish
+from messages import publish
 from scheduler.tick import tick
 from tests.conftest import Cli, fresh_database
 from tests.desk.conftest import DeskSite
 
-SHIPPED = catalog.DEFAULT_LOCALES_DIR
 PASSWORD = "a-good-password"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-def _digest(directory: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(directory.rglob("*.po"))
-    }
-
-
-@pytest.fixture
-def catalogues(tmp_path: Path) -> Iterator[Path]:
-    """A compiled copy of the shipped catalogues, edited in place by the publication."""
-    shipped = _digest(SHIPPED)
-    copy = tmp_path / "locales"
-    shutil.copytree(SHIPPED, copy, ignore=shutil.ignore_patterns("*.mo"))
-    build.compile_all(copy)
-    catalog.configure(locales_dir=copy, override_dir="", fallbacks=())
-    yield copy
-    catalog.configure(locales_dir=SHIPPED, override_dir="", fallbacks=())
-    assert _digest(SHIPPED) == shipped, "a test wrote into the repository's catalogues"
 
 
 @pytest.fixture

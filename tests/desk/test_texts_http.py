@@ -4,44 +4,20 @@ and the audit trail."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from desk.users import add_user
-from messages import build, catalog, publish, render
+from messages import catalog, publish, render
 from store.desk_models import DeskAudit
 from store.models import table_of
-from tests.desk.conftest import DeskSite
+from tests.desk.conftest import DeskSite, po_digest
 
-SHIPPED = catalog.DEFAULT_LOCALES_DIR
 PASSWORD = "a-good-password"
 CITY = {"gemeente": "Utrecht", "telefoon": "14 030"}
-
-
-def _digest(directory: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(directory.rglob("*.po"))
-    }
-
-
-@pytest.fixture
-def catalogues(tmp_path: Path) -> Iterator[Path]:
-    """A compiled copy of the shipped catalogues as the catalogue directory."""
-    shipped = _digest(SHIPPED)
-    copy = tmp_path / "locales"
-    shutil.copytree(SHIPPED, copy, ignore=shutil.ignore_patterns("*.mo"))
-    build.compile_all(copy)
-    catalog.configure(locales_dir=copy, override_dir="", fallbacks=())
-    yield copy
-    catalog.configure(locales_dir=SHIPPED, override_dir="", fallbacks=())
-    assert _digest(SHIPPED) == shipped, "a test wrote into the repository's catalogues"
 
 
 @pytest.fixture
@@ -111,7 +87,7 @@ async def test_edit_preview_draft_and_four_eyes_publish_into_the_override(
 ) -> None:
     override = tmp_path / "gemeente"
     catalog.configure(override_dir=override)
-    shipped = _digest(catalogues)
+    shipped = po_digest(catalogues)
     with_link = first_contact().replace("Of bel ons", "Kijk op www.voorbeeld.nl of bel ons")
     fixed = first_contact().replace("Goedendag.", "Hallo.")
     url = site.url + "/desk/texts/sms.first_contact/nl"
@@ -168,7 +144,7 @@ async def test_edit_preview_draft_and_four_eyes_publish_into_the_override(
 
     assert render("sms.first_contact", "nl", **CITY).startswith("Gemeente Utrecht: Hallo.")
     assert publish.current("sms.first_contact", "nl").origin == "override"
-    assert _digest(catalogues) == shipped  # the shipped catalogue stays as released
+    assert po_digest(catalogues) == shipped  # the shipped catalogue stays as released
     async with site.engine.connect() as conn:
         audit_t = table_of(DeskAudit)
         rows = (await conn.execute(select(audit_t).order_by(audit_t.c.id))).all()

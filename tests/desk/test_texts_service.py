@@ -7,9 +7,7 @@ catalogues are checked to be untouched afterwards."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,38 +18,17 @@ from desk.access import User
 from desk.texts import changes
 from desk.texts.changes import Blocked, NotAllowed, TextError
 from desk.texts.overview import overview
-from messages import build, catalog, publish, render
+from messages import publish, render
 from messages.keys import KEYS
 from store.engine import make_engine
 from tests.conftest import Cli, run_sync
 
-SHIPPED = catalog.DEFAULT_LOCALES_DIR
 ANNA = User(1, "anna", "communicator")
 BRAM = User(2, "bram", "communicator")
 CHRIS = User(3, "chris", "caseworker")
 ROOT = User(4, "root", "admin")
 CITY = {"gemeente": "Utrecht", "telefoon": "14 030"}
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-def _digest(directory: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(directory.rglob("*.po"))
-    }
-
-
-@pytest.fixture
-def catalogues(tmp_path: Path) -> Iterator[Path]:
-    """A compiled copy of the shipped catalogues as the catalogue directory."""
-    shipped = _digest(SHIPPED)
-    copy = tmp_path / "locales"
-    shutil.copytree(SHIPPED, copy, ignore=shutil.ignore_patterns("*.mo"))
-    build.compile_all(copy)
-    catalog.configure(locales_dir=copy, override_dir="", fallbacks=())
-    yield copy
-    catalog.configure(locales_dir=SHIPPED, override_dir="", fallbacks=())
-    assert _digest(SHIPPED) == shipped, "a test wrote into the repository's catalogues"
 
 
 @pytest.fixture

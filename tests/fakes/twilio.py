@@ -9,6 +9,12 @@ and a message resource, or with Twilio's error JSON (`code`, `message`, `more_in
 - `hang_next(n, seconds)`: the next n hand-overs answer only after `seconds` (timeouts);
 - `refuse(number, code, status)`: every hand-over to that number is refused (21211, 21610…).
 Wrong credentials get Twilio's real answer: 401 with code 20003.
+`GET …/Messages.json` lists the messages it accepted, newest first, filtered by `To`, `From`
+and `DateSent>` (on or after that day, as Twilio reads it), in Twilio's page format; a
+message's `date_sent` is the moment the fake accepted it.
+
+It runs as an async context manager (`async with FakeTwilio(sid, token) as fake:`), closed
+also when the test fails; `close()` may be called earlier (a Twilio that is gone).
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from types import TracebackType
 from typing import Any
 
 from aiohttp import web
@@ -68,6 +77,18 @@ class FakeTwilio:
             await self._runner.cleanup()
             self._runner = None
 
+    async def __aenter__(self) -> FakeTwilio:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
     def fail_next(
         self, n: int, status: int = 503, code: int | None = None, retry_after: str | None = None
     ) -> None:
@@ -92,6 +113,8 @@ class FakeTwilio:
         self.requests.append(Recorded(request.method, request.path, form, auth, time.monotonic()))
         if auth != (self.account_sid, self.auth_token):
             return _error(401, 20003, "Authenticate")
+        if request.method == "GET" and request.path == self.messages_path:
+            return self._list(request)
         if request.method != "POST" or request.path != self.messages_path:
             return _error(404, 20404, "The requested resource was not found")
         answer = self.script.pop(0) if self.script else Answer()
@@ -117,11 +140,39 @@ class FakeTwilio:
             "error_message": None,
             "date_created": "Mon, 02 Nov 2026 09:00:00 +0000",
             "date_updated": "Mon, 02 Nov 2026 09:00:00 +0000",
-            "date_sent": None,
+            "date_sent": format_datetime(datetime.now(UTC), usegmt=True),
             "uri": f"{self.messages_path[:-5]}/SM.json",
         }
         self.created.append(message)
         return web.json_response(message, status=201)
+
+
+    def _list(self, request: web.Request) -> web.Response:
+        query = request.query
+        found = list(reversed(self.created))  # Twilio lists the newest first
+        if "To" in query:
+            found = [m for m in found if m["to"] == query["To"]]
+        if "From" in query:
+            found = [m for m in found if m["from"] == query["From"]]
+        if "DateSent>" in query:
+            day = query["DateSent>"][:10]  # a date; the client sends a full timestamp
+            found = [
+                m for m in found if parsedate_to_datetime(m["date_sent"]).date().isoformat() >= day
+            ]
+        size = int(query.get("PageSize", "50"))
+        return web.json_response(
+            {
+                "messages": found[:size],
+                "end": min(size, len(found)) - 1,
+                "first_page_uri": request.path_qs,
+                "next_page_uri": None,
+                "page": 0,
+                "page_size": size,
+                "previous_page_uri": None,
+                "start": 0,
+                "uri": request.path_qs,
+            }
+        )
 
 
 def _basic_auth(header: str | None) -> tuple[str, str] | None:

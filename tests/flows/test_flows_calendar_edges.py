@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flows_kit import CAL, at, new_case
-
 from flows import Planned, Reply, SendMessage
 from flows.timing import add_months, callback_window, other_daypart, task_window, wait_until
+from tests.flows.flows_kit import CAL, at, new_case
 
 
 def _first_message(now: datetime) -> SendMessage:
@@ -71,7 +70,7 @@ def test_dst_spring_forward_keeps_local_time() -> None:
     assert timer.due.astimezone(UTC).hour == 8
     # Then Easter 2026: Thursday 2, (Good Friday 3, Easter Monday 6), Tuesday 7 April.
     case.fire()
-    assert case.timer.due == at(2026, 4, 7, 10)
+    assert case.timer is not None and case.timer.due == at(2026, 4, 7, 10)
 
 
 def test_dst_fall_back_keeps_local_time() -> None:

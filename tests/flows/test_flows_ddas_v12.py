@@ -4,7 +4,6 @@ shipped ladders' results, and a municipality's settings still written in v0.9 wo
 from __future__ import annotations
 
 import pytest
-from flows_kit import Driver, at, new_case
 
 from flows import CloseCase, Planned, RecordAttempt, load_flow
 from flows.ddas import (
@@ -14,6 +13,7 @@ from flows.ddas import (
     VERVOLGHULP,
     VERWIJZING_ZONDER_INWONER,
 )
+from tests.flows.flows_kit import Driver, at, new_case
 
 
 def visit() -> Driver:

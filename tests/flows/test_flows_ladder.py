@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flows_kit import CAL, FLOW, Driver, at, new_case
-
 from flows import (
     AddTaskNote,
     CancelTask,
@@ -25,6 +23,7 @@ from flows import (
     expecting,
     load_flow,
 )
+from tests.flows.flows_kit import CAL, FLOW, Driver, at, new_case
 
 NO_CONTACT = "Definitief geen contact kunnen krijgen"
 NO_THANKS = "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from flows_kit import Driver, at, new_case
 
 from flows import (
+    Action,
     CancelTask,
     LiftOptOut,
     OptIn,
@@ -19,6 +19,7 @@ from flows import (
     TaskOutcome,
     Timeout,
 )
+from tests.flows.flows_kit import Driver, at, new_case
 
 
 def _new() -> Driver:
@@ -98,11 +99,11 @@ POSITIONS: dict[str, tuple[Callable[[], Driver], str]] = {
 }
 
 
-def _automatic(actions: list[object]) -> list[SendMessage]:
+def _automatic(actions: list[Action]) -> list[SendMessage]:
     return [a for a in actions if isinstance(a, SendMessage) and not a.confirms_opt_out]
 
 
-def _keep_going(case: Driver) -> list[object]:
+def _keep_going(case: Driver) -> list[Action]:
     """Everything that could make the engine talk: timers, outcomes, replies, planning."""
     start = len(case.log)
     moment = case.now

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from flows_kit import CAL, FLOW, TZ
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as note_event
 from hypothesis import strategies as st
@@ -35,6 +34,7 @@ from flows import (
 )
 from flows.ddas import CONTACTSOORTEN, DAGDELEN, EINDRESULTATEN
 from flows.flow import TASK_KINDS
+from tests.flows.flows_kit import CAL, FLOW, TZ
 
 TEXTS = [
     "1",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flows_kit import at, new_case
-
 from flows import CaseState, Planned, Reply, TaskOutcome
 from flows.state import Attempt, TaskRef
+from tests.flows.flows_kit import at, new_case
 
 
 def test_a_rich_state_round_trips_through_json() -> None:

@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 
 import polib
 import pytest
@@ -17,7 +18,13 @@ import pytest
 from messages import build, catalog, publish, render, render_detail
 from messages.publish import PublishError
 
-CITY = {"gemeente": "Utrecht", "telefoon": "14 030"}
+
+class City(TypedDict):
+    gemeente: str
+    telefoon: str
+
+
+CITY: City = {"gemeente": "Utrecht", "telefoon": "14 030"}
 SHIPPED = catalog.DEFAULT_LOCALES_DIR
 NEW_START = "Gemeente {gemeente}: Fijn dat u er weer bent. Vragen? Bel {telefoon}."
 

@@ -5,15 +5,18 @@ intake."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from monitor.ddas_export import SUPPRESSED_STATUS
-from monitor.ddas_versions import V0_9, V1_2, VERSIONS, DdasVersion
-from signals.patterns import SUPPRESSED_REPEAT
+from monitor.cohort import Cohort
+from monitor.ddas_export import build_document
+from monitor.ddas_versions import V0_9, V1_2, VERSIONS, DdasVersion, Person
+from signals.patterns import SUPPRESSED_REPEAT, SUPPRESSED_SMALL
+from tests.monitor.test_ddas_document import ADDRESS, NOVEMBER, case, delivery, signal
 
 DATA = Path(__file__).parents[1] / "data" / "ddas"
 NATIONAL = {"0.9": DATA / "json_schema_Uitwisselmodel.json"}
@@ -74,5 +77,28 @@ def test_every_v1_2_status_becomes_a_v0_9_status_or_none() -> None:
     assert V0_9.status("Opgepakt") is None  # v0.9: taken up means no status
 
 
-def test_a_repeat_suppressed_at_intake_maps_to_herhaalde_melding() -> None:
-    assert SUPPRESSED_STATUS == {SUPPRESSED_REPEAT: "Niet opgepakt: herhaalde melding"}
+@pytest.mark.parametrize("version", [V1_2, V0_9], ids=["v1.2", "v0.9"])
+def test_signals_suppressed_at_intake_are_delivered_with_a_status_of_the_national_schema(
+    version: DdasVersion,
+) -> None:
+    """What the intake writes as a suppression reason is read by the export: a repeat
+    without growth is "herhaalde melding", a small amount "andere reden"; the delivery holding
+    them validates against the national schema file of its version."""
+    received = [
+        signal(1, 10),
+        signal(2, None, suppressed_reason=SUPPRESSED_REPEAT),
+        signal(3, None, suppressed_reason=SUPPRESSED_SMALL, amount_cents=4000),
+    ]
+    cohort = Cohort(NOVEMBER, received, [case(10, received[:1])], Counter())
+    persons: dict[int, Person] = {s.id: ADDRESS for s in received}
+    built = build_document(cohort, persons, delivery(), version)
+    national = json.loads(NATIONAL[version.name].read_text(encoding="utf-8"))
+    Draft202012Validator(national, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(
+        built
+    )
+    status = {s["ID"]: s.get("status") for s in built["leveringen"][0]["vroegsignalen"]}
+    assert status == {
+        "S-1": "Nog niet opgepakt",
+        "S-2": "Niet opgepakt: herhaalde melding",
+        "S-3": "Niet opgepakt: andere reden",
+    }

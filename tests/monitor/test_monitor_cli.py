@@ -273,9 +273,11 @@ def test_a_delivery_that_would_not_validate_is_refused_with_exit_1(
 
     async def corrupt() -> None:  # as a bug elsewhere might leave a case
         engine = make_engine(cli.db)
-        async with engine.begin() as conn:
-            await conn.execute(update(Case).values(state="closed", result="Klaar"))
-        await engine.dispose()
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(update(Case).values(state="closed", result="Klaar"))
+        finally:
+            await engine.dispose()
 
     run_sync(corrupt)
     code, out, err = cli.run("export", "ddas", *NOVEMBER, "--gemeentecode", "0518")

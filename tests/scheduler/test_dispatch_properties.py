@@ -11,14 +11,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.settings import load_settings
 from app.wiring import context_for
-from bot.channel import Outgoing, Result, Sent
-from bot.inbound import receive
+from casework.channels import Outgoing, Receipt, Result, Sent, plain_receipt
+from casework.replies import receive
 from casework.tasks import complete, list_tasks
 from scheduler.tick import tick
 from signals.intake import IntakeSettings, ingest_file
@@ -70,8 +71,11 @@ class CheckingChannel:
             self.handed.append(m.idempotency_key)
         return {m.idempotency_key: Sent(f"p-{m.idempotency_key}", delivered=True) for m in messages}
 
-    async def find(self, idempotency_key: str) -> Sent | None:
+    async def find(self, message: Outgoing, since: datetime) -> Sent | None:
         return None
+
+    def receipt(self, status: str, error: str | None) -> Receipt:
+        return plain_receipt(status, error)
 
 
 operation = st.one_of(
@@ -88,29 +92,29 @@ operation = st.one_of(
 async def live(ops: list[tuple[Any, ...]], db: Path) -> CheckingChannel:
     settings_ = load_settings(f"sqlite:///{db}")
     engine = make_engine(settings_.database_url)
-    ctx = context_for(settings_, engine)
-    channel = CheckingChannel(engine, ctx.calendar)
-    ctx.channels = {"sms": channel, "telegram": channel}
-    csv = db.with_suffix(".csv")
-    csv.write_text(SIGNALS, encoding="utf-8")
-    Now.moment = START
-    await ingest_file(
-        engine, csv, None, START, IntakeSettings.from_config(settings_.config, ctx.calendar)
-    )
     try:
+        ctx = context_for(settings_, engine)
+        channel = CheckingChannel(engine, ctx.calendar)
+        ctx.channels = {"sms": channel, "telegram": channel}
+        csv = db.with_suffix(".csv")
+        csv.write_text(SIGNALS, encoding="utf-8")
+        Now.moment = START
+        await ingest_file(
+            engine, csv, None, START, IntakeSettings.from_config(settings_.config, ctx.calendar)
+        )
         for op in ops:
             if op[0] == "tick":
                 Now.moment += timedelta(minutes=op[1])
                 await tick(ctx, Now.moment)
             elif op[0] == "reply":
                 Now.moment += timedelta(minutes=1)
-                await receive(engine, ctx.work, "sms", op[1], op[2], Now.moment)
+                await receive(engine, ctx.rules, "sms", op[1], op[2], Now.moment)
             else:
                 async with engine.connect() as conn:
                     tasks = await list_tasks(conn, "open")
                 if tasks:
                     Now.moment += timedelta(minutes=5)
-                    await complete(engine, ctx.work, tasks[0]["id"], op[1], Now.moment)
+                    await complete(engine, ctx.rules, tasks[0]["id"], op[1], Now.moment)
         # Let every timer and wait run out over the next weeks.
         for _ in range(40):
             Now.moment += timedelta(hours=13)
@@ -120,6 +124,7 @@ async def live(ops: list[tuple[Any, ...]], db: Path) -> CheckingChannel:
     return channel
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,

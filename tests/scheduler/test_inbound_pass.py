@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.settings import Settings
 from app.wiring import context_for
-from bot.inbound import store
+from casework.inbox import store
 from scheduler.inbound import retry_inbound
 from store.engine import make_engine
 from store.models import Inbound, table_of

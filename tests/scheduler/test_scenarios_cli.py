@@ -334,18 +334,20 @@ def test_a_stored_reply_whose_handling_failed_is_handled_by_the_next_tick(town: 
 
     async def store_only() -> None:
         engine = make_engine(town.cli.db)
-        async with engine.begin() as conn:
-            await conn.execute(
-                insert(Inbound),
-                {
-                    "channel": "sms",
-                    "provider_id": "SM-crashed",
-                    "sender": PHONE,
-                    "text": "3",
-                    "received_at": datetime.fromisoformat("2026-11-02T11:00+01:00"),
-                },
-            )
-        await engine.dispose()
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    insert(Inbound),
+                    {
+                        "channel": "sms",
+                        "provider_id": "SM-crashed",
+                        "sender": PHONE,
+                        "text": "3",
+                        "received_at": datetime.fromisoformat("2026-11-02T11:00+01:00"),
+                    },
+                )
+        finally:
+            await engine.dispose()
 
     run_sync(store_only)
     town.tick("2026-11-02T11:30")

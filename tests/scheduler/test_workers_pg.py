@@ -17,6 +17,9 @@ import pytest
 
 from tests.conftest import _pg_dsn, fresh_database, run_sync
 
+# Real worker processes: seconds each; their own waits (up to 4 minutes) outlast the default
+# per-test timeout, so that a stuck worker fails with the waits' message.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 ALWAYS_OPEN = """
 [contact_hours]
 start = "00:00"

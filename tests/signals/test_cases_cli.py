@@ -198,6 +198,7 @@ def count_cases(db_url: str) -> int:
     return run_sync(go)
 
 
+@pytest.mark.slow
 def test_a_crash_mid_file_loses_nothing_committed(
     db_url: str, workdir: Path, tmp_path: Path, cli: Cli
 ) -> None:
@@ -215,13 +216,15 @@ def test_a_crash_mid_file_loses_nothing_committed(
     )
     deadline = time.monotonic() + 60
     committed = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        committed = count_cases(db_url)  # a cheap count, so the kill lands early
-        if committed >= 400:
-            break
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            committed = count_cases(db_url)  # a cheap count, so the kill lands early
+            if committed >= 400:
+                break
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
     assert committed >= 400, "the ingest should have committed batches before it was killed"
     survived = count_cases(db_url)
     assert survived % 200 == 0 and survived < 20_000  # whole batches only

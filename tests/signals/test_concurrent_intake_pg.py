@@ -59,7 +59,13 @@ def test_two_intakes_at_once_share_households_and_cases(pg_url: str, tmp_path: P
         )
         for f in files
     ]
-    results = [run.communicate(timeout=300) for run in runs]
+    try:
+        results = [run.communicate(timeout=300) for run in runs]
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
     for run, (out, err) in zip(runs, results, strict=True):
         assert run.returncode == 0, err
         assert json.loads(out)["accepted"] == ADDRESSES

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from casework.apply import Casework
-from casework.trial import Trial
+from casework.experiments import ExperimentRound
+from casework.rules import CaseRules
 from clock import Calendar
 from flows import (
     Action,
@@ -96,7 +96,7 @@ def test_assignment_is_the_same_in_every_process() -> None:
 
 
 def test_only_cases_starting_in_the_window_take_part_and_stopped_variants_take_none() -> None:
-    raw = {"herinnering": {**HERINNERING["herinnering"], "end": date(2027, 2, 1)}}  # type: ignore[dict-item]
+    raw = {"herinnering": {**HERINNERING["herinnering"], "end": date(2027, 2, 1)}}
     experiments = _experiments(raw)
     assert assign(experiments, 7, START - timedelta(days=1)) is None
     assert assign(experiments, 7, date(2027, 2, 2)) is None
@@ -267,8 +267,8 @@ def test_a_ladder_variant_starts_elsewhere_and_moves_back_when_stopped() -> None
 
 
 def test_crisis_and_welcome_back_cases_take_no_part() -> None:
-    work = Casework(calendar=CAL, flow=FLOW, experiments=_experiments(HERINNERING))
-    trial = Trial(work, START, MONDAY)
+    work = CaseRules(calendar=CAL, flow=FLOW, experiments=_experiments(HERINNERING))
+    trial = ExperimentRound(work, START, MONDAY)
     plain, _ = trial.prepare(1, CaseState(case_id="1"), Planned())
     crisis, _ = trial.prepare(2, CaseState(case_id="2", crisis=True), Planned())
     again, _ = trial.prepare(3, CaseState(case_id="3", said_no_thanks=True), Planned())
@@ -277,6 +277,8 @@ def test_crisis_and_welcome_back_cases_take_no_part() -> None:
     assert [row["case_id"] for row in trial.assigned] == [1]
 
     # Once its variant is stopped, the case hears of it before its next event.
-    stopped = Trial(work, START, MONDAY, stopped={("herinnering", plain.assignment.variant)})
+    stopped = ExperimentRound(
+        work, START, MONDAY, stopped={("herinnering", plain.assignment.variant)}
+    )
     _, first = stopped.prepare(1, plain, Planned())
     assert first == (VariantStopped(),)

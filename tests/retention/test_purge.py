@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Cli
-from tests.learning.residents import (
+from tests.retention.residents import (
     ANNA,
     BART,
     CARLA,

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from casework.apply import Casework, apply_events
+from casework.apply import apply_events
+from casework.rules import CaseRules
 from clock import Calendar
 from flows import Delivered, Event, Timeout, load_flow
 from store.engine import make_engine
 from store.models import Case, table_of
 from tests.conftest import Cli, run_sync
-from tests.learning.residents import ANNA, BART, every_cell, found, ingest, monitor, skeleton
+from tests.retention.residents import ANNA, BART, every_cell, found, ingest, monitor, skeleton
 
 cases_t = table_of(Case)
 ANNA_WRITES = "Bel me liever na vijven, groet van Zwartbroek uit Appelscha"
@@ -136,7 +137,7 @@ def _late_events(db: str, case_id: int) -> None:
         engine = make_engine(db)
         try:
             async with engine.begin() as conn:
-                work = Casework(calendar=Calendar(), flow=load_flow())
+                work = CaseRules(calendar=Calendar(), flow=load_flow())
                 late = datetime(2026, 11, 4, 12, tzinfo=UTC)
                 events: list[tuple[int, Event]] = [
                     (case_id, Delivered(f"{case_id}:first_contact:1")),

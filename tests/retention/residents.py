@@ -102,7 +102,7 @@ DIRK = Resident(
 def ingest(cli: Cli, tmp: Path, rows: Iterable[str], now: str) -> dict[str, Any]:
     path = tmp / f"signals-{len(list(tmp.glob('signals-*')))}.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    return cli.json("ingest", str(path), "--now", now)  # type: ignore[no-any-return]
+    return cli.json("ingest", str(path), "--now", now)
 
 
 def every_cell(db: str) -> list[tuple[str, str, str]]:
