@@ -81,6 +81,7 @@ def context_for(settings: Settings, engine: AsyncEngine, with_channels: bool = T
             messages_per_day=int(capacity["messages_per_day"]),
             phone_calls_per_day=int(capacity["phone_calls_per_day"]),
             home_visits_per_day=int(capacity["home_visits_per_day"]),
+            letters_per_day=int(capacity["letters_per_day"]),
         ),
         settings=PassSettings(
             batch_size=int(sched["batch_size"]),

@@ -38,3 +38,4 @@ class Capacity:
     messages_per_day: int = 500
     phone_calls_per_day: int = 40
     home_visits_per_day: int = 8
+    letters_per_day: int = 200
