@@ -20,7 +20,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP) $@
 
-run: $(STAMP)
+run: $(STAMP) | pdf-deps
 	$(BIN)/python -m messages.build compile
 	$(BIN)/zaadje db upgrade
 	$(BIN)/python -m app.demo
@@ -37,7 +37,20 @@ $(CHROMIUM):
 	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; \
 	fi || echo "chromium could not be installed: the browser tests skip (and fail under CI)"
 
-test: $(TEST_STAMP) | $(CHROMIUM)
+# Letters and visit cards are laid out by WeasyPrint (bot/printer/pdf.py), which needs Pango and
+# fonts with Latin, Cyrillic and Arabic glyphs (DejaVu, Noto: Noto Naskh Arabic), all from
+# Debian's packages: installed here when `fc-list` or dpkg misses them (as root, like CI).
+PDF_PACKAGES := fontconfig libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core
+
+.PHONY: pdf-deps
+pdf-deps:
+	@if fc-list 2>/dev/null | grep -q "Noto Naskh Arabic" && fc-list | grep -q "DejaVu Sans" \
+		&& dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(PDF_PACKAGES); \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq $(PDF_PACKAGES); \
+	else echo "Pango or the fonts are missing and cannot be installed: the PDF tests fail"; fi
+
+test: $(TEST_STAMP) | $(CHROMIUM) pdf-deps
 	$(BIN)/python -m messages.build compile
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(MYPY_PATHS)
@@ -57,6 +70,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/ingest.py --rows 1000000 --backend both
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/desk_queue.py
+	$(BIN)/python bench/letters.py --letters 10000
 
 clean:
 	rm -rf $(VENV) build *.egg-info

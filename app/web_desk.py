@@ -6,6 +6,7 @@ from aiohttp import web
 
 from app.services import Services
 from app.wiring import inhabitants_of
+from bot.printer.batches import PostSettings
 from desk.access import DeskServices
 from desk.app import build_desk_app
 from desk.monitor.routes import INHABITANTS as MONITOR_INHABITANTS
@@ -23,6 +24,7 @@ def install(app: web.Application, services: Services) -> None:
             values=services.context.values,
             capacity=services.context.capacity,
             intake=IntakeSettings.from_config(services.settings.config, services.context.calendar),
+            post=PostSettings.from_config(services.settings.config),
             secure_cookies=services.settings.public_base_url.startswith("https://"),
         )
     )

@@ -33,6 +33,7 @@ from flows.actions import (
     SetTimer,
     WithdrawMessages,
 )
+from flows.flow import LETTER
 from store.models import ContactAttempt, Outbox, Task, table_of
 from store.queries import dialect_insert, member_of
 
@@ -41,6 +42,12 @@ tasks_t = table_of(Task)
 attempts_t = table_of(ContactAttempt)
 
 ESCALATION_KINDS = frozenset({"phone", "home_visit"})
+
+
+def letter_address(case_id: int) -> str:
+    """A letter's outbox address: the case. Its postal address is read when the letter is
+    printed (from the case's newest signal), never copied into the outbox."""
+    return f"case:{case_id}"
 
 
 def address_of(row: Any, state: CaseState) -> tuple[str, str] | None:
@@ -105,7 +112,10 @@ class Effects:
                 assert_never(action)
 
     def _send(self, row: Any, state: CaseState, action: SendMessage) -> str:
-        address = address_of(row, state)
+        if action.channel == LETTER:
+            address: tuple[str, str] | None = (LETTER, letter_address(row.id))
+        else:
+            address = address_of(row, state)
         if address is None:
             return f"no address for {action.key}"
         self.outbox.append(
@@ -122,7 +132,7 @@ class Effects:
                 now=self.now,
             )
         )
-        return f"send {action.key}"
+        return f"send {action.key}" if action.channel != LETTER else f"letter {action.key}"
 
     def _task(self, row: Any, action: CreateTask) -> str:
         self.tasks.append(

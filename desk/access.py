@@ -26,6 +26,7 @@ from babel.numbers import format_currency
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.printer.batches import PostSettings
 from casework.rules import Capacity, CaseRules
 from clock.clock import Clock, SystemClock
 from desk.i18n import LANGUAGE_NAMES, LOCALES, negotiate, translations
@@ -74,6 +75,7 @@ class DeskServices:
     values: Mapping[str, Any]  # the municipality's placeholders: gemeente, telefoon
     capacity: Capacity
     intake: IntakeSettings  # the intake's rules, for a case whose address a caseworker completes
+    post: PostSettings | None = None  # the sender of letters and cards (`[post]`)
     clock: Clock = field(default_factory=SystemClock)
     secure_cookies: bool = False  # Secure cookies when the desk is served over https
 

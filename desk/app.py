@@ -19,6 +19,7 @@ from desk import (
     auth_routes,
     case_routes,
     coordinator_routes,
+    post_routes,
     queue_routes,
     task_routes,
 )
@@ -101,6 +102,7 @@ def build_desk_app(services: DeskServices) -> web.Application:
         attempt_routes,
         task_routes,
         coordinator_routes,
+        post_routes,
         admin_routes,
     ):
         app.add_routes(module.routes())

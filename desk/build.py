@@ -42,6 +42,10 @@ DYNAMIC = (
         )
     ),
     *(f"timeline.{k}" for k in ("out", "in", "attempt", "task")),
+    "batch.open",
+    "batch.posted",
+    "batch.cancelled",
+    "No letters are waiting.",
     "capacity.phone_calls",
     "capacity.home_visits",
     "caseworker",

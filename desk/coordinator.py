@@ -1,5 +1,6 @@
 """The coordinator's day: capacity against planned work, overdue tasks, crisis deadlines,
-open cases by priority band."""
+open cases by priority band. The next working days against capacity come from
+casework.capacity.outlook (the rules the capacity pass keeps to)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.capacity import GROUPS
 from clock import Calendar
 from store.models import Case, Task, table_of
 
@@ -18,10 +20,11 @@ cases_t = table_of(Case)
 
 LIVE = ("open", "claimed")
 # Task kinds that use each daily capacity of [capacity].
-CAPACITY_KINDS = {"phone_calls": ("phone", "callback"), "home_visits": ("home_visit",)}
+CAPACITY_KINDS = GROUPS
 # Lower bounds of the priority bands, highest first (crisis alone is worth 1000).
 BANDS = (1000, 500, 300, 100, 0)
 NEAR_DEADLINE_WORKING_DAYS = 3
+OUTLOOK_WORKING_DAYS = 5  # the days ahead the page shows against capacity
 
 
 @dataclass

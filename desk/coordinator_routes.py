@@ -1,4 +1,4 @@
-"""The coordinator's day page."""
+"""The coordinator's day page: today, and the next working days against capacity."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from dataclasses import asdict
 
 from aiohttp import web
 
+from casework.capacity import outlook
 from desk.access import DESK_SERVICES, render, require_user
-from desk.coordinator import coordinator_day
+from desk.coordinator import OUTLOOK_WORKING_DAYS, coordinator_day
 
 
 def routes() -> list[web.AbstractRouteDef]:
@@ -25,4 +26,7 @@ async def day_page(request: web.Request) -> web.StreamResponse:
     now = services.now()
     async with services.engine.connect() as conn:
         plan = await coordinator_day(conn, services.rules.calendar, now, limits)
-    return render(request, "coordinator.html", {"plan": plan, "now": now})
+        ahead = await outlook(
+            conn, services.rules.calendar, services.capacity, now, OUTLOOK_WORKING_DAYS
+        )
+    return render(request, "coordinator.html", {"plan": plan, "ahead": ahead, "now": now})

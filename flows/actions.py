@@ -22,6 +22,8 @@ class SendMessage:
     # The single confirmation of a STOP. The dispatcher re-checks the global opt-out before
     # every send and must let exactly these through.
     confirms_opt_out: bool = False
+    # None: the case's own message channel (SMS or its chat); "letter": by post.
+    channel: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from flows import experiments
 from flows import ladder as ladders
 from flows.actions import Action, ReopenCase
 from flows.callbacks import create_callback
-from flows.ddas import SMS
+from flows.ddas import BRIEF
 from flows.events import (
     ChatLinked,
     Delivered,
@@ -52,6 +52,9 @@ from flows.state import (
 )
 from flows.timing import add_months, wait_until
 from flows.turn import Turn
+
+NO_PHONE = "no_phone"
+LETTER_FIRST_CONTACT = "letter.first_contact"
 
 
 def step(
@@ -102,9 +105,13 @@ def _planned(turn: Turn) -> None:
         name = "crisis"
     elif state.said_no_thanks:
         name = "welcome_back"
+    elif not state.can_message or state.opted_out:
+        name = NO_PHONE  # no usable mobile number: a letter first
     else:
         name = experiments.first_ladder(state.assignment)
     turn.state = replace(turn.state, started_at=turn.now)
+    if name not in ("crisis", "welcome_back", NO_PHONE) and turn.flow.letter_with_first_contact:
+        turn.send_letter(LETTER_FIRST_CONTACT, "letter_first_contact")
     # Decision: a resident who opted out earlier (the opt-out is global) still gets the
     # people on the ladder — calls and a home visit — but no message: the send steps skip.
     ladders.run(turn, turn.flow.ladder(name), 0, turn.now)
@@ -154,8 +161,12 @@ def _delivered(turn: Turn, key: str) -> None:
     if sent is None or any(a.ref == key for a in state.attempts):
         return  # an answer, not an outreach message; or a duplicate status callback
     turn.record_attempt(
-        Attempt(key, SMS, False, turn.cal.local_date(turn.now), turn.cal.daypart_of(turn.now))
+        Attempt(
+            key, sent.soort, False, turn.cal.local_date(turn.now), turn.cal.daypart_of(turn.now)
+        )
     )
+    if sent.soort == BRIEF:
+        ladders.posted(turn, key)
 
 
 def _failed_for_good(turn: Turn) -> None:
@@ -164,6 +175,13 @@ def _failed_for_good(turn: Turn) -> None:
     turn.state = replace(turn.state, messaging_failed=True)
     if turn.state.closed:
         return
+    # Decision: a number the provider rejects before anyone reached the resident makes it a
+    # case without a usable mobile number, so it gets the letter of the no_phone ladder; the
+    # ladder itself goes on to the calls (a landline may still answer) and the home visit.
+    if turn.state.ladder not in ("crisis", NO_PHONE) and not any(
+        o.soort == BRIEF for o in turn.state.outreach
+    ):
+        turn.send_letter(LETTER_FIRST_CONTACT, "letter_no_phone")
     # Waiting for a reply to a message that never arrived is pointless: move on now.
     position = ladders.current_step(turn)
     if position is not None and position[2].do == WAIT:

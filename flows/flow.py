@@ -31,8 +31,14 @@ TASK_KINDS: Final = (PHONE, CALLBACK, HOME_VISIT, REVIEW)
 # Tasks that need a telephone number; the others only need the address we always have.
 PHONE_TASKS: Final = frozenset({PHONE, CALLBACK})
 
+# Channels of a send step: "sms" is the case's own message channel (SMS, or its linked chat);
+# "letter" goes by post (printed in the coordinators' daily batch).
+MESSAGE: Final = "sms"
+LETTER: Final = "letter"
+SEND_CHANNELS: Final = (MESSAGE, LETTER)
+
 DAYPART_RULES: Final = ("any", "other", "preferred", *DAGDELEN)
-REQUIRED_LADDERS: Final = ("default", "crisis", "welcome_back")
+REQUIRED_LADDERS: Final = ("default", "crisis", "welcome_back", "no_phone")
 # Wgs art. 4: a threatening situation gets a first conversation within 3 working days.
 CRISIS_FIRST_ATTEMPT_WORKING_DAYS: Final = 3
 
@@ -48,6 +54,7 @@ class Step:
     id: str
     do: str
     message: str | None = None
+    channel: str = MESSAGE
     working_days: int = 0
     hours: float = 0.0
     task: str | None = None
@@ -120,6 +127,9 @@ class Flow:
     callback: CallbackRules
     review: ReviewRules
     reopen_within_months: int
+    # A letter beside the first SMS (a municipality's choice; letters always go to a case
+    # without a usable mobile number).
+    letter_with_first_contact: bool = False
 
     def ladder(self, name: str) -> Ladder:
         for ladder in self.ladders:
@@ -159,7 +169,15 @@ def parse_flow(definition: Mapping[str, Any]) -> Flow:
     _only(
         definition,
         path,
-        {"reopen_within_months", "messages", "results", "callback", "review", "ladders"},
+        {
+            "reopen_within_months",
+            "letter_with_first_contact",
+            "messages",
+            "results",
+            "callback",
+            "review",
+            "ladders",
+        },
     )
     ladders_raw = _table(definition, "ladders", path)
     ladders = tuple(
@@ -176,6 +194,7 @@ def parse_flow(definition: Mapping[str, Any]) -> Flow:
         callback=_callback(_table(definition, "callback", path), f"{path}.callback"),
         review=_review(_table(definition, "review", path), f"{path}.review"),
         reopen_within_months=_int(definition, "reopen_within_months", path),
+        letter_with_first_contact=_bool(definition, "letter_with_first_contact", path),
     )
     if flow.ladder("default").index(flow.callback.then) is None:
         raise FlowError(
@@ -220,7 +239,7 @@ def _review(raw: Mapping[str, Any], path: str) -> ReviewRules:
 
 
 _STEP_KEYS: Final[dict[str, set[str]]] = {
-    SEND: {"message"},
+    SEND: {"message", "channel"},
     WAIT: {"working_days", "hours"},
     TASK: {
         "task",
@@ -265,7 +284,12 @@ def _step(step_id: str, raw: Mapping[str, Any], path: str) -> Step:
         raise FlowError(f"{path}.do: must be one of {sorted(_STEP_KEYS)}, got {do!r}")
     _only(raw, path, {"do"} | _STEP_KEYS[do])
     if do == SEND:
-        return Step(step_id, do, message=_required_key(raw, "message", path))
+        channel = raw.get("channel", MESSAGE)
+        if channel not in SEND_CHANNELS:
+            raise FlowError(
+                f"{path}.channel: must be one of {list(SEND_CHANNELS)}, got {channel!r}"
+            )
+        return Step(step_id, do, message=_required_key(raw, "message", path), channel=channel)
     if do == WAIT:
         step = Step(
             step_id,
@@ -284,9 +308,7 @@ def _step(step_id: str, raw: Mapping[str, Any], path: str) -> Step:
     daypart = raw.get("daypart", "any")
     if daypart not in DAYPART_RULES:
         raise FlowError(f"{path}.daypart: must be one of {list(DAYPART_RULES)}, got {daypart!r}")
-    leave_card = raw.get("leave_card", False)
-    if not isinstance(leave_card, bool):
-        raise FlowError(f"{path}.leave_card: must be true or false, got {leave_card!r}")
+    leave_card = _bool(raw, "leave_card", path)
     start = _int(raw, "start_working_days", path, default=0)
     due = _int(raw, "due_working_days", path)
     if due < start:
@@ -348,6 +370,13 @@ def _int(
     # bool is an int in Python; `true` for a number of days is a mistake, not 1.
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise FlowError(f"{path}.{key}: must be a whole number >= {minimum}, got {value!r}")
+    return value
+
+
+def _bool(raw: Mapping[str, Any], key: str, path: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise FlowError(f"{path}.{key}: must be true or false, got {value!r}")
     return value
 
 

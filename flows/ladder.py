@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flows import experiments
 from flows.ddas import TELEFOON
-from flows.flow import CLOSE, PHONE_TASKS, SEND, TASK, WAIT, Ladder, Step
+from flows.flow import CLOSE, LETTER, PHONE_TASKS, SEND, TASK, WAIT, Ladder, Step
 from flows.state import LADDER
 from flows.timing import other_daypart, task_window, wait_until
 from flows.turn import Turn
@@ -37,13 +37,33 @@ def current_step(turn: Turn) -> tuple[Ladder, int, Step] | None:
     return None if index is None else (ladder, index, ladder.steps[index])
 
 
+def posted(turn: Turn, key: str) -> None:
+    """A letter was posted: when the case waits at the ladder step that sent it, go on."""
+    position = current_step(turn)
+    if position is None:
+        return
+    ladder, index, here = position
+    if here.do == SEND and here.channel == LETTER and key.split(":")[1:2] == [here.id]:
+        run(turn, ladder, index + 1, turn.now)
+
+
 def run(turn: Turn, ladder: Ladder, index: int, anchor: datetime) -> None:
     """Run `ladder` from step `index`; `anchor` is when the last message could be seen."""
     turn.state = replace(turn.state, ladder=ladder.name)
     steps = ladder.steps
     while index < len(steps):
         step = experiments.effective_step(turn.state.assignment, ladder, steps[index])
-        if step.do == SEND:
+        if step.do == SEND and step.channel == LETTER:
+            if not turn.state.said_no_thanks:
+                assert step.message is not None
+                turn.send_letter(step.message, step.id)
+                # The ladder goes on once the letter is posted (its batch confirmed).
+                turn.enter(step.id)
+                return
+            index += 1
+            while index < len(steps) and steps[index].do == WAIT:
+                index += 1
+        elif step.do == SEND:
             index += 1
             if message := _send(turn, step):
                 anchor = message

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Final
 
+from flows.ddas import SMS
 from flows.experiments import Assignment
 
 # Stages that are not ladder steps. Every other stage is the id of a step of `state.ladder`.
@@ -83,17 +84,19 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Outreach:
-    """A ladder message that was scheduled: it becomes an SMS contact attempt once delivered."""
+    """A ladder message that was scheduled: it becomes a contact attempt once delivered (an SMS
+    or chat message: `SMS/Whatsapp`; a letter, once its batch is posted: `Brief`)."""
 
     key: str  # the idempotency key
     at: datetime
+    soort: str = SMS  # EnumContactsoort of the attempt it becomes
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "at": self.at.isoformat()}
+        return {"key": self.key, "at": self.at.isoformat(), "soort": self.soort}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Outreach:
-        return cls(data["key"], datetime.fromisoformat(data["at"]))
+        return cls(data["key"], datetime.fromisoformat(data["at"]), data.get("soort", SMS))
 
 
 @dataclass(frozen=True)

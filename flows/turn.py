@@ -22,7 +22,8 @@ from flows.actions import (
     SetTimer,
     WithdrawMessages,
 )
-from flows.flow import Flow
+from flows.ddas import BRIEF
+from flows.flow import LETTER, Flow
 from flows.state import CLOSED, Attempt, CaseState, Outreach, TaskRef
 from flows.timing import send_slot
 
@@ -81,6 +82,24 @@ class Turn:
             planned = (*planned, Outreach(message.idempotency_key, message.not_before))
         self.state = replace(state, message_seq=seq, outreach=planned)
         return message
+
+    def send_letter(self, key: str, purpose: str) -> SendMessage:
+        """A letter by post: it goes into the next print batch, whatever the resident's phone
+        or opt-out (a STOP is about automatic messages to a number); it becomes a `Brief`
+        contact attempt once its batch is confirmed as posted."""
+        state = self.state
+        seq = state.message_seq + 1
+        letter = SendMessage(
+            key=key,
+            idempotency_key=f"{state.case_id}:{purpose}:{seq}",
+            not_before=send_slot(self.cal, self.now),
+            locale=state.locale,
+            channel=LETTER,
+        )
+        self.actions.append(letter)
+        planned = (*state.outreach, Outreach(letter.idempotency_key, letter.not_before, BRIEF))
+        self.state = replace(state, message_seq=seq, outreach=planned)
+        return letter
 
     def withdraw_queued_outreach(self) -> None:
         """Withdraw ladder messages still waiting for a later contact slot: the resident

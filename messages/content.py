@@ -3,7 +3,8 @@
 Residents in arrears are often ashamed and others in the house may read the phone or the card;
 residents are taught that official SMS never contain links. So no word for debt, no amount,
 no creditor or partner, no link. Every pattern is tried on every language (a Dutch word in a
-Turkish text is just as wrong).
+Turkish text is just as wrong). What others may read on paper (a letter's subject, the card
+at the door) says nothing about money at all (DISCREET).
 """
 
 from __future__ import annotations
@@ -76,11 +77,40 @@ PERSONAL_DATA = _any(
     rf"|geboortedatum|password|pin\s+code){_END}",
 )
 
+# What others may not read on a card at the door or through an envelope window: any hint that
+# the resident has trouble with money. A letter's body (inside the envelope) may say "geldzorgen"
+# or "rekeningen betalen", as the SMS texts say "rondkomen"; a subject line or card may not.
+MONEY_MATTERS = _any(
+    r"geld(?!ig|en\b|t\b)",
+    rf"{_START}(?:rekening|beta+l|financ|budget|rondkom|rond\s+te\s+komen|armoede|inkomen"
+    r"|uitkering|toeslag)",
+    rf"{_START}(?:money|bills?|financ\w*|pay|pays|paid|paying|payments?|budget\w*|afford\w*"
+    rf"|poverty|income){_END}",
+    rf"{_START}(?:para(?!lel|graf|f)|fatura|[öo]de(?:m|y|n)|maliye|maddi|b[üu]t[çc]e|ge[çc]im"
+    rf"|yoksul)",
+    rf"{_START}mali{_END}",
+    rf"{_START}(?:pieni|rachun|op[łl]at|płac|płat|zap[łl]at|finans|bud[żz]et|ub[óo]st"
+    r"|dochod)",
+    rf"{_START}(?:грош|рахун|оплат|сплат|платит|платеж|платіж|фінанс|бюджет|бідн|доход"
+    r"|комунальн)",
+    _AR_PREFIX + r"(?:مال|مالية|مالي|أموال|اموال|نقود|فاتورة|فواتير|دفع|ميزانية|فقر)" + _AR_SUFFIX,
+)
+
 FORBIDDEN: tuple[Forbidden, ...] = (
     Forbidden("debt-word", DEBT, "never name debt or arrears"),
     Forbidden("amount", AMOUNT, "never mention an amount of money"),
     Forbidden("creditor", CREDITOR, "never name a creditor, landlord, insurer or supplier"),
     Forbidden("link", LINK, "never a link: official SMS never contain links"),
+)
+
+# Errors for what others may read: a letter's subject, the card at the door (keys.Key.discreet).
+DISCREET: tuple[Forbidden, ...] = (
+    Forbidden(
+        "discreet",
+        MONEY_MATTERS,
+        "others may read this (envelope window, card at the door): say nothing about money"
+        " or bills",
+    ),
 )
 
 # Not an error (a text may say "we never ask for your PIN"), but worth a second look.

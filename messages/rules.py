@@ -4,6 +4,11 @@ Errors (the check fails): placeholders that differ from the Dutch source and key
 content (debt, amounts, creditors, links), SMS longer than 2 parts with the longest values,
 Dutch below Flesch-Douma 60 or with a sentence over 15 words, Arabic text that does not read
 right-to-left, wrong Plural-Forms headers or missing plural forms, a Dutch text missing.
+Letters and cards: the same forbidden content and (for bodies and the SMS note) the same Dutch
+readability; a subject, heading, card, salutation or closing that speaks of money (others may
+read it: `discreet`); a part longer than its limit with the longest values (`length`, as
+keys.MAX_LETTER_CHARACTERS); line breaks where the renderer takes one line or paragraphs
+separated by one empty line (`layout`).
 Warnings: a translation that is missing, empty, fuzzy (needs review) or made from an older Dutch
 text; a key the code does not know; Dutch or English forced into UCS-2; a mention of personal
 data.
@@ -14,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import re
 import string
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -33,7 +39,7 @@ from messages.keys import (
     Key,
 )
 from messages.readability import Readability, readability
-from messages.render import MessageError, fill, format_date
+from messages.render import FSI, LRI, PDI, MessageError, fill, format_date
 from messages.segments import count_segments, non_gsm7_characters
 
 Severity = Literal["error", "warning"]
@@ -216,16 +222,77 @@ def text_findings(
             yield "error", "placeholders", label + problem
         for rule, message in content.findings(template):
             yield "error", rule, label + message
+        if key.discreet:
+            for rule, message in content.findings(template, content.DISCREET):
+                yield "error", rule, label + message
         for rule, message in content.findings(template, content.CAUTION):
             yield "warning", rule, label + message
         if catalog.is_rtl(locale) and key.kind != "word" and (rtl := rtl_problem(template)):
             yield "error", "rtl", label + rtl
+        if key.on_paper and (layout := layout_problem(key, template)):
+            yield "error", "layout", label + layout
         if problems:
             continue  # the text cannot be filled in reliably
         if key.kind == "sms":
             yield from _segment_findings(key, locale, template, index, label, locales_dir, values)
-        if locale == catalog.SOURCE_LOCALE and key.kind in ("sms", "chat", "card"):
+        if key.max_length is not None:
+            yield from _length_findings(key, locale, template, label, locales_dir, values)
+        if locale == catalog.SOURCE_LOCALE and key.readable:
             yield from _readability_findings(template, label)
+
+
+def layout_problem(key: Key, template: str) -> str | None:
+    """Line breaks a letter's or card's part may not have: the PDF renderer takes the subject,
+    salutation and note as one line, a body as paragraphs separated by one empty line, and the
+    closing as lines."""
+    text = template.strip()
+    if key.single_line and "\n" in text:
+        return "one line: no line breaks"
+    if key.part == "body":
+        if re.search(r"\n[ \t]*\n[ \t]*\n", text):
+            return "one empty line between paragraphs, not more"
+        for paragraph in re.split(r"\n[ \t]*\n", text):
+            if "\n" in paragraph.strip():
+                line = paragraph.strip().split("\n")[0]
+                return (
+                    f"a line break inside a paragraph (after {line[-30:]!r}): the printer wraps"
+                    " lines itself; separate paragraphs by one empty line"
+                )
+    if key.part == "closing" and re.search(r"\n[ \t]*\n", text):
+        return "no empty line in the closing: one item per line"
+    return None
+
+
+_ISOLATES = str.maketrans("", "", LRI + FSI + PDI)
+
+
+def _length_findings(
+    key: Key,
+    locale: str,
+    template: str,
+    label: str,
+    locales_dir: Path,
+    values: Mapping[str, object] | None,
+) -> Iterator[tuple[Severity, str, str]]:
+    """A letter's or card's part must fit its page with the longest values."""
+    assert key.max_length is not None
+    longest = 0
+    for sample in sample_values(list(key.placeholders), locale, values):
+        try:
+            text = fill(template, locale, sample, key=key.name, locales_dir=locales_dir, draft=True)
+        except MessageError as exc:
+            yield "error", "placeholders", label + str(exc)
+            return
+        if text is not None:
+            longest = max(longest, len(text.strip().translate(_ISOLATES)))
+    if longest > key.max_length:
+        where = "a card" if key.kind == "card" else "one page"
+        yield (
+            "error",
+            "length",
+            f"{label}{longest} characters with the longest values, at most {key.max_length}"
+            f" ({key.part} of {where})",
+        )
 
 
 def _segment_findings(

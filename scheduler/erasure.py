@@ -226,6 +226,21 @@ async def _close_cases(
             {"ids": chunk},
         )
         counts["outbox cancelled"] += result.rowcount
+        # A print batch not yet posted holds the resident's name and address in its PDF.
+        items = metadata.tables["letter_batch_items"]
+        batches = metadata.tables["letter_batches"]
+        holding = (
+            select(items.c.batch_id)
+            .join(outbox, outbox.c.id == items.c.outbox_id)
+            .where(member_of(outbox.c.case_id, "ids", conn))
+        )
+        result = await conn.execute(
+            update(batches)
+            .where(batches.c.id.in_(holding), batches.c.pdf.is_not(None))
+            .values(pdf=None),
+            {"ids": chunk},
+        )
+        counts["letter_batches"] += result.rowcount
         result = await conn.execute(
             update(tasks)
             .where(member_of(tasks.c.case_id, "ids", conn), tasks.c.status.in_(("open", "claimed")))

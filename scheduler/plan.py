@@ -3,6 +3,12 @@
 Runs daily and after an ingest. Cases that do not fit today wait and gain priority each day
 (`age`), so nothing starves. Crisis cases are always planned: the law gives them three
 working days (Wgs art. 4), whatever the day's capacity.
+
+Each kind of first step fills its own daily capacity: an SMS (`messages_per_day`) for a
+resident with a usable phone number, a letter (`letters_per_day`) for one without — no
+number on any signal, or only a number that opted out of messages; the engine starts those
+cases on the `no_phone` ladder, whose first step is a letter. The caseworkers' tasks that
+follow keep to their own capacity (casework/capacity.py).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casework.apply import Applied, apply_events
@@ -18,11 +24,12 @@ from flows.events import Planned
 from scheduler.bookkeeping import read_value, write_value
 from scheduler.context import Context
 from scheduler.locks import try_pass_lock
-from store.models import Case, Signal, table_of
+from store.models import Case, OptOut, Signal, table_of
 from store.queries import member_of
 
 cases_t = table_of(Case)
 signals_t = table_of(Signal)
+optouts_t = table_of(OptOut)
 
 
 async def plan(ctx: Context, now: datetime) -> Applied:
@@ -38,13 +45,13 @@ async def plan(ctx: Context, now: datetime) -> Applied:
         planned_today = await _planned_since(conn, start_of_day)
         capacity = ctx.capacity
         room_messages = capacity.messages_per_day - planned_today["messages"]
-        room_visits = capacity.home_visits_per_day - planned_today["visits"]
+        room_letters = capacity.letters_per_day - planned_today["letters"]
         # Crisis cases always; then, on working days, each kind of first step fills its own
-        # capacity highest priority first: an SMS for residents with a phone number, a home
-        # visit for those without.
+        # capacity highest priority first: an SMS for residents with a usable phone number, a
+        # letter for those without.
         chosen = [row.id for row in await _candidates(conn, None, crisis_only=True)]
         if working_day:
-            for with_phone, room in ((True, room_messages), (False, room_visits)):
+            for with_phone, room in ((True, room_messages), (False, room_letters)):
                 rows = await _candidates(conn, max(room, 0), with_phone=with_phone)
                 chosen.extend(row.id for row in rows if row.id not in chosen)
         if not chosen:
@@ -61,16 +68,23 @@ async def plan(ctx: Context, now: datetime) -> Applied:
     return applied
 
 
+def _opted_out(phone: Any) -> Any:
+    """Whether a number is on the opt-out list. Plain numbers only: one kept as a hash after
+    an erasure is not seen here (the engine sees it; that case still uses a message place)."""
+    return select(optouts_t.c.address).where(optouts_t.c.address == phone).exists()
+
+
 async def _planned_since(conn: AsyncConnection, since: datetime) -> dict[str, int]:
-    rows = await conn.execute(
-        select(cases_t.c.contact_phone.is_(None), func.count())
-        .where(cases_t.c.planned_at >= since, cases_t.c.crisis.is_(False))
-        .group_by(cases_t.c.contact_phone.is_(None))
-    )
-    counts = {"messages": 0, "visits": 0}
-    for no_phone, count in rows:
-        counts["visits" if no_phone else "messages"] += int(count)
-    return counts
+    """Today's outreach so far (crisis aside), by the capacity its first step used."""
+    no_phone = cases_t.c.contact_phone.is_(None) | _opted_out(cases_t.c.contact_phone)
+    total, letters = (
+        await conn.execute(
+            select(func.count(), func.coalesce(func.sum(case((no_phone, 1), else_=0)), 0)).where(
+                cases_t.c.planned_at >= since, cases_t.c.crisis.is_(False)
+            )
+        )
+    ).one()
+    return {"messages": int(total) - int(letters), "letters": int(letters)}
 
 
 async def _candidates(
@@ -92,11 +106,17 @@ async def _candidates(
     else:
         query = query.where(cases_t.c.crisis.is_(False))
     if with_phone is not None:
-        has_phone = (
-            select(signals_t.c.id)
+        # The number the case will use (`_phones`: the newest any signal carried), usable
+        # when it is there and not opted out — as the engine decides on its first ladder.
+        newest = (
+            select(signals_t.c.phone)
             .where(signals_t.c.case_id == cases_t.c.id, signals_t.c.phone.is_not(None))
-            .exists()
+            .order_by(signals_t.c.signal_date.desc(), signals_t.c.id.desc())
+            .limit(1)
+            .correlate(cases_t)  # also inside the opt-out EXISTS, one level further down
+            .scalar_subquery()
         )
+        has_phone = newest.is_not(None) & ~_opted_out(newest)
         query = query.where(has_phone if with_phone else ~has_phone)
     if limit is not None:
         query = query.limit(limit)

@@ -1,5 +1,6 @@
 """Every pass once, in the order that makes one tick complete: new signals, due timers,
-today's plan, then dispatch of everything due. `zaadje tick` and the worker both use it."""
+today's plan, dispatch of everything due, then the day's capacity for the tasks all of these
+created. `zaadje tick` and the worker both use it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from casework.apply import Applied
+from scheduler.capacity import keep_capacity
 from scheduler.context import Context
 from scheduler.dispatch import dispatch
 from scheduler.inbound import retry_inbound
@@ -25,6 +27,7 @@ async def tick(ctx: Context, now: datetime) -> dict[str, Any]:
     sent = await dispatch(ctx, lambda: now)
     if sent.applied is not None:
         applied.add(sent.applied)
+    moved = await keep_capacity(ctx, now)
     return {
         "planned": len(planned.states),
         "sent": sent.sent,
@@ -34,4 +37,5 @@ async def tick(ctx: Context, now: datetime) -> dict[str, Any]:
         "escalated": applied.escalated,
         "tasks_created": applied.tasks_created,
         "closed": applied.closed,
+        "moved": moved,
     }

@@ -21,6 +21,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from scheduler.capacity import keep_capacity
 from scheduler.context import Context
 from scheduler.dispatch import dispatch
 from scheduler.inbound import retry_inbound
@@ -92,12 +93,16 @@ def build_scheduler(
         "inbound": lambda: retry_inbound(ctx, now()),
         "plan": lambda: plan(ctx, now()),
         "purge": lambda: purge(ctx, now()),
+        # Tasks come from timers, the plan and replies: placed within the day's capacity
+        # about as often as timers fire.
+        "capacity": lambda: keep_capacity(ctx, now()),
     }
+    seconds = {"capacity": intervals["timeouts"], **intervals}
     for name, run in passes.items():
         scheduler.add_job(
             _guarded(name, run, running),
             "interval",
-            seconds=intervals[name],
+            seconds=seconds[name],
             id=name,
             name=name,
             next_run_time=datetime.now(UTC),

@@ -337,6 +337,22 @@ REGISTRY: Final[dict[str, TableRule]] = {
     "experiment_stops": TableRule(
         {**_keep("experiment", "variant", "stopped_at"), "stopped_by": S}, "stopped variants"
     ),
+    # -- letters by post (store/letter_models.py) -------------------------------------------
+    # A batch's PDF holds the names and addresses of every resident in it: kept only until the
+    # batch is posted or cancelled (then set to NULL), and nulled by an erasure of any of them.
+    "letter_batches": TableRule(
+        {
+            **_keep("id", "day", "made_at", "status", "letters", "pages", "posted_at"),
+            "cancelled_at": K,
+            "made_by": S,
+            "pdf": N,
+        },
+        "print batches: counts and dates; the PDF only while the batch is open",
+        aged_by="made_at",
+    ),
+    "letter_batch_items": TableRule(
+        _keep("batch_id", "outbox_id", "position"), "which letters a batch holds"
+    ),
     "erasures": TableRule(
         _keep("id", "at", "kind", "reason", "case_ids", "signals", "counts") | {"requested_by": S},
         "the erasure log: case ids and counts, never the erased values",

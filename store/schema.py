@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from store import desk_models, erasure_models, experiment_models, telegram_models, text_models
+from store import (
+    desk_models,
+    erasure_models,
+    experiment_models,
+    letter_models,
+    telegram_models,
+    text_models,
+)
 from store.models import Base
 
 metadata = Base.metadata
@@ -11,6 +18,7 @@ __all__ = [
     "desk_models",
     "erasure_models",
     "experiment_models",
+    "letter_models",
     "metadata",
     "telegram_models",
     "text_models",

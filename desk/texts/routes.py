@@ -36,9 +36,10 @@ from desk.access import (
 )
 from desk.texts import changes
 from desk.texts.changes import N_, Blocked, Change, NotAllowed, TextError
+from desk.texts.letter_preview import document_of, preview_pdf
 from desk.texts.overview import overview
 from desk.texts.preview import Preview, preview
-from messages import catalog, publish
+from messages import MessageError, catalog, publish
 from messages.keys import Key
 
 ROLE = "communicator"  # admins may do everything as well (require_user)
@@ -58,6 +59,7 @@ def routes() -> list[web.AbstractRouteDef]:
         web.get("/texts/{key}", key_page, name="texts_key"),
         web.get("/texts/{key}/{locale}", edit_form, name="texts_edit"),
         web.post("/texts/{key}/{locale}", edit_post, name="texts_edit_post"),
+        web.post("/texts/{key}/{locale}/print.pdf", print_preview, name="texts_print_preview"),
     ]
 
 
@@ -220,6 +222,7 @@ async def _edit_page(
             "draft": drafts.get((key.name, locale)),
             "forms": forms,
             "preview": shown,
+            "printed": document_of(key.name) is not None,
             "rtl": catalog.is_rtl(locale),
             "error": error,
             "status": status,
@@ -240,6 +243,28 @@ async def edit_form(request: web.Request) -> web.StreamResponse:
     else:
         forms = list(entry.forms) + [""] * (count - len(entry.forms))
     return await _edit_page(request, key, locale, forms[:count], shown=None)
+
+
+async def print_preview(request: web.Request) -> web.StreamResponse:
+    """The letter or card this text belongs to as a PDF, with the text as edited in the form."""
+    await require_user(request, ROLE)
+    key, locale = _key(request), _locale(request)
+    services = request.app[DESK_SERVICES]
+    if services.post is None or document_of(key.name) is None:
+        raise web.HTTPNotFound(text=f"{key.name} is not printed")
+    form = await request.post()
+    (text,) = _forms_from(form, 1) or [""]
+    try:
+        pdf = preview_pdf(
+            key, locale, text.replace("\r\n", "\n"), _values(request), services.post.sender
+        )
+    except (MessageError, ValueError, KeyError, IndexError) as exc:
+        raise web.HTTPUnprocessableEntity(text=f"no preview: {exc}") from exc
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="voorbeeld-{key.name}-{locale}.pdf"'},
+    )
 
 
 async def edit_post(request: web.Request) -> web.StreamResponse:

@@ -95,10 +95,11 @@ async def test_undelivered_to_a_dead_number_moves_the_ladder_on(
         await hooks.post(STATUS, status_form(sid, "sent"))
         await hooks.post(STATUS, status_form(sid, "undelivered", error="30005"))
         await hooks.post(STATUS, status_form(sid, "undelivered", error="30005"))
-    (row,) = await outbox(ctx)
+    row, letter = await outbox(ctx)
     assert (row.status, row.provider_error) == ("undelivered", "30005")
     assert row.last_error == "twilio 30005: unknown or inactive number"
     assert await open_tasks(ctx) == ["phone"]
+    assert letter.channel == "letter"  # and a letter by post
     await tick(ctx, MONDAY + timedelta(days=3))
     assert len(fake.created) == 1  # no reminder to a dead number
 
@@ -224,9 +225,11 @@ async def test_an_overtaking_receipt_is_not_lost_when_the_service_stops_before_i
         assert code == 204
     # The webhook app has stopped (its in-memory retries with it); the dispatcher records.
     await dispatching
-    (row,) = await outbox(ctx)
+    row, letter = await outbox(ctx)
     assert (row.status, row.provider_status) == ("undelivered", "undelivered")
-    assert "phone" in await open_tasks(ctx)  # a dead number: the ladder moved on to a call
+    # A dead number: the ladder moved on to a call, and a letter goes by post.
+    assert "phone" in await open_tasks(ctx)
+    assert (letter.channel, letter.message_key) == ("letter", "letter.first_contact")
     ctx.channels["sms"] = real
 
 

@@ -25,6 +25,26 @@ HEADER = (
 # A plain rent signal on Monday 2 November 2026: an SMS first, a phone task days later.
 ROW = "H-1,Huur,Woonstad,640,2026-10-20,Jansen,12,1234AB,+31612340001,nee"
 NOW = "2026-11-04T10:00"
+VISIT_NOW = "2026-11-10T10:00"
+
+
+def home_visit(cli: Cli, tmp_path: Path) -> dict[str, Any]:
+    """A case without a phone number: its letter is posted, and 5 working days later the
+    ladder's home visit is open."""
+    path = tmp_path / "signals.csv"
+    path.write_text(HEADER + "N-1,Huur,Woonstad,640,2026-10-20,Bakker,8,1234AB,,nee\n")
+    cli.json("ingest", str(path), "--now", "2026-11-02T09:00")
+    cli.json("tick", "--now", "2026-11-02T09:00")
+    made = cli.json(
+        "letters", "batch", "--out", str(tmp_path / "b.pdf"), "--now", "2026-11-02T16:00"
+    )
+    cli.json("letters", "confirm", str(made["batch"]), "--now", "2026-11-02T16:00")
+    cli.json("tick", "--now", "2026-11-09T16:30")
+    (visit,) = cli.json("tasks", "--status", "open")
+    assert visit["kind"] == "home_visit"
+    return dict(visit)
+
+
 attempts_t = table_of(ContactAttempt)
 
 
@@ -237,15 +257,18 @@ def test_record_attempt_checks_what_it_is_given(cli: Cli, tmp_path: Path) -> Non
 def test_task_complete_records_a_home_visit_as_an_appointment_at_a_location(
     cli: Cli, tmp_path: Path
 ) -> None:
-    path = tmp_path / "signals.csv"
-    # No phone number: the ladder starts with a home visit.
-    path.write_text(HEADER + "N-1,Huur,Woonstad,640,2026-10-20,Bakker,8,1234AB,,nee\n")
-    cli.json("ingest", str(path), "--now", "2026-11-02T09:00")
-    cli.json("tick", "--now", "2026-11-02T09:00")
-    (visit,) = cli.json("tasks", "--status", "open")
+    visit = home_visit(cli, tmp_path)
     assert visit["kind"] == "home_visit"
     code, _, err = cli.run(
-        "task", "complete", str(visit["id"]), "--reached", "no", "--soort", "Telefoon", "--now", NOW
+        "task",
+        "complete",
+        str(visit["id"]),
+        "--reached",
+        "no",
+        "--soort",
+        "Telefoon",
+        "--now",
+        VISIT_NOW,
     )
     assert code == 2
     assert "Huisbezoek or Afspraak op locatie, not 'Telefoon'" in err
@@ -260,10 +283,13 @@ def test_task_complete_records_a_home_visit_as_an_appointment_at_a_location(
         "--result",
         "Vervolghulp en/of verwijzing",
         "--now",
-        NOW,
+        VISIT_NOW,
     )
     assert done["status"] == "done" and done["outcome"]["soort"] == "Afspraak op locatie"
-    assert [(r.soort, r.bereikt) for r in stored(cli.db)] == [("Afspraak op locatie", True)]
+    assert [(r.soort, r.bereikt) for r in stored(cli.db)] == [
+        ("Brief", False),  # the letter posted before the visit
+        ("Afspraak op locatie", True),
+    ]
     (case,) = cli.json("cases", "--state", "closed")
     assert case["id"] == visit["case"]
 
@@ -272,11 +298,7 @@ def test_task_complete_takes_a_result_in_v09_words_as_its_v12_name(
     cli: Cli, tmp_path: Path
 ) -> None:
     # An older script still says "Verwijzing zonder contact": it keeps working (CONTRACT).
-    path = tmp_path / "signals.csv"
-    path.write_text(HEADER + "N-1,Huur,Woonstad,640,2026-10-20,Bakker,8,1234AB,,nee\n")
-    cli.json("ingest", str(path), "--now", "2026-11-02T09:00")
-    cli.json("tick", "--now", "2026-11-02T09:00")
-    (visit,) = cli.json("tasks", "--status", "open")
+    visit = home_visit(cli, tmp_path)
     done = cli.json(
         "task",
         "complete",
@@ -286,7 +308,7 @@ def test_task_complete_takes_a_result_in_v09_words_as_its_v12_name(
         "--result",
         "Verwijzing zonder contact",
         "--now",
-        NOW,
+        VISIT_NOW,
     )
     assert done["outcome"]["result"] == "Verwijzing zonder tussenkomst inwoner"
     report = cli.json("monitor", "--from", "2026-11-01", "--to", "2026-11-30")

@@ -39,6 +39,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cli import main
@@ -52,6 +53,7 @@ from desk.access import DESK_SERVICES, DeskServices, User
 from desk.users import add_user, use_parameters
 from messages import build, catalog
 from store.engine import make_engine
+from store.letter_models import LetterBatch
 
 CHROMIUM = Path("/usr/bin/chromium")
 SIGNAL_HEADER = (
@@ -109,6 +111,18 @@ class DeskSite:
         path.write_text(SIGNAL_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
         assert await self.cli("ingest", str(path), "--now", now) == 0
         assert await self.cli("tick", "--now", now) == 0
+
+    async def post_letters(self, now: str, folder: Path) -> None:
+        """Make the day's print batch and confirm it as posted (a case without a phone number
+        starts with a letter; its ladder goes on once the letter is posted)."""
+        pdf = folder / f"batch-{now.replace(':', '')}.pdf"
+        assert await self.cli("letters", "batch", "--out", str(pdf), "--now", now) == 0
+        async with self.engine.connect() as conn:
+            batch = await conn.scalar(
+                select(func.max(LetterBatch.id)).where(LetterBatch.status == "open")
+            )
+        assert batch is not None, "no letter was waiting"
+        assert await self.cli("letters", "confirm", str(batch), "--now", now) == 0
 
     async def add_user(self, name: str, role: str, password: str) -> User:
         return await add_user(self.engine, name, role, password)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from store.desk_models import DeskAudit
-from store.models import Case, Signal, Task, table_of
+from store.models import Case, Outbox, Signal, Task, table_of
 from tests.desk.conftest import DeskSite
 from tests.desk.test_caseworker import caseworker, rows
 
@@ -27,6 +27,7 @@ ADDRESSED = (
 cases_t = table_of(Case)
 signals_t = table_of(Signal)
 tasks_t = table_of(Task)
+outbox_t = table_of(Outbox)
 audit_t = table_of(DeskAudit)
 
 
@@ -129,8 +130,12 @@ async def test_a_new_address_makes_the_case_the_households_own(
         kinds = (
             await conn.execute(select(tasks_t.c.kind).where(tasks_t.c.case_id == case.id))
         ).all()
-    # Outreach starts as for any case (no phone number: a home visit) once the address is known.
-    assert sorted(k for (k,) in kinds) == ["home_visit", "review"]
+        letters = (
+            await conn.execute(select(outbox_t.c.channel).where(outbox_t.c.case_id == case.id))
+        ).all()
+    # Outreach starts as for any case (no phone number: a letter) once the address is known.
+    assert sorted(k for (k,) in kinds) == ["review"]
+    assert letters == [("letter",)]
 
 
 async def test_completing_an_address_task_as_an_outcome_is_refused(

@@ -26,7 +26,7 @@ WITH_PHONE = (
     f"C-1,Energie,Eneco,912.50,2026-10-28,J.,Jansen,Dorpsstraat,3,3511AB,Utrecht,{PHONE},ja,nl"
 )
 START = "2026-11-02T10:00"
-LATER = datetime(2026, 11, 3, 14, 0, tzinfo=AMS)
+LATER = datetime(2026, 11, 10, 14, 0, tzinfo=AMS)
 
 tasks_t = table_of(Task)
 attempts_t = table_of(ContactAttempt)
@@ -56,6 +56,9 @@ async def user(
 
 async def home_visit(site: DeskSite, tmp_path: Path) -> Any:
     await site.seed([NO_PHONE], START, tmp_path)
+    # Without a phone number: a letter first; once posted, the visit 5 working days later.
+    await site.post_letters("2026-11-02T16:00", tmp_path)
+    assert await site.cli("tick", "--now", "2026-11-09T16:30") == 0
     site.set_now(LATER)
     (task,) = await live_tasks(site)
     assert task.kind == "home_visit"
@@ -86,7 +89,8 @@ async def test_a_home_visit_can_be_recorded_as_an_appointment_at_a_location(
             page = await response.text()
     recorded = await rows(desk_site, attempts_t, attempts_t.c.case_id == task.case_id)
     assert [(a.ref, a.soort, a.bereikt) for a in recorded] == [
-        (task.ref, "Afspraak op locatie", False)
+        (f"{task.case_id}:letter:1", "Brief", False),  # the letter, posted before the visit
+        (task.ref, "Afspraak op locatie", False),
     ]
     (done,) = await rows(desk_site, tasks_t, tasks_t.c.id == task.id)
     assert done.status == "done" and done.outcome["soort"] == "Afspraak op locatie"
@@ -109,7 +113,7 @@ async def test_a_home_visit_recorded_as_such_still_leaves_a_card(
         ) as response:
             assert response.status == 200
     recorded = await rows(desk_site, attempts_t, attempts_t.c.case_id == task.case_id)
-    assert [a.soort for a in recorded] == ["Huisbezoek", "Kaartje"]
+    assert [a.soort for a in recorded] == ["Brief", "Huisbezoek", "Kaartje"]
 
 
 async def test_a_phone_task_is_never_an_appointment_at_a_location(
@@ -154,7 +158,7 @@ async def test_a_letter_outside_a_task_is_recorded_from_the_case_page_and_audite
             "Overige",
             "Onbekend",
         ]
-        assert 'max="2026-11-03"' in form  # no date after today
+        assert 'max="2026-11-10"' in form  # no date after today
         async with http.post(
             f"{case_url}/attempt",
             data={
@@ -209,7 +213,7 @@ async def test_an_attempt_that_cannot_be_true_is_refused_with_the_reason(
             ({"soort": "Fax", "bereikt": "nee"}, "unknown contactsoort"),
             ({"soort": "Telefoon", "bereikt": "ja"}, "completing its phone or call-back task"),
             ({"soort": "Huisbezoek", "bereikt": "ja"}, "completing its home-visit task"),
-            ({"soort": "Brief", "bereikt": "nee", "datum": "2026-11-04"}, "in the future"),
+            ({"soort": "Brief", "bereikt": "nee", "datum": "2026-11-11"}, "in the future"),
             ({"soort": "Brief", "bereikt": "nee", "datum": "4-11-2026"}, "is not a date"),
             ({"soort": "Brief", "bereikt": "nee", "dagdeel": "Nacht"}, "unknown dagdeel"),
         ):
@@ -232,7 +236,7 @@ async def test_the_attempt_form_needs_a_caseworker_and_its_csrf_token(
 ) -> None:
     task = await home_visit(desk_site, tmp_path)
     url = f"{desk_site.url}/desk/cases/{task.case_id}/attempt"
-    data = {"soort": "Brief", "bereikt": "nee", "datum": "2026-11-03"}
+    data = {"soort": "Brief", "bereikt": "nee", "datum": "2026-11-10"}
     ria, ria_csrf = await user(desk_site)
     cor, cor_csrf = await user(desk_site, "cor", "communicator")
     async with ria, cor:

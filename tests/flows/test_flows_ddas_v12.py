@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows import CloseCase, Planned, RecordAttempt, load_flow
+from flows import CloseCase, Delivered, Planned, RecordAttempt, SendMessage, load_flow
 from flows.ddas import (
     AFSPRAAK_OP_LOCATIE,
     EINDRESULTATEN,
@@ -17,8 +17,10 @@ from tests.flows.flows_kit import Driver, at, new_case
 
 
 def visit() -> Driver:
-    case = new_case(at(2025, 3, 3, 10), has_phone=False)  # no phone: a home visit at once
-    case.apply(Planned())
+    case = new_case(at(2025, 3, 3, 10), has_phone=False)  # no phone: a letter, then a visit
+    [letter] = case.of(case.apply(Planned()), SendMessage)
+    case.apply(Delivered(letter.idempotency_key))  # posted: the wait starts
+    case.fire()  # five working days later, the home visit
     return case
 
 
@@ -30,7 +32,7 @@ def test_a_home_visit_recorded_as_an_appointment_at_a_location_leaves_no_card() 
     assert [(a.soort, a.bereikt) for a in case.of(actions, RecordAttempt)] == [
         (AFSPRAAK_OP_LOCATIE, False)
     ]
-    assert [a.soort for a in case.state.attempts] == [AFSPRAAK_OP_LOCATIE]
+    assert [a.soort for a in case.state.attempts] == ["Brief", AFSPRAAK_OP_LOCATIE]
 
 
 def test_reached_at_a_location_with_a_referral_closes_with_the_v12_result() -> None:

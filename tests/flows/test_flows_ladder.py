@@ -84,13 +84,47 @@ def test_no_reply_at_all_walks_the_whole_default_ladder() -> None:
     ]
 
 
-def test_no_usable_phone_goes_straight_to_a_home_visit() -> None:
-    case = new_case(at(2025, 3, 3, 10), has_phone=False)
+def test_no_usable_phone_gets_a_letter_then_a_visit_with_a_card_then_closes() -> None:
+    case = new_case(at(2025, 3, 3, 10), has_phone=False)  # Monday
     actions = case.apply(Planned())
-    assert case.sent(actions) == []
-    [visit] = case.created(actions)
-    assert visit.kind == "home_visit" and visit.due == at(2025, 3, 10, 20)
-    assert case.state.stage == "home_visit"
+    [letter] = case.of(actions, SendMessage)
+    assert (letter.key, letter.channel) == ("letter.first_contact", "letter")
+    assert case.created(actions) == [] and case.state.stage == "letter"
+    assert case.timer is None  # nothing happens until the letter is posted
+    # The coordinator confirms the batch on Wednesday: a `Brief` attempt, and the wait starts.
+    posted = case.apply(Delivered(letter.idempotency_key), at(2025, 3, 5, 16))
+    [attempt] = case.of(posted, RecordAttempt)
+    assert (attempt.soort, attempt.bereikt) == ("Brief", False)
+    assert case.timer is not None and case.timer.due == at(2025, 3, 12, 16)  # 5 working days
+    [visit] = case.created(case.fire())
+    assert visit.kind == "home_visit" and visit.due == at(2025, 3, 19, 20)
+    card = case.outcome("home_visit", reached=False, when=at(2025, 3, 13, 11))
+    # A visit nobody answered: the visit itself and the card left (DDAS Kaartje).
+    assert [a.soort for a in case.of(card, RecordAttempt)] == ["Huisbezoek", "Kaartje"]
+    closing = case.fire()
+    assert case.of(closing, CloseCase) == [CloseCase(NO_CONTACT)]
+
+
+def test_an_opted_out_number_also_gets_the_letter() -> None:
+    case = new_case(at(2025, 3, 3, 10), opted_out=True)
+    assert case.sent(case.apply(Planned())) == ["letter.first_contact"]
+
+
+def test_a_letter_beside_the_first_sms_when_the_municipality_wants_one() -> None:
+    flow = load_flow({"letter_with_first_contact": True})
+    case = new_case(at(2025, 3, 3, 10), flow=flow)
+    actions = case.apply(Planned())
+    assert sorted((m.key, m.channel) for m in case.of(actions, SendMessage)) == [
+        ("letter.first_contact", "letter"),
+        ("sms.first_contact", None),
+    ]
+    [letter] = [m for m in case.of(actions, SendMessage) if m.channel == "letter"]
+    # Its posting is a `Brief` attempt; the SMS ladder goes on as it would without it.
+    stage = case.state.stage
+    posted = case.apply(Delivered(letter.idempotency_key), at(2025, 3, 4, 16))
+    assert [a.soort for a in case.of(posted, RecordAttempt)] == ["Brief"]
+    assert case.state.stage == stage
+    assert case.sent(case.fire()) == ["sms.reminder"]
 
 
 def test_telegram_only_resident_gets_messages_but_no_phone_tasks() -> None:
@@ -317,12 +351,16 @@ def test_reached_without_result_keeps_the_case_open_for_a_person() -> None:
     assert case.of(actions, CloseCase) == [CloseCase(ADVICE)]
 
 
-def test_permanent_failure_skips_the_messages_and_goes_to_the_phone() -> None:
+def test_a_rejected_number_gets_a_letter_and_the_ladder_goes_on_to_the_phone() -> None:
     case = new_case(at(2025, 3, 3, 10))
     [message] = case.of(case.apply(Planned()), SendMessage)
     actions = case.apply(Failed(message.idempotency_key, permanent=True), at(2025, 3, 3, 10, 1))
-    assert [t.kind for t in case.created(actions)] == ["phone"]
-    assert case.sent(actions) == []
+    assert [t.kind for t in case.created(actions)] == ["phone"]  # a landline may answer
+    [letter] = case.of(actions, SendMessage)
+    assert (letter.key, letter.channel) == ("letter.first_contact", "letter")
+    # Rejected once more later (a reminder that slipped through): no second letter.
+    again = case.apply(Failed(message.idempotency_key, permanent=True))
+    assert case.of(again, SendMessage) == []
 
 
 def test_temporary_failure_changes_nothing() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app import cli
+from messages.keys import KEYS
 
 Edit = Callable[..., None]
 
@@ -58,11 +59,28 @@ def test_check_for_people(capsys: pytest.CaptureFixture[str], locales: Path, edi
     code, out, _ = run(capsys, "messages", "check")
     assert code == 0
     assert "OK: 0 errors" in out
-    assert "tr: 25 texts need review (fuzzy)" in out
+    assert f"tr: {len(KEYS)} texts need review (fuzzy)" in out
     edit(locales, "en", "sms.menu", "Municipality of {gemeente}: see https://x.example")
     code, out, _ = run(capsys, "messages", "check", "--locales-dir", str(locales))
     assert code == 1
     assert "error: en sms.menu: [link]" in out and "FAILED: 1 errors" in out
+
+
+def test_check_json_reports_a_broken_letter(
+    capsys: pytest.CaptureFixture[str], locales: Path, edit: Edit
+) -> None:
+    edit(locales, "nl", "letter.first_contact.subject", "Uw betalingsachterstand bij Eneco")
+    edit(locales, "en", "letter.after_visit.subject", "About your bills")
+    code, out, _ = run(capsys, "messages", "check", "--json", "--locales-dir", str(locales))
+    data = json.loads(out)
+    assert code == 1
+    broken = {(e["locale"], e["key"], e["rule"]) for e in data["errors"]}
+    assert broken == {
+        ("nl", "letter.first_contact.subject", "debt-word"),
+        ("nl", "letter.first_contact.subject", "creditor"),
+        ("nl", "letter.first_contact.subject", "discreet"),  # betaling…: others may see it
+        ("en", "letter.after_visit.subject", "discreet"),
+    }
 
 
 def test_check_with_the_municipalitys_own_values(capsys: pytest.CaptureFixture[str]) -> None:

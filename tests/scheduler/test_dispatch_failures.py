@@ -127,11 +127,13 @@ def test_a_permanent_failure_moves_the_case_to_the_phone(db_url: str, tmp_path: 
         async with town(db_url, tmp_path, channel) as ctx:
             result = await tick(ctx, MONDAY)
             assert result["failed"] == 1 and result["escalated"] == 1
-            (row,) = await outbox(ctx)
+            row, letter = await outbox(ctx)
             assert row.status == "failed" and "21211" in row.last_error
             async with ctx.engine.connect() as conn:
                 tasks = await list_tasks(conn, "open")
             assert [t["kind"] for t in tasks] == ["phone"]  # a landline call may still work
+            # And something in writing: the letter of a case without a mobile number.
+            assert (letter.channel, letter.status) == ("letter", "pending")
             # No more SMS to that number: the reminder's day passes without one.
             await tick(ctx, MONDAY + timedelta(days=3))
             assert len(channel.calls) == 1

@@ -239,10 +239,10 @@ def test_capacity_limits_todays_plan_and_the_rest_waits(
     no_phone = "V-1,Zorg,90,2026-10-20,Naam,99,1234AB,,nee,"
     town.ingest([*rows, no_phone], "2026-11-02T08:00")
     first_day = town.tick("2026-11-02T09:00")
-    # Two messages (the day's capacity), plus a home visit for the resident without a phone
-    # number: visits have a capacity of their own, however low that case's priority.
+    # Two messages (the day's capacity), plus a letter for the resident without a phone
+    # number: letters have a capacity of their own, however low that case's priority.
     assert first_day["planned"] == 3
-    assert [t["kind"] for t in town.tasks()] == ["home_visit"]
+    assert town.tasks() == []  # a letter first (the no_phone ladder), no home visit yet
     assert town.tick("2026-11-02T15:00")["planned"] == 0  # today's capacity is used
     planned = {m["to"] for m in town.sent()}
     assert planned == {"+31612345601", "+31612345603"}  # the two rent cases first

@@ -1,0 +1,166 @@
+"""Making a day's print batch: take the waiting letters, write each one (the resident's name
+and address from the case's newest signal, the texts from the catalogues, Dutch first and the
+resident's reviewed language after it), render one PDF and record the batch — in one
+transaction, so a failure leaves every letter waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.printer.documents import Letter, LetterPart, Sender
+from casework.letters import Waiting, record_batch, take_waiting
+from clock import Calendar
+from messages import MessageError
+from messages.render import render_letter
+from store.models import Case, Household, Signal, table_of
+
+cases_t = table_of(Case)
+households_t = table_of(Household)
+signals_t = table_of(Signal)
+
+SOURCE = "nl"
+
+
+@dataclass(frozen=True)
+class PostSettings:
+    """The municipality's post settings (`[post]`, `[gemeente]`)."""
+
+    sender: Sender
+    signed_by: str  # {medewerker} in the closing
+    values: dict[str, Any] = field(default_factory=dict)  # gemeente, telefoon
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> PostSettings:
+        post, gemeente = config["post"], config["gemeente"]
+        logo = str(post.get("logo") or "")
+        sender = Sender(
+            name=f"Gemeente {gemeente['naam']}",
+            return_address=tuple(str(line) for line in post["return_address"]),
+            phone=str(gemeente["telefoon"]),
+            email=str(post.get("email") or ""),
+            website=str(post.get("website") or ""),
+            logo=Path(logo) if logo else None,
+        )
+        values = {"gemeente": gemeente["naam"], "telefoon": gemeente["telefoon"]}
+        return cls(sender, str(post["signed_by"]), values)
+
+
+@dataclass(frozen=True)
+class BatchMade:
+    batch: int
+    letters: int
+    pages: int
+    pdf: bytes
+
+
+async def make_batch(
+    engine: AsyncEngine,
+    post: PostSettings,
+    calendar: Calendar,
+    day: date,
+    now: datetime,
+    made_by: str,
+    limit: int,
+) -> BatchMade | None:
+    """Every letter due by the end of `day` that is in no batch yet (at most `limit`, highest
+    priority first) in one PDF; None when nothing is waiting."""
+    until = datetime.combine(day + timedelta(days=1), time(), calendar.tz)
+    async with engine.begin() as conn:
+        taken = await take_waiting(conn, until, limit, now)
+        if not taken:
+            return None
+        letters = [await _letter(conn, post, letter, day) for letter in taken]
+        from bot.printer.pdf import letters_pdf  # the typesetting library, when it is needed
+
+        pdf = await asyncio.to_thread(letters_pdf, letters, post.sender)
+        pages = page_count(pdf)
+        batch = await record_batch(conn, day, now, made_by, taken, pdf, pages)
+    return BatchMade(batch, len(taken), pages, pdf)
+
+
+def page_count(pdf: bytes) -> int:
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
+
+
+async def _letter(conn: AsyncConnection, post: PostSettings, letter: Waiting, day: date) -> Letter:
+    case = (
+        await conn.execute(
+            select(
+                cases_t.c.id,
+                cases_t.c.contact_phone,
+                households_t.c.postcode,
+                households_t.c.huisnummer,
+                households_t.c.toevoeging,
+            )
+            .outerjoin(households_t, households_t.c.id == cases_t.c.household_id)
+            .where(cases_t.c.id == letter.case_id)
+        )
+    ).one()
+    signal = (
+        await conn.execute(
+            select(signals_t)
+            .where(signals_t.c.case_id == letter.case_id, signals_t.c.postcode.is_not(None))
+            .order_by(signals_t.c.signal_date.desc(), signals_t.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    name = _name(signal)
+    values = {
+        **post.values,
+        "naam": name,
+        "medewerker": post.signed_by,
+        "datum": day,
+    }
+    sms_note = bool(case.contact_phone or (signal is not None and signal.phone))
+    parts = [_part(letter.message_key, SOURCE, sms_note, values)]
+    if letter.locale != SOURCE:
+        try:
+            own = render_letter(letter.message_key, letter.locale, sms_note=sms_note, **values)
+        except MessageError:
+            own = None
+        # Only a reviewed translation is printed beside the Dutch (a fallback is Dutch again).
+        if own is not None and own.locale != SOURCE:
+            parts.append(_part(letter.message_key, own.locale, sms_note, values))
+    return Letter(
+        reference=f"Zaak {letter.case_id}",
+        date=day,
+        recipient=_recipient(name, signal, case),
+        parts=tuple(parts),
+    )
+
+
+def _part(key: str, locale: str, sms_note: bool, values: dict[str, Any]) -> LetterPart:
+    text = render_letter(key, locale, sms_note=sms_note, **values)
+    return LetterPart(text.locale, text.subject, text.paragraphs, text.closing)
+
+
+def _name(signal: Any) -> str:
+    if signal is None or not signal.surname:
+        return ""
+    words = [signal.initials, signal.prefix, signal.surname]
+    return " ".join(str(w).strip() for w in words if w and str(w).strip())
+
+
+def _recipient(name: str, signal: Any, case: Any) -> tuple[str, ...]:
+    """The address block: name (or "De bewoners van"), street and number, postcode and city;
+    the household's postcode and number when no signal gave the address (a completed BSN)."""
+    lines = [name or "De bewoners van"]
+    where = signal if signal is not None else case
+    number = f"{where.huisnummer or ''}{' ' + where.toevoeging if where.toevoeging else ''}"
+    street = getattr(where, "street", None)
+    lines.append(f"{street} {number}".strip() if street else f"Huisnummer {number}")
+    postcode = str(where.postcode or "")
+    postcode = f"{postcode[:4]} {postcode[4:]}" if len(postcode) == 6 else postcode
+    city = getattr(where, "city", None) or ""
+    lines.append(f"{postcode}  {city.upper()}".strip())
+    return tuple(lines)
