@@ -17,8 +17,10 @@ from app.settings import Settings
 from bot.simulated import SimulatedChannel
 from casework.channels import Channel
 from casework.rules import Capacity, CaseRules, ChatInvite
-from flows import FlowError, load_flow
+from flows import Flow, FlowError, load_flow
 from flows.experiments import load_experiments
+from flows.flow import LETTER
+from messages.keys import DOCUMENTS_BY_NAME
 from scheduler.context import Context, PassSettings
 from scheduler.retention import RetentionError, RetentionPolicy
 
@@ -32,9 +34,25 @@ def case_rules_for(settings: Settings) -> CaseRules:
         trials = load_experiments(settings.config.get("experiments"), flow)
     except FlowError as exc:
         raise UserError(f"config [experiments]: {exc}") from exc
+    _check_letters(flow)
     return CaseRules(
         calendar=calendar_for(settings), flow=flow, experiments=trials, chat=chat_invite(settings)
     )
+
+
+def _check_letters(flow: Flow) -> None:
+    """A ladder's letter must be a letter the catalogues have (flows cannot know them)."""
+    for ladder in flow.ladders:
+        for step in ladder.steps:
+            if step.channel != LETTER or step.message is None:
+                continue
+            document = DOCUMENTS_BY_NAME.get(step.message)
+            if document is None or document.kind != "letter":
+                known = ", ".join(d.name for d in DOCUMENTS_BY_NAME.values() if d.kind == "letter")
+                raise UserError(
+                    f"config [flows] ladders.{ladder.name}.steps.{step.id}.message: "
+                    f"{step.message!r} is not a letter (one of {known})"
+                )
 
 
 def chat_invite(settings: Settings) -> ChatInvite | None:

@@ -175,16 +175,18 @@ def _failed_for_good(turn: Turn) -> None:
     turn.state = replace(turn.state, messaging_failed=True)
     if turn.state.closed:
         return
-    # Decision: a number the provider rejects before anyone reached the resident makes it a
-    # case without a usable mobile number, so it gets the letter of the no_phone ladder; the
-    # ladder itself goes on to the calls (a landline may still answer) and the home visit.
-    if turn.state.ladder not in ("crisis", NO_PHONE) and not any(
-        o.soort == BRIEF for o in turn.state.outreach
-    ):
-        turn.send_letter(LETTER_FIRST_CONTACT, "letter_no_phone")
-    # Waiting for a reply to a message that never arrived is pointless: move on now.
     position = ladders.current_step(turn)
-    if position is not None and position[2].do == WAIT:
+    if (
+        turn.state.ladder not in ("crisis", NO_PHONE)
+        and not any(o.soort == BRIEF for o in turn.state.outreach)
+        and position is not None
+        and position[2].do == WAIT
+    ):
+        # The number the provider rejects is no usable mobile number: the case goes on as one
+        # without (a letter, a home visit with a card), not to calls of a number that failed.
+        ladders.run(turn, turn.flow.ladder(NO_PHONE), 0, turn.now)
+    elif position is not None and position[2].do == WAIT:
+        # Waiting for a reply to a message that never arrived is pointless: move on now.
         ladder, index, _ = position
         ladders.run(turn, ladder, index + 1, turn.now)
     elif turn.state.stage == ASK_DAYPART:

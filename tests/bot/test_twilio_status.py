@@ -98,8 +98,9 @@ async def test_undelivered_to_a_dead_number_moves_the_ladder_on(
     row, letter = await outbox(ctx)
     assert (row.status, row.provider_error) == ("undelivered", "30005")
     assert row.last_error == "twilio 30005: unknown or inactive number"
-    assert await open_tasks(ctx) == ["phone"]
-    assert letter.channel == "letter"  # and a letter by post
+    # No usable mobile number: a letter by post, as for a case without one; no calls.
+    assert await open_tasks(ctx) == []
+    assert letter.channel == "letter"
     await tick(ctx, MONDAY + timedelta(days=3))
     assert len(fake.created) == 1  # no reminder to a dead number
 
@@ -227,8 +228,8 @@ async def test_an_overtaking_receipt_is_not_lost_when_the_service_stops_before_i
     await dispatching
     row, letter = await outbox(ctx)
     assert (row.status, row.provider_status) == ("undelivered", "undelivered")
-    # A dead number: the ladder moved on to a call, and a letter goes by post.
-    assert "phone" in await open_tasks(ctx)
+    # A dead number: the case goes on as one without a mobile number, with a letter.
+    assert await open_tasks(ctx) == []
     assert (letter.channel, letter.message_key) == ("letter", "letter.first_contact")
     ctx.channels["sms"] = real
 

@@ -351,16 +351,23 @@ def test_reached_without_result_keeps_the_case_open_for_a_person() -> None:
     assert case.of(actions, CloseCase) == [CloseCase(ADVICE)]
 
 
-def test_a_rejected_number_gets_a_letter_and_the_ladder_goes_on_to_the_phone() -> None:
+def test_a_rejected_number_makes_it_a_case_without_a_phone_a_letter_then_a_visit() -> None:
     case = new_case(at(2025, 3, 3, 10))
     [message] = case.of(case.apply(Planned()), SendMessage)
     actions = case.apply(Failed(message.idempotency_key, permanent=True), at(2025, 3, 3, 10, 1))
-    assert [t.kind for t in case.created(actions)] == ["phone"]  # a landline may answer
+    assert case.created(actions) == []  # no calls to a number that failed
     [letter] = case.of(actions, SendMessage)
     assert (letter.key, letter.channel) == ("letter.first_contact", "letter")
-    # Rejected once more later (a reminder that slipped through): no second letter.
-    again = case.apply(Failed(message.idempotency_key, permanent=True))
-    assert case.of(again, SendMessage) == []
+    assert (case.state.ladder, case.state.stage) == ("no_phone", "letter")
+    case.apply(Delivered(letter.idempotency_key), at(2025, 3, 4, 16))
+    assert [t.kind for t in case.created(case.fire())] == ["home_visit"]
+
+
+def test_a_rejected_number_in_a_crisis_goes_on_to_the_next_task() -> None:
+    case = new_case(at(2025, 3, 3, 10), crisis=True)
+    [message] = case.of(case.apply(Planned()), SendMessage)
+    case.apply(Failed(message.idempotency_key, permanent=True), at(2025, 3, 3, 10, 1))
+    assert case.state.ladder == "crisis"  # the Wgs deadline: no letter first
 
 
 def test_temporary_failure_changes_nothing() -> None:

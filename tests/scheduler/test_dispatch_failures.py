@@ -120,19 +120,19 @@ def test_temporary_failures_are_retried_later_with_backoff(db_url: str, tmp_path
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_a_permanent_failure_moves_the_case_to_the_phone(db_url: str, tmp_path: Path) -> None:
+def test_a_permanent_failure_makes_it_a_case_for_a_letter(db_url: str, tmp_path: Path) -> None:
     channel = ScriptedChannel([PermanentFailure("21211 invalid number")])
 
     async def go() -> None:
         async with town(db_url, tmp_path, channel) as ctx:
             result = await tick(ctx, MONDAY)
-            assert result["failed"] == 1 and result["escalated"] == 1
+            assert result["failed"] == 1
             row, letter = await outbox(ctx)
             assert row.status == "failed" and "21211" in row.last_error
             async with ctx.engine.connect() as conn:
                 tasks = await list_tasks(conn, "open")
-            assert [t["kind"] for t in tasks] == ["phone"]  # a landline call may still work
-            # And something in writing: the letter of a case without a mobile number.
+            # No usable mobile number: a letter, as for a case without one (no calls to it).
+            assert tasks == []
             assert (letter.channel, letter.status) == ("letter", "pending")
             # No more SMS to that number: the reminder's day passes without one.
             await tick(ctx, MONDAY + timedelta(days=3))

@@ -196,3 +196,16 @@ def test_erasing_a_resident_deletes_the_open_batch_that_names_them(
     assert erased["rows"]["letter_batches"] == 1
     code, _, err = cli.run("letters", "batch", "--out", "x.pdf", "--batch", str(made["batch"]))
     assert code == 2 and "not kept" in err
+
+
+def test_a_ladder_letter_the_catalogues_do_not_have_is_a_clear_error(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "zaadje.toml"
+    config.write_text(
+        '[flows.ladders.no_phone.steps.letter]\nmessage = "letter.nope"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    code, _, err = cli.run("tick", "--now", "2026-11-02T09:00")
+    assert code == 2
+    assert "ladders.no_phone.steps.letter.message: 'letter.nope' is not a letter" in err
