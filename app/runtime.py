@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, time
+import getpass
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -54,3 +55,23 @@ def parse_now(value: str | None, calendar: Calendar) -> datetime:
 
 def add_now_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", help="the moment to act at (ISO-8601); default: the real clock")
+
+
+def parse_day(value: str | None, today: date, option: str = "--date") -> date:
+    """A day given on the command line (YYYY-MM-DD), or `today`."""
+    if not value:
+        return today
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise UserError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def login_name(value: str | None) -> str:
+    """Who acts, for the record: as given, else the logged-in user."""
+    if value:
+        return value
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (a container without a passwd entry)
+        return "cli"

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
-from datetime import date
 from typing import Any
 
 from app.database import open_database
 from app.errors import UserError
 from app.output import emit_json
-from app.runtime import add_now_option, calendar_for, parse_now, settings_for
+from app.runtime import (
+    add_now_option,
+    calendar_for,
+    login_name,
+    parse_day,
+    parse_now,
+    settings_for,
+)
 from casework.address import AddressError, complete_address, parse_address
 from casework.attempts import MANUAL_SOORTEN, AttemptError, record_attempt
 from flows.ddas import DAGDELEN
@@ -55,30 +60,12 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     ad.set_defaults(handler=run_address)
 
 
-def _day(value: str | None, today: date) -> date:
-    if not value:
-        return today
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise UserError(f"--date: not a date (YYYY-MM-DD): {value!r}") from exc
-
-
-def _user(value: str | None) -> str:
-    if value is not None:
-        return value
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (a container without a passwd entry)
-        return "cli"
-
-
 def run_attempt(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     calendar = calendar_for(settings)
     now = calendar.local(parse_now(args.now, calendar))
-    datum = _day(args.date, now.date())
-    user = _user(args.user)
+    datum = parse_day(args.date, now.date())
+    user = login_name(args.user)
 
     async def go() -> dict[str, Any]:
         async with open_database(settings) as engine:
@@ -118,7 +105,9 @@ def run_address(args: argparse.Namespace) -> int:
     async def go() -> dict[str, Any]:
         address = parse_address(args.postcode, args.huisnummer, args.toevoeging)
         async with open_database(settings) as engine:
-            return await complete_address(engine, args.id, address, intake, now, _user(args.user))
+            return await complete_address(
+                engine, args.id, address, intake, now, login_name(args.user)
+            )
 
     try:
         outcome = asyncio.run(go())

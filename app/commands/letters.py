@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from app.database import open_database
 from app.errors import UserError
 from app.output import emit_json
-from app.runtime import add_now_option, calendar_for, parse_now, settings_for
+from app.runtime import (
+    add_now_option,
+    calendar_for,
+    login_name,
+    parse_day,
+    parse_now,
+    settings_for,
+)
 from app.wiring import case_rules_for
 from bot.printer.batches import PostSettings, make_batch
 from bot.printer.channel import PrinterChannel
@@ -65,15 +70,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     x.set_defaults(handler=run_cancel)
 
 
-def _user(value: str | None) -> str:
-    if value:
-        return value
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (a container without a passwd entry)
-        return "cli"
-
-
 def run_list(args: argparse.Namespace) -> int:
     settings = settings_for(args)
 
@@ -105,7 +101,7 @@ def run_batch(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     calendar = calendar_for(settings)
     now = parse_now(args.now, calendar)
-    day = _day(args.date, calendar.local_date(now))
+    day = parse_day(args.date, calendar.local_date(now))
     out = Path(args.out)
     post = PostSettings.from_config(settings.config)
     limit = int(settings.config["capacity"]["letters_per_day"])
@@ -124,7 +120,7 @@ def run_batch(args: argparse.Namespace) -> int:
                     "pages": batch.pages,
                     "file": str(out),
                 }
-            made = await make_batch(engine, post, calendar, day, now, _user(args.by), limit)
+            made = await make_batch(engine, post, calendar, day, now, login_name(args.by), limit)
             if made is None:
                 return {"batch": None, "letters": 0, "pages": 0, "file": None}
             out.write_bytes(made.pdf)
@@ -189,12 +185,3 @@ def run_cancel(args: argparse.Namespace) -> int:
     else:
         print(f"batch {args.batch} cancelled: {waiting} letter(s) wait for the next batch")
     return 0
-
-
-def _day(value: str | None, today: date) -> date:
-    if not value:
-        return today
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise UserError(f"--date: not a date (YYYY-MM-DD): {value!r}") from exc
