@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, select, update
+from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casework.channels import Channel
@@ -64,26 +64,43 @@ async def take_waiting(
             outbox_t.c.channel == LETTER,
             outbox_t.c.status == "pending",
             outbox_t.c.not_before <= until,
+            cases_t.c.state == "open",  # a case that ended gets no letter
+            cases_t.c.erased_at.is_(None),
         )
         .order_by(cases_t.c.priority.desc(), outbox_t.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=outbox_t)
     )
     rows = [Waiting(r.id, r.case_id, r.locale, r.message_key) for r in await conn.execute(picked)]
-    if rows:
-        await conn.execute(
-            update(outbox_t)
-            .where(member_of(outbox_t.c.id, "ids", conn), outbox_t.c.status == "pending")
-            .values(
-                status="sent",
-                provider_id=literal("letter-").concat(cast(outbox_t.c.id, String)),
-                provider_status="queued",
-                provider_status_at=now,
-                sent_at=now,
-            ),
-            {"ids": [r.outbox_id for r in rows]},
+    if not rows:
+        return []
+    # Only the rows this statement moved from pending are this batch's (on SQLite the lock
+    # above is the database's single writer; the guard makes it hold on any engine).
+    taken = await conn.execute(
+        update(outbox_t)
+        .where(member_of(outbox_t.c.id, "ids", conn), outbox_t.c.status == "pending")
+        .values(
+            status="sent",
+            provider_id=literal("letter-").concat(cast(outbox_t.c.id, String)),
+            provider_status="queued",
+            provider_status_at=now,
+            sent_at=now,
         )
-    return rows
+        .returning(outbox_t.c.id),
+        {"ids": [r.outbox_id for r in rows]},
+    )
+    ids = {r.id for r in taken}
+    return [r for r in rows if r.outbox_id in ids]
+
+
+async def batched_on(conn: AsyncConnection, day: date) -> int:
+    """Letters already in a batch made for `day` (not cancelled): the day's capacity left."""
+    count = await conn.scalar(
+        select(func.count())
+        .select_from(items_t.join(batches_t, batches_t.c.id == items_t.c.batch_id))
+        .where(batches_t.c.day == day, batches_t.c.status != "cancelled")
+    )
+    return int(count or 0)
 
 
 async def record_batch(
@@ -153,6 +170,17 @@ async def confirm_batch(
     if batch.status != "open":
         raise LetterError(f"batch {batch_id} was {batch.status}: it cannot be posted")
     ids = await _letters_of(conn, batch_id)
+    # An erased resident's letter is not recorded, even if the paper went out.
+    await conn.execute(
+        update(outbox_t)
+        .where(
+            member_of(outbox_t.c.id, "ids", conn),
+            outbox_t.c.status == "sent",
+            outbox_t.c.case_id.in_(select(cases_t.c.id).where(cases_t.c.erased_at.is_not(None))),
+        )
+        .values(status="cancelled"),
+        {"ids": ids},
+    )
     await conn.execute(
         update(outbox_t)
         .where(member_of(outbox_t.c.id, "ids", conn), outbox_t.c.status == "sent")
@@ -175,6 +203,20 @@ async def cancel_batch(conn: AsyncConnection, batch_id: int, now: datetime) -> i
     if batch.status != "open":
         raise LetterError(f"batch {batch_id} was {batch.status}: only an open batch is cancelled")
     ids = await _letters_of(conn, batch_id)
+    # A case that ended meanwhile (closed, erased) gets no letter in the next batch.
+    ended = select(cases_t.c.id).where(
+        or_(cases_t.c.state != "open", cases_t.c.erased_at.is_not(None))
+    )
+    await conn.execute(
+        update(outbox_t)
+        .where(
+            member_of(outbox_t.c.id, "ids", conn),
+            outbox_t.c.status == "sent",
+            outbox_t.c.case_id.in_(ended),
+        )
+        .values(status="withdrawn", last_error="the case ended before the letter was posted"),
+        {"ids": ids},
+    )
     result = await conn.execute(
         update(outbox_t)
         .where(member_of(outbox_t.c.id, "ids", conn), outbox_t.c.status == "sent")

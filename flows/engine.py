@@ -34,7 +34,7 @@ from flows.events import (
     Timeout,
     VariantStopped,
 )
-from flows.flow import TASK, WAIT, Flow
+from flows.flow import LETTER, SEND, TASK, WAIT, Flow
 from flows.intents import parse_intent
 from flows.optout import opt_in, opt_out
 from flows.outcomes import task_outcome
@@ -178,19 +178,40 @@ def _failed_for_good(turn: Turn) -> None:
     position = ladders.current_step(turn)
     if (
         turn.state.ladder not in ("crisis", NO_PHONE)
-        and not any(o.soort == BRIEF for o in turn.state.outreach)
         and position is not None
         and position[2].do == WAIT
     ):
         # The number the provider rejects is no usable mobile number: the case goes on as one
         # without (a letter, a home visit with a card), not to calls of a number that failed.
-        ladders.run(turn, turn.flow.ladder(NO_PHONE), 0, turn.now)
+        _without_a_phone(turn)
     elif position is not None and position[2].do == WAIT:
         # Waiting for a reply to a message that never arrived is pointless: move on now.
         ladder, index, _ = position
         ladders.run(turn, ladder, index + 1, turn.now)
     elif turn.state.stage == ASK_DAYPART:
         create_callback(turn, None)
+
+
+def _without_a_phone(turn: Turn) -> None:
+    """Continue on the no_phone ladder. A letter sent beside the first SMS is its letter: the
+    case waits for it to be posted, or goes on from the post when it already was."""
+    ladder = turn.flow.ladder(NO_PHONE)
+    letters = [o for o in turn.state.outreach if o.soort == BRIEF]
+    if not letters:
+        ladders.run(turn, ladder, 0, turn.now)
+        return
+    first = next(
+        (i for i, s in enumerate(ladder.steps) if s.do == SEND and s.channel == LETTER), None
+    )
+    if first is None:
+        ladders.run(turn, ladder, 0, turn.now)
+        return
+    posted = {a.ref for a in turn.state.attempts} & {o.key for o in letters}
+    if posted:
+        ladders.run(turn, ladder, first + 1, turn.now)
+    else:
+        turn.state = replace(turn.state, ladder=ladder.name)
+        turn.enter(ladder.steps[first].id)  # the letter's posting moves it on
 
 
 def _timeout(turn: Turn, name: str) -> None:

@@ -92,7 +92,7 @@ def _sms_reached(turn: Turn) -> None:
         return
     # The last ladder message the resident can have seen: one queued for a later slot
     # (and withdrawn by this reply) never reached anyone.
-    sent = [o for o in state.outreach if o.at <= turn.now]
+    sent = [o for o in state.outreach if o.at <= turn.now and o.soort == SMS]
     if not sent:
         return
     last = sent[-1]

@@ -168,6 +168,10 @@ class Turn:
 
     def close(self, result: str) -> None:
         self.cancel_tasks()
+        # A letter still waiting for the print batch is not sent to a case that has ended.
+        letters = tuple(o.key for o in self.state.outreach if o.soort == BRIEF)
+        if letters:
+            self.actions.append(WithdrawMessages(letters))
         self.actions.append(CloseCase(result))
         self.enter(CLOSED)
         self.state = replace(

@@ -220,7 +220,11 @@ async def _close_cases(
             update(outbox)
             .where(
                 member_of(outbox.c.case_id, "ids", conn),
-                outbox.c.status.in_(("pending", "sending", "held")),
+                or_(
+                    outbox.c.status.in_(("pending", "sending", "held")),
+                    # A letter in a print batch not yet posted: it must not be posted now.
+                    and_(outbox.c.channel == "letter", outbox.c.status == "sent"),
+                ),
             )
             .values(status="cancelled"),
             {"ids": chunk},

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.printer.documents import Letter, LetterPart, Sender
-from casework.letters import Waiting, record_batch, take_waiting
+from casework.letters import Waiting, batched_on, record_batch, take_waiting
 from clock import Calendar
 from messages import MessageError
 from messages.render import render_letter
@@ -75,7 +75,9 @@ async def make_batch(
     priority first) in one PDF; None when nothing is waiting."""
     until = datetime.combine(day + timedelta(days=1), time(), calendar.tz)
     async with engine.begin() as conn:
-        taken = await take_waiting(conn, until, limit, now)
+        # The day's capacity is for all of its batches together.
+        room = limit - await batched_on(conn, day)
+        taken = await take_waiting(conn, until, room, now)
         if not taken:
             return None
         letters = [await _letter(conn, post, letter, day) for letter in taken]

@@ -544,3 +544,37 @@ def test_a_reaction_to_the_card_stops_the_countdown_to_close() -> None:
     assert [t.kind for t in case.created(actions)] == ["callback"]
     assert case.apply(Timeout(card_timer.version, card_timer.name)) == []  # stale now
     assert not case.state.closed
+
+
+def test_a_reply_before_the_post_does_not_take_the_letters_place() -> None:
+    # An opted-out number starts on the letter; a text from it is a reply, not the letter's
+    # attempt: the posting still counts as `Brief` and moves the ladder on.
+    case = new_case(at(2025, 3, 3, 10), opted_out=True)
+    [letter] = case.of(case.apply(Planned()), SendMessage)
+    case.apply(Reply("wie bent u?"), at(2025, 3, 3, 12))
+    posted = case.apply(Delivered(letter.idempotency_key), at(2025, 3, 4, 16))
+    assert [a.soort for a in case.of(posted, RecordAttempt)] == ["Brief"]
+    assert case.timer is not None and case.state.stage == "wait_letter"
+
+
+def test_a_closed_case_withdraws_its_letter_before_the_print_batch() -> None:
+    flow = load_flow({"letter_with_first_contact": True})
+    case = new_case(at(2025, 3, 3, 10), flow=flow)
+    letters = [m for m in case.of(case.apply(Planned()), SendMessage) if m.channel == "letter"]
+    actions = case.apply(Reply("3"), at(2025, 3, 3, 11))  # already arranged: the case closes
+    assert case.state.closed
+    [withdrawn] = case.of(actions, WithdrawMessages)
+    assert letters[0].idempotency_key in withdrawn.idempotency_keys
+
+
+def test_a_rejected_number_with_a_letter_beside_the_sms_waits_for_that_letter() -> None:
+    flow = load_flow({"letter_with_first_contact": True})
+    case = new_case(at(2025, 3, 3, 10), flow=flow)
+    sent = case.of(case.apply(Planned()), SendMessage)
+    [sms] = [m for m in sent if m.channel is None]
+    [letter] = [m for m in sent if m.channel == "letter"]
+    actions = case.apply(Failed(sms.idempotency_key, permanent=True), at(2025, 3, 3, 10, 1))
+    assert case.created(actions) == [] and case.of(actions, SendMessage) == []  # one letter
+    assert (case.state.ladder, case.state.stage) == ("no_phone", "letter")
+    case.apply(Delivered(letter.idempotency_key), at(2025, 3, 4, 16))
+    assert [t.kind for t in case.created(case.fire())] == ["home_visit"]

@@ -209,3 +209,51 @@ def test_a_ladder_letter_the_catalogues_do_not_have_is_a_clear_error(
     code, _, err = cli.run("tick", "--now", "2026-11-02T09:00")
     assert code == 2
     assert "ladders.no_phone.steps.letter.message: 'letter.nope' is not a letter" in err
+
+
+def test_a_case_that_ends_before_the_batch_gets_no_letter(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "zaadje.toml"
+    config.write_text("[flows]\nletter_with_first_contact = true\n", encoding="utf-8")
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    ingest(cli, tmp_path, [WITH_PHONE], "2026-11-02T09:00")
+    cli.json("tick", "--now", "2026-11-02T10:00")
+    reply = ("reply", "--channel", "sms", "--sender", "+31612345678", "--text", "3")
+    cli.json(*reply, "--now", "2026-11-02T11:00")  # already arranged: the case closes
+    assert batch(cli, tmp_path / "b.pdf", "2026-11-02T15:00")["letters"] == 0
+    (letter,) = cli.json("letters")
+    assert letter["status"] == "cancelled"
+
+
+def test_an_erased_residents_letter_does_not_return_with_a_cancelled_batch(
+    cli: Cli, tmp_path: Path
+) -> None:
+    other = "N-2,Huur,640,2026-10-20,B.,Smit,Laan,9,3512CD,Utrecht,,nee,nl"
+    ingest(cli, tmp_path, [NO_PHONE, other], "2026-11-02T09:00")
+    cli.json("tick", "--now", "2026-11-02T09:00")
+    made = batch(cli, tmp_path / "b1.pdf", "2026-11-02T15:00")
+    assert made["letters"] == 2
+    cli.json("erase", "--case", "1", "--now", "2026-11-02T15:30")
+    cli.json("letters", "cancel", str(made["batch"]), "--now", "2026-11-02T15:40")
+    again = batch(cli, tmp_path / "b2.pdf", "2026-11-03T09:00")
+    assert again["letters"] == 1
+    assert "Smit" in " ".join(texts(tmp_path / "b2.pdf"))
+
+
+def test_the_days_capacity_holds_for_all_of_its_batches(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [
+        f"N-{i},Huur,640,2026-10-20,K.,Bakker{i},Laan,{i + 1},3512CD,Utrecht,,nee,nl"
+        for i in range(3)
+    ]
+    ingest(cli, tmp_path, rows, "2026-11-02T09:00")
+    cli.json("tick", "--now", "2026-11-02T09:00")
+    assert len(cli.json("letters")) == 3  # three letters waiting
+    config = tmp_path / "zaadje.toml"
+    config.write_text("[capacity]\nletters_per_day = 2\n", encoding="utf-8")
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    assert batch(cli, tmp_path / "b1.pdf", "2026-11-02T15:00")["letters"] == 2
+    assert batch(cli, tmp_path / "b2.pdf", "2026-11-02T15:05")["letters"] == 0  # the day is full
+    assert batch(cli, tmp_path / "b3.pdf", "2026-11-03T09:30")["letters"] == 1  # the next day
