@@ -6,7 +6,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import web_desk, web_simulator, web_telegram, web_twilio
+from app import web_desk, web_metrics, web_simulator, web_telegram, web_twilio
 from app.services import Services
 
 ENGINE: web.AppKey[AsyncEngine] = web.AppKey("engine", AsyncEngine)
@@ -30,6 +30,7 @@ def build_app(services: Services) -> web.Application:
     app[ENGINE] = services.engine
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
-    for part in (web_twilio, web_telegram, web_simulator, web_desk):
+    # Metrics last: its middleware measures every part, and it listens to the desk's logins.
+    for part in (web_twilio, web_telegram, web_simulator, web_desk, web_metrics):
         part.install(app, services)
     return app

@@ -78,6 +78,8 @@ class DeskServices:
     post: PostSettings | None = None  # the sender of letters and cards (`[post]`)
     clock: Clock = field(default_factory=SystemClock)
     secure_cookies: bool = False  # Secure cookies when the desk is served over https
+    # Told of each refused login ("credentials" or "throttled"): `app/web_metrics.py` counts them.
+    login_failed: Callable[[str], None] = field(default=lambda reason: None)
 
     def now(self) -> datetime:
         return self.clock.now()

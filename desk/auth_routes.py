@@ -111,6 +111,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         if wait is not None:
             await throttle.withdraw(conn, attempt)
     if wait is not None:
+        services.login_failed("throttled")
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
         error = ngettext(
             "Too many failed attempts. Try again in %(num)d minute.",
@@ -125,6 +126,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             await throttle.succeeded(conn, attempt, name)
             token = await sessions.create_session(conn, user, now)
     if user is None or token is None:
+        services.login_failed("credentials")
         error = gettext("Unknown name or wrong password.")
         return render(request, "login.html", {"name": name, "error": error, "status": 401})
     await audit(request, user, "login")

@@ -33,6 +33,10 @@ from scheduler.timeouts import fire_timers
 log = logging.getLogger("zaadje.worker")
 
 Pass = Callable[[], Awaitable[Any]]
+# Told after each pass that ran to its end: its name, how long it took (seconds) and whether
+# it succeeded (`zaadje serve` wires it to its metrics). It must not raise; if it does, the
+# error is logged and the pass is unaffected.
+PassObserver = Callable[[str, float, bool], None]
 
 
 class Running:
@@ -54,15 +58,18 @@ class Running:
             self.idle.set()
 
 
-def _guarded(name: str, run: Pass, running: Running) -> Pass:
+def _guarded(name: str, run: Pass, running: Running, observe: PassObserver | None = None) -> Pass:
     async def job() -> None:
         if running.stopping:
             return  # fired just before the pause took effect: leave the work for next time
         running.enter()
+        started = time.monotonic()
         try:
             await run()
+            _tell(observe, name, time.monotonic() - started, True)
         except Exception:  # one failing pass must not stop the others; it runs again soon
             log.exception("pass %s failed", name, extra={"pass": name})
+            _tell(observe, name, time.monotonic() - started, False)
         except asyncio.CancelledError:
             # Only a forced stop cancels a pass. What it claimed stays claimed until its
             # lease runs out and is then recovered, so this is worth a line, not a traceback.
@@ -73,8 +80,20 @@ def _guarded(name: str, run: Pass, running: Running) -> Pass:
     return job
 
 
+def _tell(observe: PassObserver | None, name: str, seconds: float, ok: bool) -> None:
+    if observe is None:
+        return
+    try:
+        observe(name, seconds, ok)
+    except Exception:  # a metric must never fail a pass
+        log.exception("pass observer failed", extra={"pass": name})
+
+
 def build_scheduler(
-    ctx: Context, intervals: dict[str, float], running: Running
+    ctx: Context,
+    intervals: dict[str, float],
+    running: Running,
+    observe: PassObserver | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone=ctx.calendar.timezone,
@@ -100,7 +119,7 @@ def build_scheduler(
     seconds = {"capacity": intervals["timeouts"], **intervals}
     for name, run in passes.items():
         scheduler.add_job(
-            _guarded(name, run, running),
+            _guarded(name, run, running, observe),
             "interval",
             seconds=seconds[name],
             id=name,
@@ -113,10 +132,12 @@ def build_scheduler(
 class Worker:
     """The passes of one process, started inside the running event loop."""
 
-    def __init__(self, ctx: Context, intervals: dict[str, float]) -> None:
+    def __init__(
+        self, ctx: Context, intervals: dict[str, float], observe: PassObserver | None = None
+    ) -> None:
         self.ctx = ctx
         self.running = Running()
-        self.scheduler = build_scheduler(ctx, intervals, self.running)
+        self.scheduler = build_scheduler(ctx, intervals, self.running, observe)
 
     def start(self) -> None:
         self.scheduler.start()
@@ -162,6 +183,8 @@ class StopSignals:
         if not self.requested.is_set():
             self.received = sig.name
             self.requested.set()
+            # For the operator (and a test): the stop has begun; a second signal forces it.
+            log.info("stopping", extra={"signal": sig.name})
         elif self.forced_by is None and self._task is not None:
             self.forced_by = sig.name
             self._task.cancel()

@@ -23,6 +23,7 @@ from app.runtime import settings_for
 from app.services import Services
 from app.settings import Settings
 from app.web import build_app
+from app.web_metrics import pass_observer
 from app.web_simulator import simulator_active
 from app.wiring import context_for, intervals_for
 from bot.simulated import SimulatedChannel
@@ -57,9 +58,8 @@ async def serve(
     async with open_database(settings) as engine:
         context = context_for(settings, engine)
         services = Services(settings, engine, context)
-        runner = web.AppRunner(
-            build_app(services), access_log_class=AccessLog, shutdown_timeout=HTTP_GRACE_SECONDS
-        )
+        app = build_app(services)
+        runner = web.AppRunner(app, access_log_class=AccessLog, shutdown_timeout=HTTP_GRACE_SECONDS)
         await runner.setup()
         cleaned = False
         try:
@@ -68,7 +68,7 @@ async def serve(
             except OSError as exc:
                 reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
                 raise UserError(f"cannot listen on {host}:{port}: {reason}") from exc
-            worker = Worker(context, intervals_for(settings))
+            worker = Worker(context, intervals_for(settings), pass_observer(app))
             worker.start()
             _announce(services, host, port, announce)
             try:
