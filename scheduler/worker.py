@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -160,6 +161,9 @@ class Worker:
             self.scheduler.shutdown(wait=False)
 
 
+FORCED_GRACE_SECONDS = 2.0
+
+
 class StopSignals:
     """SIGTERM and SIGINT: the first asks for a graceful stop, a second one forces it by
     cancelling the task that installed the handlers (work in flight may then be cut off; a
@@ -188,6 +192,14 @@ class StopSignals:
         elif self.forced_by is None and self._task is not None:
             self.forced_by = sig.name
             self._task.cancel()
+            # Forced means now: should winding down hang (a cleanup waiting on work that was
+            # cut off), leave anyway after a moment.
+            asyncio.get_running_loop().call_later(FORCED_GRACE_SECONDS, self._leave)
+
+    def _leave(self) -> NoReturn:
+        log.warning("forced stop", extra={"signal": self.forced_by})
+        logging.shutdown()
+        os._exit(1)
 
     async def wait(self) -> None:
         await self.requested.wait()
@@ -198,8 +210,10 @@ class StopSignals:
         try:
             asyncio.run(main)
         except asyncio.CancelledError:
-            log.warning("forced stop", extra={"signal": self.forced_by})
-            return 1
+            # Forced means now. A database connection that was in use when the passes were cut
+            # off is never closed, and an SQLite connection's thread would then keep the
+            # interpreter from exiting: leave without waiting for it (leases recover the rest).
+            self._leave()
         log.info(
             "stopped",
             extra={"signal": self.received, "uptime_s": round(time.monotonic() - started, 1)},
