@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, literal, or_, select, update
+from sqlalchemy import String, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casework.channels import Channel
@@ -282,7 +282,7 @@ async def list_letters(conn: AsyncConnection) -> list[dict[str, Any]]:
             outbox_t.c.status,
             live.c.batch,
         )
-        .outerjoin(live, and_(live.c.outbox_id == outbox_t.c.id))
+        .outerjoin(live, live.c.outbox_id == outbox_t.c.id)
         .where(outbox_t.c.channel == LETTER)
         .order_by(outbox_t.c.id)
     )

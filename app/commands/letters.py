@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.database import open_database
 from app.errors import UserError
@@ -147,20 +151,28 @@ def run_batch(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_confirm(args: argparse.Namespace) -> int:
+def _on_batch(
+    args: argparse.Namespace, change: Callable[[AsyncConnection, datetime], Awaitable[int]]
+) -> int:
+    """Change one batch in one transaction at `--now`: how many letters it concerned."""
     settings = settings_for(args)
-    calendar = calendar_for(settings)
-    now = parse_now(args.now, calendar)
-    rules = case_rules_for(settings)
+    now = parse_now(args.now, calendar_for(settings))
 
     async def go() -> int:
         async with open_database(settings) as engine, engine.begin() as conn:
-            return await confirm_batch(conn, rules, PrinterChannel(), args.batch, now)
+            return await change(conn, now)
 
     try:
-        posted = asyncio.run(go())
+        return asyncio.run(go())
     except LetterError as exc:
         raise UserError(str(exc)) from exc
+
+
+def run_confirm(args: argparse.Namespace) -> int:
+    rules = case_rules_for(settings_for(args))
+    posted = _on_batch(
+        args, lambda conn, now: confirm_batch(conn, rules, PrinterChannel(), args.batch, now)
+    )
     if args.json:
         emit_json({"batch": args.batch, "posted": posted})
     else:
@@ -169,17 +181,7 @@ def run_confirm(args: argparse.Namespace) -> int:
 
 
 def run_cancel(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
-    now = parse_now(args.now, calendar_for(settings))
-
-    async def go() -> int:
-        async with open_database(settings) as engine, engine.begin() as conn:
-            return await cancel_batch(conn, args.batch, now)
-
-    try:
-        waiting = asyncio.run(go())
-    except LetterError as exc:
-        raise UserError(str(exc)) from exc
+    waiting = _on_batch(args, lambda conn, now: cancel_batch(conn, args.batch, now))
     if args.json:
         emit_json({"batch": args.batch, "waiting_again": waiting})
     else:

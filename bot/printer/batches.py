@@ -22,6 +22,7 @@ from clock import Calendar
 from messages import MessageError
 from messages.render import render_letter
 from store.models import Case, Household, Signal, table_of
+from store.queries import member_of
 
 cases_t = table_of(Case)
 households_t = table_of(Household)
@@ -80,7 +81,11 @@ async def make_batch(
         taken = await take_waiting(conn, until, room, now)
         if not taken:
             return None
-        letters = [await _letter(conn, post, letter, day) for letter in taken]
+        cases, signals = await _addressees(conn, [letter.case_id for letter in taken])
+        letters = [
+            _letter(post, letter, day, cases[letter.case_id], signals.get(letter.case_id))
+            for letter in taken
+        ]
         from bot.printer.pdf import letters_pdf  # the typesetting library, when it is needed
 
         pdf = await asyncio.to_thread(letters_pdf, letters, post.sender)
@@ -94,28 +99,37 @@ def page_count(pdf: bytes) -> int:
         return len(document.pages)
 
 
-async def _letter(conn: AsyncConnection, post: PostSettings, letter: Waiting, day: date) -> Letter:
-    case = (
-        await conn.execute(
-            select(
-                cases_t.c.id,
-                cases_t.c.contact_phone,
-                households_t.c.postcode,
-                households_t.c.huisnummer,
-                households_t.c.toevoeging,
-            )
-            .outerjoin(households_t, households_t.c.id == cases_t.c.household_id)
-            .where(cases_t.c.id == letter.case_id)
+async def _addressees(
+    conn: AsyncConnection, case_ids: list[int]
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """Each case (its phone, its household's address) and its newest signal with an address:
+    two queries for the whole batch."""
+    ids = {"ids": sorted(set(case_ids))}
+    cases = await conn.execute(
+        select(
+            cases_t.c.id,
+            cases_t.c.contact_phone,
+            households_t.c.postcode,
+            households_t.c.huisnummer,
+            households_t.c.toevoeging,
         )
-    ).one()
-    signal = (
-        await conn.execute(
-            select(signals_t)
-            .where(signals_t.c.case_id == letter.case_id, signals_t.c.postcode.is_not(None))
-            .order_by(signals_t.c.signal_date.desc(), signals_t.c.id.desc())
-            .limit(1)
-        )
-    ).first()
+        .outerjoin(households_t, households_t.c.id == cases_t.c.household_id)
+        .where(member_of(cases_t.c.id, "ids", conn)),
+        ids,
+    )
+    signals = await conn.execute(
+        select(signals_t)
+        .where(member_of(signals_t.c.case_id, "ids", conn), signals_t.c.postcode.is_not(None))
+        .order_by(signals_t.c.signal_date.desc(), signals_t.c.id.desc()),
+        ids,
+    )
+    newest: dict[int, Any] = {}
+    for signal in signals:
+        newest.setdefault(signal.case_id, signal)
+    return {case.id: case for case in cases}, newest
+
+
+def _letter(post: PostSettings, letter: Waiting, day: date, case: Any, signal: Any) -> Letter:
     name = _name(signal)
     values = {
         **post.values,
@@ -124,26 +138,29 @@ async def _letter(conn: AsyncConnection, post: PostSettings, letter: Waiting, da
         "datum": day,
     }
     sms_note = bool(case.contact_phone or (signal is not None and signal.phone))
-    parts = [_part(letter.message_key, SOURCE, sms_note, values)]
-    if letter.locale != SOURCE:
-        try:
-            own = render_letter(letter.message_key, letter.locale, sms_note=sms_note, **values)
-        except MessageError:
-            own = None
-        # Only a reviewed translation is printed beside the Dutch (a fallback is Dutch again).
-        if own is not None and own.locale != SOURCE:
-            parts.append(_part(letter.message_key, own.locale, sms_note, values))
+    parts = language_parts(letter.message_key, letter.locale, values, sms_note=sms_note)
     return Letter(
         reference=f"Zaak {letter.case_id}",
         date=day,
         recipient=_recipient(name, signal, case),
-        parts=tuple(parts),
+        parts=parts,
     )
 
 
-def _part(key: str, locale: str, sms_note: bool, values: dict[str, Any]) -> LetterPart:
-    text = render_letter(key, locale, sms_note=sms_note, **values)
-    return LetterPart(text.locale, text.subject, text.paragraphs, text.closing)
+def language_parts(
+    name: str, locale: str, values: dict[str, Any], *, sms_note: bool = False
+) -> tuple[LetterPart, ...]:
+    """A letter's or card's text in Dutch, and after it in the resident's language when that
+    translation is reviewed (a fallback would only print the Dutch again)."""
+    texts = [render_letter(name, SOURCE, sms_note=sms_note, **values)]
+    if locale != SOURCE:
+        try:
+            own = render_letter(name, locale, sms_note=sms_note, **values)
+        except MessageError:
+            own = None
+        if own is not None and own.locale != SOURCE:
+            texts.append(own)
+    return tuple(LetterPart(t.locale, t.subject, t.paragraphs, t.closing) for t in texts)
 
 
 def _name(signal: Any) -> str:

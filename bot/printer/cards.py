@@ -9,10 +9,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.printer.batches import SOURCE, PostSettings
-from bot.printer.documents import Card, LetterPart
-from messages import MessageError
-from messages.render import render_letter
+from bot.printer.batches import PostSettings, language_parts
+from bot.printer.documents import Card
 from store.models import Case, table_of
 
 cases_t = table_of(Case)
@@ -31,21 +29,9 @@ async def visit_card(
     if locale is None:
         raise CardError(f"no case {case_id}")
     first_name = caseworker.split()[0] if caseworker.split() else ""
-    parts = [_part(SOURCE, post, day, first_name)]
-    if locale != SOURCE:
-        try:
-            own = _part(locale, post, day, first_name)
-        except MessageError:
-            own = None
-        if own is not None and own.locale != SOURCE:  # only a reviewed translation
-            parts.append(own)
-    card = Card(reference=f"Zaak {case_id}", parts=tuple(parts), caseworker=first_name)
+    values = {**post.values, "datum": day, "medewerker": first_name}
+    parts = language_parts(KEY, locale, values)
+    card = Card(reference=f"Zaak {case_id}", parts=parts, caseworker=first_name)
     from bot.printer.pdf import cards_pdf  # the typesetting library, when it is needed
 
     return cards_pdf([card], post.sender)
-
-
-def _part(locale: str, post: PostSettings, day: date, first_name: str) -> LetterPart:
-    values = {**post.values, "datum": day, "medewerker": first_name}
-    text = render_letter(KEY, locale, **values)
-    return LetterPart(text.locale, text.subject, text.paragraphs, text.closing)
