@@ -165,6 +165,9 @@ class Case(Base):
     planned_at: Mapped[datetime | None]
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     telegram_chat_id: Mapped[str | None] = mapped_column(String(40))
+    # Twilio said this number cannot get WhatsApp (not on it, template undeliverable): the
+    # case's later text steps go by SMS, whatever `[channels] order` prefers.
+    sms_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     timer_due: Mapped[datetime | None]
     timer_name: Mapped[str | None] = mapped_column(String(40))
     timer_version: Mapped[int | None] = mapped_column(Integer)

@@ -144,6 +144,7 @@ REGISTRY: Final[dict[str, TableRule]] = {
                 "timer_name",
                 "timer_version",
                 "signal_news",
+                "sms_only",
                 "erased_at",
             ),
             "contact_phone": N,
@@ -352,6 +353,19 @@ REGISTRY: Final[dict[str, TableRule]] = {
     ),
     "letter_batch_items": TableRule(
         _keep("batch_id", "outbox_id", "position"), "which letters a batch holds"
+    ),
+    # -- WhatsApp templates as last read from Twilio (store/whatsapp_models.py) -------------
+    "whatsapp_templates": TableRule(
+        _keep(
+            "message_key",
+            "locale",
+            "content_sid",
+            "status",
+            "body",
+            "rejection_reason",
+            "checked_at",
+        ),
+        "message texts for everyone, never about one resident",
     ),
     "erasures": TableRule(
         _keep("id", "at", "kind", "reason", "case_ids", "signals", "counts") | {"requested_by": S},

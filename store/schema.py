@@ -9,6 +9,7 @@ from store import (
     letter_models,
     telegram_models,
     text_models,
+    whatsapp_models,
 )
 from store.models import Base
 
@@ -22,4 +23,5 @@ __all__ = [
     "metadata",
     "telegram_models",
     "text_models",
+    "whatsapp_models",
 ]
