@@ -50,7 +50,31 @@ pdf-deps:
 	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq $(PDF_PACKAGES); \
 	else echo "Pango or the fonts are missing and cannot be installed: the PDF tests fail"; fi
 
-test: $(TEST_STAMP) | $(CHROMIUM) pdf-deps
+# The example alert rules (deploy/prometheus/) are checked with Prometheus's promtool by
+# tests/ops. It comes from Debian's package `prometheus`, unpacked into .venv/bin rather than
+# installed (installing the package would also start a Prometheus server); a promtool already
+# on PATH is linked instead. When neither works the checks skip (and fail under CI).
+PROMTOOL := $(BIN)/promtool
+
+$(PROMTOOL): | $(BIN)/python
+	@if command -v promtool >/dev/null; then ln -sf "$$(command -v promtool)" $@; \
+	else tmp=$$(mktemp -d) && chmod 755 $$tmp && cd $$tmp \
+		&& { apt-get download -qq prometheus 2>/dev/null \
+			|| { if [ "$$(id -u)" = 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi \
+				&& apt-get download -qq prometheus; }; } \
+		&& dpkg-deb -x prometheus_*.deb root && cp root/usr/bin/promtool $(CURDIR)/$@; \
+		cd $(CURDIR); rm -rf $$tmp; fi; \
+	[ -x $@ ] || echo "promtool could not be installed: the alert-rule checks skip (and fail under CI)"
+
+# The desk's single sign-on tests run against a real OpenID Connect provider (panva's
+# oidc-provider, Node.js), installed from tests/oidc/package-lock.json with npm.
+OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
+
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(TEST_STAMP) $(OIDC_PROVIDER) | $(CHROMIUM) pdf-deps $(PROMTOOL)
 	$(BIN)/python -m messages.build compile
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(MYPY_PATHS)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 from aiohttp import web
 
+from app.errors import UserError
 from app.services import Services
 from app.wiring import inhabitants_of
 from bot.printer.batches import PostSettings
 from desk.access import DeskServices
 from desk.app import build_desk_app
 from desk.monitor.routes import INHABITANTS as MONITOR_INHABITANTS
+from desk.oidc_client import OIDC_CLIENT, OidcClient
+from desk.oidc_config import LOGIN_CONFIG, LoginConfigError, load_login_config
 from signals.settings import IntakeSettings
 
 DESK_APP: web.AppKey[web.Application] = web.AppKey("desk_app", web.Application)
@@ -29,5 +34,13 @@ def install(app: web.Application, services: Services) -> None:
         )
     )
     desk[MONITOR_INHABITANTS] = inhabitants_of(services.settings) or 0
+    settings = services.settings
+    try:  # [desk] and [oidc]; the client secret from the environment, never the TOML file
+        login = load_login_config(settings.config, os.environ, settings.public_base_url)
+    except LoginConfigError as exc:
+        raise UserError(str(exc)) from exc
+    desk[LOGIN_CONFIG] = login
+    if login.oidc is not None:
+        desk[OIDC_CLIENT] = OidcClient(login.oidc, settings.secret_key)
     app.add_subapp("/desk", desk)
     app[DESK_APP] = desk

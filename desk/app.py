@@ -19,16 +19,21 @@ from desk import (
     auth_routes,
     case_routes,
     coordinator_routes,
+    oidc_routes,
     post_routes,
     queue_routes,
     task_routes,
 )
 from desk.access import COOKIE_PATH, DESK_ENGINE, DESK_SERVICES, DeskServices, require_user
 from desk.monitor import routes as monitor_routes
+from desk.oidc_client import OIDC_CLIENT
 from desk.texts import routes as texts_routes
 
 STATIC_DIR = Path(__file__).parent / "static"
-PUBLIC_PATHS = frozenset({f"{COOKIE_PATH}/login"})
+# The single sign-on routes are public too: the provider's answer comes before any session.
+PUBLIC_PATHS = frozenset(
+    {f"{COOKIE_PATH}/login", f"{COOKIE_PATH}/oidc/login", f"{COOKIE_PATH}/oidc/callback"}
+)
 STATIC_PREFIX = f"{COOKIE_PATH}/static/"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -85,6 +90,14 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 def _protect(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.update(SECURITY_HEADERS)
+    client = request.app.get(OIDC_CLIENT)
+    if client is not None:
+        # Logging out is a form whose answer redirects to the provider's end-session endpoint.
+        targets = " ".join(client.form_targets())
+        policy = SECURITY_HEADERS["Content-Security-Policy"]
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", f"form-action 'self' {targets}"
+        )
     if not request.path.startswith(STATIC_PREFIX):
         # Pages carry residents' names and amounts: never keep them in a cache.
         response.headers["Cache-Control"] = "no-store"
@@ -104,6 +117,7 @@ def build_desk_app(services: DeskServices) -> web.Application:
         coordinator_routes,
         post_routes,
         admin_routes,
+        oidc_routes,
     ):
         app.add_routes(module.routes())
     app.add_routes(texts_routes.routes())

@@ -23,6 +23,9 @@ from desk.access import (
     require_user,
 )
 from desk.i18n import LOCALES
+from desk.oidc_client import OIDC_CLIENT
+from desk.oidc_config import login_config_of
+from desk.oidc_users import logs_in_at_provider
 from desk.users import users_t, verify_password
 
 # Where each role starts.
@@ -53,7 +56,24 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def login_form(request: web.Request) -> web.StreamResponse:
     if await current_session(request) is not None:
         raise web.HTTPFound(f"{COOKIE_PATH}/")
-    return render(request, "login.html", {"name": "", "error": None})
+    return _login_page(request, "", None)
+
+
+def _login_page(
+    request: web.Request, name: str, error: str | None, status: int = 200
+) -> web.Response:
+    """The login page: the password form unless `[desk] local_login = false`, and a single
+    sign-on link when `[oidc]` is on."""
+    config = login_config_of(request.app)
+    context = {
+        "name": name,
+        "error": error,
+        "status": status,
+        "local_login": config.local_login,
+        "sso": config.oidc is not None,
+        "sso_label": config.oidc.label if config.oidc else "",
+    }
+    return render(request, "login.html", context)
 
 
 def _client_address(request: web.Request) -> str:
@@ -85,6 +105,9 @@ def _is_proxy(peer: str) -> bool:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
+    if not login_config_of(request.app).local_login:
+        # Only single sign-on: a password is refused before anything is checked or counted.
+        raise web.HTTPForbidden(text="Desk accounts with a password are switched off here.")
     form = await request.post()
     given = form.get("csrf_token")
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -118,7 +141,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             "Too many failed attempts. Try again in %(num)d minutes.",
             minutes,
         )
-        return render(request, "login.html", {"name": name, "error": error, "status": 429})
+        return _login_page(request, name, error, 429)
     async with services.engine.begin() as conn:
         user = await verify_password(conn, name, password) if name and password else None
         token = None
@@ -128,7 +151,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if user is None or token is None:
         services.login_failed("credentials")
         error = gettext("Unknown name or wrong password.")
-        return render(request, "login.html", {"name": name, "error": error, "status": 401})
+        return _login_page(request, name, error, 401)
     await audit(request, user, "login")
     response = web.HTTPFound(f"{COOKIE_PATH}/")
     response.set_cookie(
@@ -151,7 +174,14 @@ async def logout(request: web.Request) -> web.StreamResponse:
     services = request.app[DESK_SERVICES]
     async with services.engine.begin() as conn:
         await sessions.end_session(conn, session.id)
-    response = web.HTTPFound(f"{COOKIE_PATH}/login")
+        at_provider = await logs_in_at_provider(conn, user.id)
+    target = f"{COOKIE_PATH}/login"
+    client = request.app.get(OIDC_CLIENT)
+    if at_provider and client is not None:
+        # Also log out at the provider (RP-Initiated Logout), which sends the browser back to
+        # the login page; else the next "log in" would be let through without a question.
+        target = await client.end_session_url() or target
+    response = web.HTTPFound(target)
     response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     raise response
 

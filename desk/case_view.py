@@ -42,9 +42,14 @@ class Entry:
 
     at: datetime
     kind: str  # out / in / attempt / task
-    title: str  # channel and message key, channel, DDAS contactsoort, or task kind
+    # The message key of a text sent, the DDAS contactsoort of an attempt (a Dutch code),
+    # the task kind of a review; empty for a message received. Internal words (channel,
+    # status, intent, kind) are shown through desk/labels.py.
+    title: str
     body: str | None = None  # the text sent or received, or the caseworker's note
-    status: str | None = None  # an outgoing message's status, an incoming one's intent
+    channel: str | None = None  # of a message sent or received
+    status: str | None = None  # an outgoing message's status
+    intent: str | None = None  # what an incoming message meant
     reached: bool | None = None
     daypart: str | None = None
     result: str | None = None  # DDAS EnumEindresultaat
@@ -155,13 +160,14 @@ def _timeline(
             Entry(
                 m.sent_at or m.created_at,
                 "out",
-                f"{m.channel} · {m.message_key}",
+                m.message_key,
                 m.text,
+                channel=m.channel,
                 status=m.status,
             )
         )
     for m in inbound:
-        entries.append(Entry(m.received_at, "in", m.channel, m.text, status=m.intent))
+        entries.append(Entry(m.received_at, "in", "", m.text, channel=m.channel, intent=m.intent))
     done_tasks = {t.ref: t for t in tasks if t.completed_at is not None}
     for a in attempts:
         task = done_tasks.get(a.ref)

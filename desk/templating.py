@@ -7,6 +7,8 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
+from desk import labels
+
 DESK_DIR = Path(__file__).parent
 PARTS = ("texts", "monitor")
 
@@ -32,4 +34,6 @@ def environment() -> Environment:
     # The request's own gettext functions are passed in each render's context (they win
     # over these); {% trans %} blocks need something installed to compile against.
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    # Internal words (stages, statuses, kinds, channels) as words people read: desk/labels.py.
+    env.globals.update(label=labels.label_global, language_name=labels.language_global)
     return env

@@ -98,13 +98,16 @@ async def verify_password(conn: AsyncConnection, name: str, password: str) -> Us
         )
     ).first()
     hasher = _hasher
+    # A user made by single sign-on has no password: checked against the dummy like an
+    # unknown name (same cost), and never let in by a password.
+    stored = row.password_hash if row is not None else None
     try:
-        await asyncio.to_thread(hasher.verify, row.password_hash if row else _dummy(), password)
+        await asyncio.to_thread(hasher.verify, stored or _dummy(), password)
     except (VerificationError, InvalidHashError):
         return None
-    if row is None or not row.active:
+    if row is None or not row.active or stored is None:
         return None
-    if hasher.check_needs_rehash(row.password_hash):
+    if hasher.check_needs_rehash(stored):
         # argon2's parameters changed since this hash was made: store one made with today's.
         rehashed = await asyncio.to_thread(hasher.hash, password)
         await conn.execute(

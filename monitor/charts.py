@@ -11,6 +11,7 @@ server (e.g. pygal) embed a script block and tooltips; a horizontal bar chart is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from monitor.section import Section
@@ -28,9 +29,12 @@ def _number(value: float) -> str:
     return text.replace(".", ",")
 
 
-def bar_chart(section: Section, chart_id: str) -> str | None:
+def bar_chart(
+    section: Section, chart_id: str, number: Callable[[float], str] = _number
+) -> str | None:
     """A horizontal bar per value (the "total" row stays in the table only); None when
-    there is nothing to draw (no numbers, or all of them zero)."""
+    there is nothing to draw (no numbers, or all of them zero). `number` writes a value the
+    way the table beside the chart does, so both show the same figures."""
     rows = [
         (section.label(key), float(value))
         for key, value in section.values.items()
@@ -56,11 +60,11 @@ def bar_chart(section: Section, chart_id: str) -> str | None:
         )
         parts.append(
             f'<rect x="0" y="{y + 20}" width="{length:.1f}" height="{BAR}" fill="{FILL}">'
-            f"<title>{escape(label)}: {escape(_number(value))}{escape(unit)}</title></rect>"
+            f"<title>{escape(label)}: {escape(number(value))}{escape(unit)}</title></rect>"
         )
         parts.append(
             f'<text x="{length + 6:.1f}" y="{y + 33}" font-size="13" fill="{TEXT}">'
-            f"{escape(_number(value))}</text>"
+            f"{escape(number(value))}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import Base, Household, Id, Task, table_of
@@ -40,17 +40,25 @@ Index("ix_households_postcode", table_of(Household).c.postcode)
 
 
 class DeskUser(Base):
-    """A person who may log in to the desk; the password only as an argon2 hash."""
+    """A person who may log in to the desk; the password only as an argon2 hash. A user made
+    by a single sign-on login has no password and is known by issuer and subject instead."""
 
     __tablename__ = "desk_users"
+    __table_args__ = (
+        UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_desk_users_oidc_subject"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     role: Mapped[str] = mapped_column(String(20))  # caseworker/communicator/coordinator/admin
-    password_hash: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # None: single sign-on only
     locale: Mapped[str] = mapped_column(String(8), default="nl")  # interface language
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # OpenID Connect: the provider's issuer and the person's `sub` (never reassigned, unlike a
+    # name or an e-mail address), set when the first single sign-on login made this user.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
 
 class DeskSession(Base):

@@ -284,7 +284,12 @@ REGISTRY: Final[dict[str, TableRule]] = {
     ),
     # -- desk -----------------------------------------------------------------------------
     "desk_users": TableRule(
-        {**_keep("id", "role", "password_hash", "locale", "active", "created_at"), "name": S},
+        {
+            **_keep("id", "role", "password_hash", "locale", "active", "created_at"),
+            "name": S,
+            "oidc_issuer": K,  # the provider's address, the same for every account
+            "oidc_subject": S,  # the provider's identifier of the staff member
+        },
         "staff accounts",
     ),
     "desk_sessions": TableRule(

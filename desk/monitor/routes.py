@@ -75,7 +75,12 @@ def _show(value: Any, locale: str) -> str:
 
 
 def _shown(section: Section, locale: str) -> ShownSection:
-    svg = bar_chart(section, f"chart-{section.key}") if section.chart else None
+    # The chart writes its numbers as the table does: the table is its text alternative.
+    svg = (
+        bar_chart(section, f"chart-{section.key}", lambda v: _show(v, locale))
+        if section.chart
+        else None
+    )
     return ShownSection(
         key=section.key,
         title=section.title,

@@ -50,7 +50,7 @@ ROWS = [
 REPLY_TEXT = "Bel me maar morgen na tienen"
 # What may appear as a label value, by label name.
 OUTBOX_STATUSES = {"pending", "sending", "sent", "delivered", "held", "withdrawn", "failed"}
-OUTBOX_STATUSES |= {"error", "undelivered", "cancelled"}
+OUTBOX_STATUSES |= {"error", "undelivered", "cancelled", "rerouted"}
 PASSES = {"dispatch", "timeouts", "news", "inbound", "plan", "purge", "capacity"}
 TASK_KINDS = {"phone", "callback", "home_visit", "review", "letter", "card"}
 ROUTE = re.compile(r"^(unmatched|(/([a-z0-9_.\-]+|\{[a-z_]+(:[^}]*)?\})?)+)$")
@@ -254,7 +254,7 @@ def test_a_busy_day_in_figures(cli: Cli, tmp_path: Path) -> None:
 def assert_vocabulary(text: str) -> None:
     """Every label value is a word of the code's own: no phone number, name, text or id."""
     allowed: dict[str, set[str] | None] = {
-        "channel": {"sms", "telegram", "post"},
+        "channel": {"sms", "whatsapp", "telegram", "letter", "post"},
         "status": OUTBOX_STATUSES | {str(code) for code in range(100, 600)},
         "kind": TASK_KINDS,
         "pass": PASSES,
@@ -330,7 +330,8 @@ def test_a_port_of_its_own_under_serve(db_url: str, workdir: Path) -> None:
             deadline = time.monotonic() + 30
             while True:
                 status, _, text = await get(f"http://127.0.0.1:{port}/metrics")
-                if "zaadje_scheduler_pass_last_success" in text or time.monotonic() > deadline:
+                # Wait for the dispatch pass itself: the passes start one after the other.
+                if 'pass="dispatch"' in text or time.monotonic() > deadline:
                     return main, status, text
                 await asyncio.sleep(0.2)
 

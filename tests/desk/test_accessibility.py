@@ -1,7 +1,8 @@
-"""Accessibility in a real browser (Debian's chromium): every desk page and the resident
-simulator scanned with axe-core against the WCAG 2.0/2.1 A and AA rules, zero violations; and
-a caseworker who claims a task and records its outcome with the keyboard only, always seeing
-where the focus is. See docs/toegankelijkheid.md."""
+"""Accessibility in a real browser (Debian's chromium): every desk page (the main ones in the
+English interface too) and the resident simulator scanned with axe-core against the WCAG
+2.0/2.1 A and AA rules, zero violations; a caseworker who claims a task and records its
+outcome with the keyboard only, always seeing where the focus is; and the monitor's contents
+taking a keyboard user to a figure and back. See docs/toegankelijkheid.md."""
 
 from __future__ import annotations
 
@@ -69,11 +70,11 @@ async def axe_violations(page: Any) -> list[str]:
     ]
 
 
-async def scan(page: Any, url: str, scanned: dict[str, list[str]]) -> None:
+async def scan(page: Any, url: str, scanned: dict[str, list[str]], name: str = "") -> None:
     response = await page.goto(url)
     assert response is not None and response.status == 200, url
     await page.wait_for_load_state("load")
-    scanned[url] = await axe_violations(page)
+    scanned[name or url] = await axe_violations(page)
 
 
 async def log_in(page: Any, site: DeskSite, name: str) -> None:
@@ -133,11 +134,19 @@ async def test_every_desk_page_and_the_simulator_pass_axe(
     await scan(page, f"{desk}/admin/audit", scanned)
     await scan(page, f"{desk}/account", scanned)
     await scan(page, f"{desk}/post", scanned)
+    # The English interface: other words, the same pages.
+    await page.select_option("#ui-locale", "en")
+    await page.click("form[action='/desk/language'] button")
+    await page.wait_for_load_state("load")
+    for name in ("queue", f"cases/{visit.case_id}", "coordinator"):
+        await scan(page, f"{desk}/{name}", scanned, f"en: {name}")
+    await scan(page, f"{desk}/monitor?from=2026-11-01&to=2026-11-30", scanned, "en: monitor")
+    assert await page.get_attribute("html", "lang") == "en"
 
     await scan(page, f"{site.url}/simulator/", scanned)
     await scan(page, f"{site.url}/simulator/residents/{other.case_id}", scanned)
 
-    assert len(scanned) == 19
+    assert len(scanned) == 23
     assert {url: found for url, found in scanned.items() if found} == {}
     # The scanner itself is awake: a field without a label is found.
     await page.evaluate(
@@ -203,3 +212,36 @@ async def test_claim_and_record_an_outcome_by_keyboard_only_with_a_visible_focus
     assert "niet bereikt" in timeline and "Voicemail ingesproken" in timeline
     assert len(seen) >= 5
     assert await axe_violations(page) == []  # the case page after a phone attempt
+
+
+async def test_the_monitor_contents_take_a_keyboard_user_to_each_figure_and_back(
+    desk_site: DeskSite, page: Any, tmp_path: Path
+) -> None:
+    site = desk_site
+    await site.seed([WITH_PHONE, NO_PHONE], "2026-11-02T10:00", tmp_path)
+    site.set_now(datetime(2026, 12, 2, 12, 0, tzinfo=AMS))
+    await site.add_user("cora", "coordinator", PASSWORD)
+    await log_in(page, site, "cora")
+    await page.goto(f"{site.url}/desk/monitor?from=2026-11-01&to=2026-11-30")
+    links = page.locator("nav.contents a")
+    count = await links.count()
+    assert count > 10
+    for index in (0, count - 1):  # the first and the last figure
+        link = links.nth(index)
+        target = (await link.get_attribute("href") or "")[1:]
+        await link.focus()
+        await page.keyboard.press("Enter")
+        await page.wait_for_function(f"() => location.hash === '#{target}'")
+        assert await page.evaluate("() => document.querySelector(':target').id") == target
+        heading = page.locator(f"#{target} h2")
+        assert await heading.inner_text() == await link.inner_text()
+        assert await heading.is_visible()
+        # The next Tab starts in that section: its way back to the contents.
+        await page.keyboard.press("Tab")
+        focus = await page.evaluate(
+            "() => [document.activeElement.getAttribute('href'), "
+            "document.activeElement.closest('section')?.id]"
+        )
+        assert focus == ["#contents", target]
+        await page.keyboard.press("Enter")
+        await page.wait_for_function("() => location.hash === '#contents'")
