@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "purge",
     "experiment",
     "telegram",
+    "whatsapp",
     "letters",
 )
 

@@ -38,7 +38,9 @@ STATUS = {
     "withdrawn": "ingetrokken (de inwoner antwoordde al)",
     "failed": "mislukt",
     "error": "fout bij opmaken",
+    "rerouted": "niet via WhatsApp: per SMS verstuurd",
 }
+CHANNEL = {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram", "letter": "brief"}
 TASK = {
     "phone": "bellen",
     "callback": "terugbellen",
@@ -72,6 +74,7 @@ def install(app: web.Application, services: Services) -> None:
             "masked": mask,
             "local": local,
             "status": lambda s: STATUS.get(s, s),
+            "channel": lambda c: CHANNEL.get(c, c),
             "task": lambda k: TASK.get(k, k),
         }
     )
@@ -177,8 +180,9 @@ async def _resident(request: web.Request) -> Resident:
 def _channels(services: Services, found: Resident) -> list[str]:
     return [
         name
-        for name in ("sms", "telegram")
+        for name in ("sms", "whatsapp", "telegram")
         if reply_address(found, name)
+        and (name != "whatsapp" or services.context.rules.route.whatsapp_first)
         and isinstance(services.context.channels.get(name), SimulatedChannel)
     ]
 

@@ -34,7 +34,7 @@ def install(app: web.Application, services: Services) -> None:
         SignatureCheck(config.auth_token, config.public_base_url),
         services.engine,
         services.context.rules,
-        services.context.channels["sms"],
+        services.context.channels,
         background,
         inbox,
     )
@@ -58,9 +58,9 @@ def install(app: web.Application, services: Services) -> None:
         gc.unfreeze()
         await background.aclose()
         await inbox.close()
-        channel = services.context.channels.get("sms")
-        if isinstance(channel, TwilioChannel):
-            await channel.aclose()
+        for channel in services.context.channels.values():
+            if isinstance(channel, TwilioChannel):
+                await channel.aclose()
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

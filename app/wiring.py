@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import messages
 from app.channel_sms import sms_channel
 from app.channel_telegram import telegram_channel
+from app.channel_whatsapp import text_route, whatsapp_channel
 from app.errors import UserError
 from app.runtime import calendar_for
 from app.settings import Settings
@@ -36,7 +37,11 @@ def case_rules_for(settings: Settings) -> CaseRules:
         raise UserError(f"config [experiments]: {exc}") from exc
     _check_letters(flow)
     return CaseRules(
-        calendar=calendar_for(settings), flow=flow, experiments=trials, chat=chat_invite(settings)
+        calendar=calendar_for(settings),
+        flow=flow,
+        experiments=trials,
+        chat=chat_invite(settings),
+        route=text_route(settings),
     )
 
 
@@ -72,6 +77,7 @@ def channels_for(settings: Settings, engine: AsyncEngine) -> dict[str, Channel]:
     # Without a provider's credentials the simulated channel records what would be sent.
     return {
         "sms": sms_channel(settings, engine) or SimulatedChannel(engine, "sms", _latency(settings)),
+        "whatsapp": whatsapp_channel(settings, engine) or SimulatedChannel(engine, "whatsapp"),
         "telegram": telegram_channel(settings, engine) or SimulatedChannel(engine, "telegram"),
     }
 

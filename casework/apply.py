@@ -74,6 +74,7 @@ async def load_cases(conn: AsyncConnection, case_ids: list[int]) -> dict[int, An
             cases_t.c.priority,
             cases_t.c.contact_phone,
             cases_t.c.telegram_chat_id,
+            cases_t.c.sms_only,
             cases_t.c.household_id,
             cases_t.c.timer_version,
         )
@@ -128,7 +129,7 @@ async def apply_events(
             produced.extend((case_id, action) for action in actions)
         states[case_id] = state
     await experiments.store(conn)
-    effects = Effects(now)
+    effects = Effects(now, rules.route)
     for case_id, action in produced:
         said = effects.collect(rows[case_id], states[case_id], action)
         if said is not None:

@@ -1,5 +1,5 @@
-"""The channel port: everything the core knows of a channel (SMS, chat, and later letters and
-WhatsApp), whatever the provider behind it. Adapters live in `bot/`; the dispatcher, delivery
+"""The channel port: everything the core knows of a channel (SMS, WhatsApp, chat, letters),
+whatever the provider behind it. Adapters live in `bot/`; the dispatcher, delivery
 reports and the reply use case speak only this port.
 
 A channel does three things: hand messages over (`send_many`), say whether it already has a
@@ -9,18 +9,37 @@ provider's final delivery status means for us (`receipt`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
+
+# Channels whose address is the resident's phone number: one number, one opt-out, one case.
+PHONE_CHANNELS = frozenset({"sms", "whatsapp"})
+# Where a message goes when its channel cannot take it but the number may well get an SMS.
+FALLBACK_CHANNEL = "sms"
+
+
+def is_phone_channel(channel: str) -> bool:
+    return channel in PHONE_CHANNELS
 
 
 @dataclass(frozen=True)
 class Outgoing:
     idempotency_key: str
-    channel: str  # "sms" | "telegram"
+    channel: str  # "sms" | "whatsapp" | "telegram"
     to: str  # E.164 phone number or Telegram chat id
     text: str
     message_key: str = ""  # which text it is: a chat channel adds the buttons that fit it
+    locale: str = ""  # the language it was rendered in (a template is chosen per language)
+    # The values its placeholders were filled with (a template takes them as variables).
+    values: Mapping[str, object] = field(default_factory=dict)
+
+
+# `message`: this message cannot go by this channel (outside WhatsApp's 24-hour window, no
+# approved template, our WhatsApp sender suspended); `case`: the number cannot get this
+# channel at all (not on WhatsApp), so the case keeps SMS for its later steps too.
+Reroute = Literal["message", "case"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +64,9 @@ class PermanentFailure:
 
     reason: str
     opted_out: bool = False  # the provider says the resident blocked us (Twilio 21610)
+    # Not the resident's number but this channel: send the same message by SMS at once,
+    # not a failed contact attempt (see `Reroute`).
+    reroute: Reroute | None = None
 
 
 Result = Sent | TemporaryFailure | PermanentFailure
@@ -62,6 +84,7 @@ class Receipt:
     reason: str | None = None
     permanent: bool = False
     opted_out: bool = False
+    reroute: Reroute | None = None  # as for `PermanentFailure`: the message goes by SMS
 
 
 class Channel(Protocol):

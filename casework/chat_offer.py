@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from casework.link_codes import CODE_TTL, issue_code
+from casework.link_codes import CODE_TTL, issue_code, shown
 from casework.optouts import opted_out_addresses
 from casework.outbox import message_row, queue_message
 from clock import Calendar
@@ -74,7 +74,7 @@ async def offer_chat(
         to_address=phone,
         locale=row.locale,
         message_key=KEY,
-        values={"code": code, "bot": bot_name.strip()},
+        values={"code": shown(code), "bot": bot_name.strip()},
         not_before=calendar.next_contact_slot(now),
         now=now,
     )

@@ -8,7 +8,10 @@ changes nothing. What a terminal status means for the resident is the channel's 
 - delivered (or read): the outbox row becomes `delivered` and the flow hears `Delivered`;
 - a failure the channel calls permanent: the flow hears `Failed(permanent=True)` (or `OptOut`
   when the resident blocked us) and the ladder moves on; any other failure is only recorded,
-  and the ladder's own timers carry on (a reminder, then phone calls).
+  and the ladder's own timers carry on (a reminder, then phone calls);
+- a failure of the channel rather than the number (WhatsApp: not on WhatsApp, outside the
+  24-hour window): the message goes by SMS at once (casework/reroute.py), the flow hears
+  nothing.
 
 The provider's view lives in `provider_status`/`provider_error`/`provider_status_at`, written
 at once. The dispatcher's `status` column follows it only once the dispatcher has recorded the
@@ -30,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.apply import apply_events
 from casework.channels import Channel
+from casework.reroute import Rerouted, reroute
 from casework.rules import CaseRules
 from flows.events import Delivered, Event, Failed, OptOut
 from store.models import Outbox, table_of
@@ -75,7 +79,7 @@ def is_forward(old: str | None, new: str) -> bool:
 async def record_status(
     engine: AsyncEngine,
     rules: CaseRules,
-    channel: Channel,
+    channels: Mapping[str, Channel],
     sid: str,
     status: str,
     error_code: str | None,
@@ -104,6 +108,7 @@ async def record_status(
             provider_status, provider_error = row.provider_status, row.provider_error
         if row.status == "sending":
             return Outcome.WAITING
+        channel = channels[row.channel]
         settled = await _settle(conn, rules, channel, row, provider_status, provider_error, now)
     return Outcome.RECORDED if moved or settled else Outcome.STALE
 
@@ -150,6 +155,18 @@ async def _settle(
     if row.status != "sent" or provider_status not in FINAL:
         return False
     receipt = channel.receipt(provider_status, provider_error)
+    if receipt.reroute is not None:
+        rerouted = Rerouted(
+            row,
+            receipt.reason or provider_status,
+            receipt.reroute,
+            row.provider_id,
+            provider_status,
+            provider_error,
+            row.text,
+        )
+        await reroute(conn, [rerouted], now)
+        return True
     events: list[tuple[int, Event]] = []
     values: dict[str, Any] = {"status": receipt.status}
     if receipt.status == "delivered":

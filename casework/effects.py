@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casework.optouts import add_opt_out, lift_opt_out, opt_out_address
 from casework.outbox import message_row, queue_messages
+from casework.rules import TextRoute
+from casework.whatsapp_window import open_windows
 from flows import CaseState
 from flows.actions import (
     Action,
@@ -64,7 +66,10 @@ class Effects:
     """The actions of one batch of events, sorted by what they write."""
 
     now: datetime
+    route: TextRoute = field(default_factory=TextRoute)
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    # Rows that may go by WhatsApp as free text if the resident's window is open when stored.
+    free_text: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
@@ -118,20 +123,24 @@ class Effects:
             address = address_of(row, state)
         if address is None:
             return f"no address for {action.key}"
-        self.outbox.append(
-            message_row(
-                idempotency_key=action.idempotency_key,
-                case_id=row.id,
-                channel=address[0],
-                to_address=address[1],
-                locale=action.locale,
-                message_key=action.key,
-                values=action.values,
-                confirms_opt_out=action.confirms_opt_out,
-                not_before=action.not_before,
-                now=self.now,
-            )
+        row_out = message_row(
+            idempotency_key=action.idempotency_key,
+            case_id=row.id,
+            channel=address[0],
+            to_address=address[1],
+            locale=action.locale,
+            message_key=action.key,
+            values=action.values,
+            confirms_opt_out=action.confirms_opt_out,
+            not_before=action.not_before,
+            now=self.now,
         )
+        self.outbox.append(row_out)
+        if address[0] == "sms" and self.route.whatsapp_first and not row.sms_only:
+            if self.route.has_template(action.key, action.locale):
+                row_out["channel"] = "whatsapp"
+            else:
+                self.free_text.append(row_out)
         return f"send {action.key}" if action.channel != LETTER else f"letter {action.key}"
 
     def _task(self, row: Any, action: CreateTask) -> str:
@@ -155,6 +164,14 @@ class Effects:
         return f"task {action.kind}"
 
     async def store(self, conn: AsyncConnection) -> None:
+        if self.free_text:
+            # Free text by WhatsApp only inside the resident's 24-hour window (a reply to what
+            # they just wrote); the dispatcher falls back to SMS should it close meanwhile.
+            windows = await open_windows(conn, [r["to_address"] for r in self.free_text], self.now)
+            for row in self.free_text:
+                # Open still when it goes out (a reply may wait for contact hours).
+                if windows.get(row["to_address"], self.now) > max(row["not_before"], self.now):
+                    row["channel"] = "whatsapp"
         await queue_messages(conn, self.outbox)
         if self.tasks:
             stmt = dialect_insert(conn, tasks_t).on_conflict_do_nothing(index_elements=["ref"])

@@ -14,6 +14,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from casework.channels import is_phone_channel
 from store.models import Inbound, table_of
 from store.queries import dialect_insert
 
@@ -23,7 +24,7 @@ inbound_t = table_of(Inbound)
 def normalise_sender(channel: str, sender: str) -> str:
     """Phone numbers as E.164 (Dutch notation allowed), chat ids as given."""
     sender = sender.strip()
-    if channel != "sms":
+    if not is_phone_channel(channel):
         return sender
     try:
         number = phonenumbers.parse(sender, "NL")

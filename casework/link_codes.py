@@ -1,7 +1,12 @@
 """Link codes: the short code a resident gets by SMS and sends to the bot, so that the chat is
 linked to their case without a link in the SMS.
 
-- short: 6 characters from an alphabet without look-alikes (no 0/O, 1/I/L), easy to copy;
+- long enough not to be guessed: 10 characters from an alphabet without look-alikes (no 0/O,
+  1/I/L), shown in two groups of five ("K7M4Q 2XP9A") so it is easy to copy. Six characters
+  (31**6 ≈ 887 million) were guessable within weeks at the global cap below with ten thousand
+  codes out; at 31**10 ≈ 8 * 10**14 the same attacker needs tens of thousands of years.
+  Decision: a longer code rather than a confirmation by SMS, which would add a step (and a
+  text in every language) for every resident who links a chat;
 - single use, bound to one case, and valid for `CODE_TTL` only;
 - stored as an HMAC keyed with the secret key: a copy of the database gives no working codes;
 - guessing is rate-limited per chat: after `MAX_WRONG` wrong codes within `GUESS_WINDOW` no
@@ -10,8 +15,8 @@ linked to their case without a link in the SMS.
   chats would get a hundred times the guesses. After `GLOBAL_MAX_WRONG` wrong codes from chats
   that belong to no case within `GUESS_WINDOW`, no code is checked for anyone until the window
   has passed (logged as a warning). A resident trying then is asked to try later; their code
-  is valid for days. Linked chats do not count towards it: their six-letter words ("dankje",
-  "morgen") reach `redeem` too, and must not lock strangers out on a busy day.
+  is valid for days. Linked chats do not count towards it: their ten-letter words
+  ("bedankt!!!", "tot morgen") reach `redeem` too, and must not lock strangers out.
 """
 
 from __future__ import annotations
@@ -38,12 +43,13 @@ guesses_t = table_of(TelegramGuess)
 cases_t = table_of(Case)
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-LENGTH = 6
+LENGTH = 10
+GROUP = 5  # shown as two groups of five
 CODE_TTL = timedelta(days=14)
 MAX_WRONG = 5
 GUESS_WINDOW = timedelta(hours=1)
 # Residents mistyping a code are a few an hour even in a big town; an attack is thousands. At
-# this cap an attacker gets 2,400 guesses a day against 31**6 ≈ 887 million codes.
+# this cap an attacker gets 2,400 guesses a day against 31**10 ≈ 8 * 10**14 codes.
 GLOBAL_MAX_WRONG = 100
 # PostgreSQL advisory lock taken by every `redeem` (a transaction at a time). Without it a
 # burst of one chat's guesses (Telegram sends up to 40 webhook requests at once) is counted in
@@ -59,6 +65,11 @@ _SHAPE = re.compile(rf"[A-Z0-9]{{{LENGTH}}}")
 
 def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def shown(code: str) -> str:
+    """The code as the SMS shows it: "K7M4Q 2XP9A" (`as_code` reads it back either way)."""
+    return " ".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 
 def code_hash(code: str, secret_key: str) -> str:

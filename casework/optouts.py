@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.channels import is_phone_channel
 from store.models import OptOut, table_of
 from store.personal import hashed_address
 from store.queries import dialect_insert, member_of
@@ -19,8 +20,9 @@ optouts_t = table_of(OptOut)
 
 
 def opt_out_address(channel: str, address: str) -> str:
-    """One list for every channel: a phone number as E.164, a chat as `telegram:<id>`."""
-    return address if channel == "sms" else f"{channel}:{address}"
+    """One list for every channel: a phone number as E.164 (SMS and WhatsApp alike: a STOP by
+    either silences both), a chat as `telegram:<id>`."""
+    return address if is_phone_channel(channel) else f"{channel}:{address}"
 
 
 async def opted_out_addresses(conn: AsyncConnection, addresses: list[str]) -> set[str]:

@@ -18,6 +18,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.apply import apply_events, load_cases
+from casework.channels import is_phone_channel
 from casework.chat_offer import CannotOffer, offer_chat
 from casework.inbox import store
 from casework.optouts import add_opt_out, is_opted_out, lift_opt_out, opt_out_address
@@ -99,14 +100,15 @@ async def handle(engine: AsyncEngine, rules: CaseRules, inbound_id: int, now: da
 
 async def find_case(conn: AsyncConnection, channel: str, sender: str) -> int | None:
     """The sender's case: an open one before a closed one, the newest first."""
-    column = cases_t.c.contact_phone if channel == "sms" else cases_t.c.telegram_chat_id
+    phone = is_phone_channel(channel)
+    column = cases_t.c.contact_phone if phone else cases_t.c.telegram_chat_id
     found = await conn.scalar(
         select(cases_t.c.id)
         .where(column == sender)
         .order_by(case((cases_t.c.state == "open", 0), else_=1), cases_t.c.id.desc())
         .limit(1)
     )
-    if found is not None or channel != "sms":
+    if found is not None or not phone:
         return found
     # Not contacted yet, but a partner gave us this number: the reply belongs to that case.
     found = await conn.scalar(

@@ -20,6 +20,22 @@ class ChatInvite:
 
 
 @dataclass(frozen=True)
+class TextRoute:
+    """Which channel a text to a resident's phone number takes (`[channels] order`).
+
+    With WhatsApp first, a message goes by WhatsApp when WhatsApp allows it: as an approved
+    template (one per catalogue key and language in `templates`), or as free text while the
+    resident's last WhatsApp message is less than 24 hours old. Otherwise, or once the case
+    fell back (`cases.sms_only`), by SMS."""
+
+    whatsapp_first: bool = False
+    templates: frozenset[tuple[str, str]] = frozenset()  # (message key, language)
+
+    def has_template(self, key: str, locale: str) -> bool:
+        return (key, locale) in self.templates
+
+
+@dataclass(frozen=True)
 class CaseRules:
     """The rules every change of a case follows: the calendar (working days, contact hours),
     the flow (ladders), the municipality's experiments, and the chat invitation when Telegram
@@ -29,6 +45,7 @@ class CaseRules:
     flow: Flow
     experiments: tuple[Experiment, ...] = ()
     chat: ChatInvite | None = None
+    route: TextRoute = TextRoute()
 
 
 @dataclass(frozen=True)

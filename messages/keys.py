@@ -79,10 +79,10 @@ PLACEHOLDERS: dict[str, Placeholder] = {
         Placeholder(
             "code",
             "ltr",
-            "the short code the resident sends to the chat bot, e.g. K7M4Q2",
-            longest="K7M4Q2",
-            typical="K7M4Q2",
-            max_length=6,
+            "the code the resident sends to the chat bot, two groups of five, e.g. K7M4Q 2XP9A",
+            longest="K7M4Q 2XP9A",
+            typical="K7M4Q 2XP9A",
+            max_length=11,
         ),
         Placeholder(
             "bot",

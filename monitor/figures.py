@@ -315,7 +315,12 @@ def opt_outs(ctx: MonitorContext) -> Section:
         "die in de periode zijn vastgelegd en nog gelden.",
         values,
         unit="afmeldingen",
-        labels={"total": "Totaal", "sms": "Sms", "telegram": "Chat (Telegram)"},
+        labels={
+            "total": "Totaal",
+            "sms": "Sms",
+            "whatsapp": "WhatsApp",
+            "telegram": "Chat (Telegram)",
+        },
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from monitor import experiments, figures
+from monitor import channels, experiments, figures
 from monitor.cohort import load_cohort
 from monitor.period import Period
 from monitor.section import MonitorContext, Section, SectionBuilder
@@ -37,6 +37,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     figures.time_to_first_contact,
     figures.crisis_deadlines,
     figures.opt_outs,
+    channels.reach_by_channel,
     figures.results,
     experiments.reach_by_variant,
 )

@@ -9,7 +9,9 @@ The guarantees, in the order they are checked for every message:
   whose lease ran out (its worker died) is first looked up at the channel by its idempotency
   key, and only sent when the channel does not have it;
 - never lost: a temporary failure is retried with exponential backoff and jitter (honouring
-  Retry-After); a permanent one moves the case to the next rung of its ladder.
+  Retry-After); a permanent one moves the case to the next rung of its ladder;
+- never stuck on a channel: a message WhatsApp cannot take (not on WhatsApp, window closed)
+  goes by SMS in the next round of the same pass (casework/reroute.py).
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from casework.apply import Applied, apply_events
 from casework.channels import Outgoing, PermanentFailure, Result, Sent, TemporaryFailure
 from casework.delivery import settle_recorded
 from casework.optouts import opt_out_address, opted_out_addresses
+from casework.reroute import Rerouted, reroute
 from flows.events import Delivered, Event, Failed, OptOut
-from messages import MessageError, count_segments, render_detail
+from messages import KEYS_BY_NAME, MessageError, count_segments, render_detail
 from scheduler.context import Context
 from scheduler.ratelimit import RateLimiter
 from store.models import Outbox, table_of
@@ -43,6 +46,7 @@ class DispatchResult:
     held: int = 0
     failed: int = 0
     retried: int = 0
+    rerouted: int = 0
     applied: Applied | None = None
 
 
@@ -141,6 +145,23 @@ async def _claim(ctx: Context, now: datetime, channel: str, limit: int) -> list[
     return sorted(rows, key=lambda r: r.id)
 
 
+def _values(ctx: Context, row: Any) -> dict[str, Any]:
+    values = dict(ctx.values)
+    for name, value in (row.values or {}).items():
+        values[name] = value.lower() if name == "dagdeel" and isinstance(value, str) else value
+    return values
+
+
+def text_key(channel: str, message_key: str) -> str:
+    """The catalogue key a channel's text comes from: WhatsApp's own `whatsapp.*` text where
+    the catalogue has one (longer, no SMS segment limit), else the SMS text."""
+    if channel == "whatsapp" and message_key.startswith("sms."):
+        own = "whatsapp." + message_key[len("sms.") :]
+        if own in KEYS_BY_NAME:
+            return own
+    return message_key
+
+
 def _render(
     ctx: Context, row: Any, cache: dict[Any, tuple[str, str, int] | str]
 ) -> tuple[str, str, int] | str:
@@ -149,14 +170,13 @@ def _render(
     if row.message_key == "desk.free_text" and row.text:
         # A caseworker's own words from the desk, checked against the text rules there.
         return (row.text, row.locale, count_segments(row.text).segments)
-    values = dict(ctx.values)
-    for name, value in (row.values or {}).items():
-        values[name] = value.lower() if name == "dagdeel" and isinstance(value, str) else value
-    key = (row.message_key, row.locale, tuple(sorted(values.items(), key=lambda kv: kv[0])))
+    values = _values(ctx, row)
+    message_key = text_key(row.channel, row.message_key)
+    key = (message_key, row.locale, tuple(sorted(values.items(), key=lambda kv: kv[0])))
     if key in cache:
         return cache[key]
     try:
-        rendered = render_detail(row.message_key, row.locale, **values)
+        rendered = render_detail(message_key, row.locale, **values)
         result: tuple[str, str, int] | str = (rendered.text, rendered.locale, rendered.segments)
     except MessageError as exc:
         result = str(exc)
@@ -168,6 +188,7 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
     """Render, check, send and record one claimed batch (all rows of one channel)."""
     records: list[dict[str, Any]] = []
     events: list[tuple[int, Event]] = []
+    rerouted: list[Rerouted] = []
     ready: list[tuple[Any, Outgoing, tuple[str, str, int]]] = []
     rendered_cache: dict[Any, tuple[str, str, int] | str] = {}
     for row in rows:
@@ -177,7 +198,13 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
             result.failed += 1
             continue
         message = Outgoing(
-            row.idempotency_key, row.channel, row.to_address, rendered[0], row.message_key
+            row.idempotency_key,
+            row.channel,
+            row.to_address,
+            rendered[0],
+            row.message_key,
+            rendered[1],
+            _values(ctx, row),
         )
         ready.append((row, message, rendered))
 
@@ -200,7 +227,7 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
         elif row.old_status == "sending" and (known := await _known(ctx, row, message)):
             # Recovered after a crash, and the channel already has it: record, don't resend
             # (or it cannot tell now: wait and ask again, rather than risk a second message).
-            _outcome(ctx, row, known, rendered, now, records, events, result)
+            _outcome(ctx, row, known, rendered, now, records, events, rerouted, result)
         else:
             to_send.append((row, message, rendered))
 
@@ -210,10 +237,11 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
         now = clock()
         for row, message, rendered in to_send:
             outcome = outcomes.get(message.idempotency_key) or TemporaryFailure("no answer")
-            _outcome(ctx, row, outcome, rendered, now, records, events, result)
+            _outcome(ctx, row, outcome, rendered, now, records, events, rerouted, result)
 
     async with ctx.engine.begin() as conn:
         await _store_records(conn, records)
+        await reroute(conn, rerouted, now)
         # A delivery receipt that overtook this record (it arrived while the batch was out)
         # is settled here, durably, not only by the webhook's in-memory retries.
         sent = [r["oid"] for r in records if r["status"] == "sent"]
@@ -237,9 +265,14 @@ def _outcome(
     now: datetime,
     records: list[dict[str, Any]],
     events: list[tuple[int, Event]],
+    rerouted: list[Rerouted],
     result: DispatchResult,
 ) -> None:
-    if isinstance(outcome, Sent):
+    if isinstance(outcome, PermanentFailure) and outcome.reroute is not None:
+        # The channel, not the number: the same message by SMS, not a failed attempt.
+        rerouted.append(Rerouted(row, outcome.reason, outcome.reroute, text=rendered[0]))
+        result.rerouted += 1
+    elif isinstance(outcome, Sent):
         records.append(_sent(row, outcome, rendered, now))
         if row.case_id is not None and outcome.delivered:
             events.append((row.case_id, Delivered(row.idempotency_key)))

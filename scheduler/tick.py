@@ -34,6 +34,7 @@ async def tick(ctx: Context, now: datetime) -> dict[str, Any]:
         "held": sent.held,
         "failed": sent.failed,
         "retried": sent.retried,
+        "rerouted": sent.rerouted,
         "escalated": applied.escalated,
         "tasks_created": applied.tasks_created,
         "closed": applied.closed,

@@ -11,13 +11,16 @@ from app.errors import UserError
 from app.output import emit_json
 from app.runtime import add_now_option, calendar_for, parse_now, settings_for
 from app.wiring import case_rules_for
+from bot.twilio.webhooks import WHATSAPP_PREFIX
 from casework.replies import receive
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("reply", help="process one inbound message", parents=[parent])
-    parser.add_argument("--channel", choices=("sms", "telegram"), required=True)
-    parser.add_argument("--sender", required=True, help="phone number or Telegram chat id")
+    parser.add_argument("--channel", choices=("sms", "whatsapp", "telegram"), required=True)
+    parser.add_argument(
+        "--sender", required=True, help="phone number (also as whatsapp:+31…) or Telegram chat id"
+    )
     parser.add_argument("--text", required=True)
     parser.add_argument("--id", dest="provider_id", help="the provider's message id (dedup)")
     add_now_option(parser)
@@ -27,7 +30,10 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     now = parse_now(args.now, calendar_for(settings))
-    if not args.sender.strip():
+    sender = args.sender.strip()
+    if args.channel == "whatsapp":
+        sender = sender.removeprefix(WHATSAPP_PREFIX)  # as Twilio writes it
+    if not sender:
         raise UserError("--sender is empty")
 
     async def go() -> dict[str, Any]:
@@ -36,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
                 engine,
                 case_rules_for(settings),
                 args.channel,
-                args.sender,
+                sender,
                 args.text,
                 now,
                 args.provider_id,

@@ -104,7 +104,7 @@ async def resident(conn: AsyncConnection, case_id: int) -> Resident | None:
 
 def reply_address(found: Resident, channel: str) -> str | None:
     """The address a reply from this resident on `channel` comes from."""
-    return found.phone if channel == "sms" else found.chat_id
+    return found.phone if channel in ("sms", "whatsapp") else found.chat_id
 
 
 async def _fill(conn: AsyncConnection, found: list[Resident]) -> None:
@@ -130,7 +130,9 @@ async def _fill(conn: AsyncConnection, found: list[Resident]) -> None:
         by_id[m.case_id].lines.append(Line(m.at, "out", m.channel, m.text, m.message_key, m.status))
     # What they sent: linked to the case, or from one of its addresses before it was linked.
     addresses = [
-        and_(inbound_t.c.channel == "sms", inbound_t.c.sender == r.phone) for r in found if r.phone
+        and_(inbound_t.c.channel.in_(("sms", "whatsapp")), inbound_t.c.sender == r.phone)
+        for r in found
+        if r.phone
     ] + [
         and_(inbound_t.c.channel == "telegram", inbound_t.c.sender == r.chat_id)
         for r in found

@@ -32,7 +32,15 @@ from twilio.rest import Client
 from bot.twilio.config import TwilioConfig
 from bot.twilio.errors import classify_error, receipt_of, retry_after_seconds
 from bot.twilio.http import EXCHANGE, Exchange, TwilioHttp
-from casework.channels import Outgoing, Receipt, Result, Sent, TemporaryFailure
+from casework.channels import (
+    Outgoing,
+    PermanentFailure,
+    Receipt,
+    Result,
+    Sent,
+    TemporaryFailure,
+)
+from messages import MessageError
 from store.models import Outbox, UTCDateTime, table_of
 
 log = logging.getLogger("zaadje.twilio")
@@ -68,21 +76,19 @@ class TwilioChannel:
         async with self._gate:
             exchange = Exchange()
             EXCHANGE.set(exchange)  # this task's own: gather runs each send in a task
-            sender = (
-                {"messaging_service_sid": self.config.messaging_service_sid}
-                if self.config.messaging_service_sid
-                else {"from_": self.config.from_number}
-            )
+            try:
+                request = self._request(message)
+            except MessageError as exc:
+                return PermanentFailure(f"cannot fill the template: {exc}", reroute="message")
             try:
                 created = await self.client.messages.create_async(
-                    to=message.to,
-                    body=message.text,
                     status_callback=self.config.status_callback_url,
-                    **sender,
+                    **self._sender(),
+                    **request,
                 )
             except (TwilioRestException, TwilioServiceException) as exc:
                 retry_after = retry_after_seconds(exchange.headers.get("Retry-After"))
-                return classify_error(int(exc.status), _code(exc.code), retry_after)
+                return self._refusal(int(exc.status), _code(exc.code), retry_after)
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 # No answer at all: Twilio may or may not have the message. Retrying may
                 # repeat it; not retrying may lose it. Losing is worse (see module docstring).
@@ -92,6 +98,22 @@ class TwilioChannel:
                 return TemporaryFailure("twilio answered without a MessageSid")
             await self._remember(message.idempotency_key, sid, created.status)
             return Sent(sid)
+
+    def _request(self, message: Outgoing) -> dict[str, Any]:
+        """What the message itself is: its addressee and its content."""
+        return {"to": message.to, "body": message.text}
+
+    def _sender(self) -> dict[str, Any]:
+        if self.config.messaging_service_sid:
+            return {"messaging_service_sid": self.config.messaging_service_sid}
+        return {"from_": self.config.from_number}
+
+    def _refusal(self, status: int, code: int | None, retry_after: float | None) -> Result:
+        return classify_error(status, code, retry_after)
+
+    def _listed_to(self, to: str) -> str:
+        """The `To` of our messages to this address as Twilio lists them."""
+        return to
 
     async def _remember(self, key: str, sid: str, status: object) -> None:
         """Write the MessageSid on the outbox row at once (recovery, status callbacks)."""
@@ -125,7 +147,7 @@ class TwilioChannel:
         try:
             async with self.http.batch():
                 listed = await self.client.messages.list_async(
-                    to=message.to,
+                    to=self._listed_to(message.to),
                     date_sent_after=datetime.combine(since.date(), time(), UTC),
                     limit=LOOKUP_LIMIT,
                 )
@@ -149,9 +171,10 @@ class TwilioChannel:
         return receipt_of(status, error)
 
     def _from_us(self, found: Any) -> bool:
-        if self.config.messaging_service_sid:
-            return bool(found.messaging_service_sid == self.config.messaging_service_sid)
-        return bool(found.from_ == self.config.from_number)
+        sender = self._sender()
+        if "messaging_service_sid" in sender:
+            return bool(found.messaging_service_sid == sender["messaging_service_sid"])
+        return bool(found.from_ == sender["from_"])
 
     async def _recorded(self, keys: list[str]) -> dict[str, tuple[str, str | None]]:
         async with self.engine.connect() as conn:

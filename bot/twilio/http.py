@@ -16,6 +16,7 @@ Why our own subclass of `AsyncTwilioHttpClient`:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -71,6 +72,9 @@ class TwilioHttp(AsyncTwilioHttpClient):
         allow_redirects: bool = False,
     ) -> Response:
         headers = dict(headers or {})
+        body: object = data
+        if data is not None and headers.get("Content-Type") == "application/json":
+            body = json.dumps(data)  # the Content API takes JSON, the Messages API a form
         if auth is not None:
             headers["Authorization"] = aiohttp.encode_basic_auth(auth[0], auth[1])
         session = _SESSION.get()
@@ -83,7 +87,7 @@ class TwilioHttp(AsyncTwilioHttpClient):
             method.upper(),
             url,
             params=params,  # type: ignore[arg-type]
-            data=data,
+            data=body,
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=timeout or self.timeout),
             allow_redirects=allow_redirects,

@@ -1,4 +1,4 @@
-"""The two routes Twilio calls: inbound SMS and delivery status callbacks.
+"""The two routes Twilio calls: inbound SMS and WhatsApp messages, and delivery status callbacks.
 
 Both check `X-Twilio-Signature` first: a missing, forged or other-URL signature gets 403 and
 nothing is read further. Then the request path does the minimum before answering:
@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.menus import reply_text
 from bot.twilio.background import Background
 from bot.twilio.inbox import Inbox
 from bot.twilio.signature import SignatureCheck
@@ -51,6 +52,16 @@ def utcnow() -> datetime:
 
 class BadRequest(ValueError):
     pass
+
+
+WHATSAPP_PREFIX = "whatsapp:"
+
+
+def channel_of(sender: str) -> tuple[str, str]:
+    """Twilio writes a WhatsApp sender as `whatsapp:+31…` on the same webhook as SMS."""
+    if sender.startswith(WHATSAPP_PREFIX):
+        return "whatsapp", sender[len(WHATSAPP_PREFIX) :]
+    return "sms", sender
 
 
 async def reconnecting(attempt: Callable[[], Awaitable[T]]) -> T:
@@ -86,7 +97,7 @@ class TwilioWebhooks:
         signature: SignatureCheck,
         engine: AsyncEngine,
         rules: CaseRules,
-        channel: Channel,
+        channels: Mapping[str, Channel],
         background: Background,
         inbox: Inbox | None = None,
         clock: Clock = utcnow,
@@ -95,7 +106,8 @@ class TwilioWebhooks:
         self.engine = engine
         self.inbox = inbox or Inbox(engine)
         self.rules = rules
-        self.channel = channel  # what Twilio's error codes mean (delivery reports)
+        # What Twilio's error codes mean, per channel (delivery reports): SMS and WhatsApp.
+        self.channels = channels
         self.background = background
         self.clock = clock
         self.inflight = 0  # webhook requests being answered now (background work yields)
@@ -132,9 +144,15 @@ class TwilioWebhooks:
             )
             sender = _field(form, "From", MAX_SENDER)
             body = _field(form, "Body", 1_000_000, required=False)
+            # A quick-reply button: its payload (`bot.menus`) is the answer it stands for in
+            # words the reply parser reads in every context; the title is only its label.
+            button = _field(form, "ButtonPayload", 64, required=False)
         except BadRequest as exc:
             raise web.HTTPBadRequest(text=str(exc)) from exc
-        stored = await self.inbox.store("sms", sender, body, self.clock(), sid)
+        channel, sender = channel_of(sender)
+        pressed = reply_text(button) if channel == "whatsapp" and button else None
+        text = pressed[1] if pressed else body
+        stored = await self.inbox.store(channel, sender, text, self.clock(), sid)
         if not stored.handled:
             inbound_id = stored.inbound_id
 
@@ -156,7 +174,7 @@ class TwilioWebhooks:
             error = _field(form, "ErrorCode", 20, required=False) or None
             outcome = await reconnecting(
                 lambda: record_status(
-                    self.engine, self.rules, self.channel, sid, status, error, self.clock()
+                    self.engine, self.rules, self.channels, sid, status, error, self.clock()
                 )
             )
         except (BadRequest, StatusError) as exc:
@@ -172,7 +190,7 @@ class TwilioWebhooks:
 
         async def settle() -> None:
             outcome = await record_status(
-                self.engine, self.rules, self.channel, sid, status, error, self.clock()
+                self.engine, self.rules, self.channels, sid, status, error, self.clock()
             )
             if outcome in (Outcome.WAITING, Outcome.UNKNOWN):
                 self._settle_later(sid, status, error, attempt + 1)

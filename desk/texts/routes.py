@@ -39,6 +39,7 @@ from desk.texts.changes import N_, Blocked, Change, NotAllowed, TextError
 from desk.texts.letter_preview import document_of, preview_pdf
 from desk.texts.overview import overview
 from desk.texts.preview import Preview, preview
+from desk.texts.whatsapp import template_states
 from messages import MessageError, catalog, publish
 from messages.keys import Key
 
@@ -182,6 +183,9 @@ async def _key_context(request: web.Request, key: Key, user: User) -> dict[str, 
         "row": row,
         "previews": previews,
         "items": await changes.history(engine, key=key.name),
+        "whatsapp": await template_states(
+            engine, key.name, view.locales, request.app[DESK_SERVICES].rules.route
+        ),
         "me": user,
         "when": _when(request),
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from casework.link_codes import ALPHABET, GLOBAL_MAX_WRONG, LENGTH, MAX_WRONG
+from casework.link_codes import ALPHABET, GLOBAL_MAX_WRONG, LENGTH, MAX_WRONG, shown
 from messages import render
 from scheduler.tick import tick
 from store.models import SimulatedMessage, table_of
@@ -55,8 +55,9 @@ async def test_the_code_comes_by_sms_and_links_the_chat_then_messages_go_by_chat
                     simulated_t.c.idempotency_key == link_sms.idempotency_key
                 )
             )
-        assert code in handed_over and "@VoorbeeldBot" in handed_over
-        assert code not in link_sms.text and "@VoorbeeldBot" in link_sms.text
+        # In two groups of five, easy to copy; the bot reads it with or without the space.
+        assert shown(code) in handed_over and "@VoorbeeldBot" in handed_over
+        assert shown(code) not in link_sms.text and "@VoorbeeldBot" in link_sms.text
         assert "http" not in handed_over and "t.me" not in handed_over  # never a link
         assert t.fake.requests == []  # nothing went to Telegram yet
 
@@ -116,14 +117,14 @@ async def test_guessing_is_stopped_per_chat_until_the_hour_has_passed(
         assert t.fake.texts() == [(str(STRANGER), text("chat.ask_code"))] * 8
         t.fake.requests.clear()
 
-        wrong = "ABCDEF" if code != "ABCDEF" else "GHJKMN"
+        wrong = "ABCDEFGHJK" if code != "ABCDEFGHJK" else "MNPQRSTUVW"
         for _ in range(5):
             await t.text(wrong, chat=STRANGER)
             t.clock.advance(minutes=1)
         answers = [body for chat, body in t.fake.texts() if chat == str(STRANGER)]
         assert answers == [text("chat.code_unknown")] * 5
         # Many more guesses, the right code among them: none is even checked.
-        for guess in ["23456K", "XYZ234", code, "QRSTUV"] * 10:
+        for guess in ["23456K789A", "XYZ234ABCD", code, "QRSTUVWXYZ"] * 10:
             await t.text(guess, chat=STRANGER)
         assert t.fake.texts()[-1] == (str(STRANGER), text("chat.too_many_tries"))
         assert len(t.fake.sent()) == 45
@@ -143,7 +144,7 @@ async def test_guessing_with_many_chats_is_stopped_for_all_of_them_until_the_hou
 ) -> None:
     async with town(db_url, tmp_path) as t:
         code = await t.offer()
-        wrong = "ABCDEF" if code != "ABCDEF" else "GHJKMN"
+        wrong = "ABCDEFGHJK" if code != "ABCDEFGHJK" else "MNPQRSTUVW"
         # An attacker with many chats, each staying under its own limit.
         per_chat = MAX_WRONG - 1
         chats = [900_000_000 + i for i in range(-(-GLOBAL_MAX_WRONG // per_chat))]
@@ -167,7 +168,7 @@ async def test_a_burst_of_guesses_at_once_gets_no_more_checked_than_one_by_one(
 ) -> None:
     async with town(db_url, tmp_path) as t:
         code = await t.offer()
-        wrong = ["ABCDEF", "GHJKMN", "PQRSTU", "VWXYZ2", "345678"] * 4
+        wrong = ["ABCDEFGHJK", "GHJKMNPQRS", "PQRSTUVWXY", "VWXYZ23456", "3456789ABC"] * 4
         assert code not in wrong
         # Telegram delivers up to 40 webhook requests at once: all of one chat's guesses.
         await asyncio.gather(*(t.text(guess, chat=STRANGER) for guess in wrong))

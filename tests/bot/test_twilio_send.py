@@ -191,14 +191,16 @@ async def test_a_timeout_and_a_refused_connection_are_retried(
 
 
 async def test_the_configured_rate_is_respected(twilio_town: TwilioTown, fake: FakeTwilio) -> None:
-    phones = tuple(f"+316123451{i:02d}" for i in range(40))
+    phones = tuple(f"+316123451{i:02d}" for i in range(60))
     _, ctx = await twilio_town(phones=phones)
     ctx.rate_per_second["sms"] = 20.0
     await tick(ctx, MONDAY)
-    assert len(fake.created) == 40
+    assert len(fake.created) == 60
     times = sorted(r.at for r in fake.requests)
-    # A full bucket (20) goes at once; the other 20 need another second at 20 per second.
-    assert times[-1] - times[0] >= 0.9
+    # A full bucket (20) goes at once; the other 40 need two more seconds at 20 per second.
+    # (Measured at the fake: on a busy machine the first requests arrive late, by up to a few
+    # tenths of a second, which shortens what is seen by as much.)
+    assert times[-1] - times[0] >= 1.5
     assert sum(1 for t in times if t < times[0] + 0.5) <= 30  # the bucket + half a second
 
 

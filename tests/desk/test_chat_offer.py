@@ -59,6 +59,6 @@ async def test_offering_the_chat_queues_a_code_by_sms_and_audits_without_the_cod
         ).all()
     assert offer.case_id == task.case_id and offer.channel == "sms"
     assert offer.values["bot"] == "@ZaadjeTestBot"
-    assert re.fullmatch(r"[A-Z0-9]{6}", offer.values["code"])
+    assert re.fullmatch(r"[A-Z0-9]{5} [A-Z0-9]{5}", offer.values["code"])  # two groups of five
     (entry,) = audits
     assert offer.values["code"] not in str(entry._mapping)

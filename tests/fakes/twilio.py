@@ -9,6 +9,15 @@ and a message resource, or with Twilio's error JSON (`code`, `message`, `more_in
 - `hang_next(n, seconds)`: the next n hand-overs answer only after `seconds` (timeouts);
 - `refuse(number, code, status)`: every hand-over to that number is refused (21211, 21610…).
 Wrong credentials get Twilio's real answer: 401 with code 20003.
+
+WhatsApp goes through the same resource with `whatsapp:`-prefixed `To`/`From`, and either
+`Body` (free text) or `ContentSid` + `ContentVariables` (a template, rendered from the
+content created here: its body with the variables filled in). Scripted like WhatsApp:
+- `not_on_whatsapp(number)`: a hand-over to that number is refused at once with 63003;
+- `window_closed(number)`: free text to that number is refused with 63016 (templates pass);
+- an unknown `ContentSid` is refused with 63027.
+The Content API (`/v1/Content`, JSON): create, fetch, and the WhatsApp approval request and
+its status; `approve(sid)` / `reject(sid, reason)` play WhatsApp's reviewers.
 `GET …/Messages.json` lists the messages it accepted, newest first, filtered by `To`, `From`
 and `DateSent>` (on or after that day, as Twilio reads it), in Twilio's page format; a
 message's `date_sent` is the moment the fake accepted it.
@@ -58,6 +67,10 @@ class FakeTwilio:
     created: list[dict[str, Any]] = field(default_factory=list)  # messages it accepted
     script: list[Answer] = field(default_factory=list)
     refused: dict[str, Answer] = field(default_factory=dict)
+    no_whatsapp: set[str] = field(default_factory=set)
+    closed_windows: set[str] = field(default_factory=set)
+    contents: dict[str, dict[str, Any]] = field(default_factory=dict)  # Content API, by SID
+    approvals: dict[str, dict[str, Any]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     base_url: str = ""
 
@@ -100,6 +113,32 @@ class FakeTwilio:
     def refuse(self, number: str, code: int, status: int = 400) -> None:
         self.refused[number] = Answer(status, code)
 
+    def not_on_whatsapp(self, number: str) -> None:
+        self.no_whatsapp.add(number)
+
+    def window_closed(self, number: str) -> None:
+        self.closed_windows.add(number)
+
+    def approve(self, sid: str) -> None:
+        self.approvals[sid]["status"] = "approved"
+
+    def reject(self, sid: str, reason: str) -> None:
+        self.approvals[sid].update(status="rejected", rejection_reason=reason)
+
+    def create_content(self, body: str, language: str = "nl", approved: bool = True) -> str:
+        """A template as if created (and approved) earlier: its Content SID."""
+        sid = "HX" + uuid.uuid4().hex
+        self.contents[sid] = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "friendly_name": f"test_{len(self.contents)}",
+            "language": language,
+            "variables": {},
+            "types": {"twilio/text": {"body": body}},
+        }
+        self.approvals[sid] = {"status": "approved" if approved else "received"}
+        return sid
+
     @property
     def messages_path(self) -> str:
         return f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
@@ -113,6 +152,8 @@ class FakeTwilio:
         self.requests.append(Recorded(request.method, request.path, form, auth, time.monotonic()))
         if auth != (self.account_sid, self.auth_token):
             return _error(401, 20003, "Authenticate")
+        if request.path.startswith("/v1/Content"):
+            return await self._content(request)
         if request.method == "GET" and request.path == self.messages_path:
             return self._list(request)
         if request.method != "POST" or request.path != self.messages_path:
@@ -122,6 +163,15 @@ class FakeTwilio:
             await asyncio.sleep(answer.delay)
         if answer.status == 201 and form.get("To") in self.refused:
             answer = self.refused[form["To"]]
+        body = form.get("Body")
+        to = form.get("To") or ""
+        if answer.status == 201 and to.startswith("whatsapp:"):
+            number = to.removeprefix("whatsapp:")
+            rendered = self._whatsapp(number, form)
+            if isinstance(rendered, Answer):
+                answer = rendered
+            else:
+                body = rendered
         if answer.status != 201:
             headers = {"Retry-After": answer.retry_after} if answer.retry_after else {}
             return _error(answer.status, answer.code, "scripted failure", headers)
@@ -131,7 +181,8 @@ class FakeTwilio:
             "to": form.get("To"),
             "from": form.get("From"),
             "messaging_service_sid": form.get("MessagingServiceSid"),
-            "body": form.get("Body"),
+            "body": body,
+            "content_sid": form.get("ContentSid"),
             "status": "accepted" if form.get("MessagingServiceSid") else "queued",
             "num_segments": "1",
             "direction": "outbound-api",
@@ -146,6 +197,52 @@ class FakeTwilio:
         self.created.append(message)
         return web.json_response(message, status=201)
 
+
+    def _whatsapp(self, number: str, form: dict[str, str]) -> str | Answer:
+        """The body a WhatsApp hand-over delivers, or WhatsApp's refusal."""
+        if number in self.no_whatsapp:
+            return Answer(400, 63003)
+        sid = form.get("ContentSid")
+        if not sid:
+            return Answer(400, 63016) if number in self.closed_windows else form.get("Body", "")
+        content = self.contents.get(sid)
+        if content is None or self.approvals.get(sid, {}).get("status") != "approved":
+            return Answer(400, 63027)
+        types = content["types"]
+        body = str((types.get("twilio/quick-reply") or types["twilio/text"])["body"])
+        for name, value in json.loads(form.get("ContentVariables") or "{}").items():
+            body = body.replace("{{" + name + "}}", str(value))
+        return body
+
+    async def _content(self, request: web.Request) -> web.Response:
+        parts = request.path.strip("/").split("/")  # v1 Content [sid [ApprovalRequests [whatsapp]]]
+        if request.method == "POST" and len(parts) == 2:
+            data = await request.json()
+            sid = "HX" + uuid.uuid4().hex
+            self.contents[sid] = {"sid": sid, "account_sid": self.account_sid, **data}
+            self.approvals[sid] = {"status": "unsubmitted"}
+            return web.json_response(self.contents[sid], status=201)
+        sid = parts[2] if len(parts) > 2 else ""
+        if sid not in self.contents:
+            return _error(404, 20404, "The requested resource was not found")
+        if len(parts) == 3 and request.method == "GET":
+            return web.json_response(self.contents[sid])
+        if parts[3:] == ["ApprovalRequests", "whatsapp"] and request.method == "POST":
+            data = await request.json()
+            self.approvals[sid] = {
+                "name": data.get("name"),
+                "category": data.get("category"),
+                "status": "received",
+                "rejection_reason": "",
+                "content_type": "twilio/text",
+            }
+            return web.json_response(self.approvals[sid], status=201)
+        if parts[3:] == ["ApprovalRequests"] and request.method == "GET":
+            whatsapp = {"type": "whatsapp", **self.approvals[sid]}
+            return web.json_response(
+                {"sid": sid, "account_sid": self.account_sid, "whatsapp": whatsapp}
+            )
+        return _error(404, 20404, "The requested resource was not found")
 
     def _list(self, request: web.Request) -> web.Response:
         query = request.query
