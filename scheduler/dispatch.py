@@ -31,7 +31,7 @@ from casework.delivery import settle_recorded
 from casework.optouts import opt_out_address, opted_out_addresses
 from casework.reroute import Rerouted, reroute
 from flows.events import Delivered, Event, Failed, OptOut
-from messages import KEYS_BY_NAME, MessageError, count_segments, render_detail
+from messages import MessageError, count_segments, render_detail
 from scheduler.context import Context
 from scheduler.ratelimit import RateLimiter
 from store.models import Outbox, table_of
@@ -152,16 +152,6 @@ def _values(ctx: Context, row: Any) -> dict[str, Any]:
     return values
 
 
-def text_key(channel: str, message_key: str) -> str:
-    """The catalogue key a channel's text comes from: WhatsApp's own `whatsapp.*` text where
-    the catalogue has one (longer, no SMS segment limit), else the SMS text."""
-    if channel == "whatsapp" and message_key.startswith("sms."):
-        own = "whatsapp." + message_key[len("sms.") :]
-        if own in KEYS_BY_NAME:
-            return own
-    return message_key
-
-
 def _render(
     ctx: Context, row: Any, cache: dict[Any, tuple[str, str, int] | str]
 ) -> tuple[str, str, int] | str:
@@ -171,12 +161,12 @@ def _render(
         # A caseworker's own words from the desk, checked against the text rules there.
         return (row.text, row.locale, count_segments(row.text).segments)
     values = _values(ctx, row)
-    message_key = text_key(row.channel, row.message_key)
-    key = (message_key, row.locale, tuple(sorted(values.items(), key=lambda kv: kv[0])))
+    # WhatsApp carries the SMS text: its template is that text, as approved.
+    key = (row.message_key, row.locale, tuple(sorted(values.items(), key=lambda kv: kv[0])))
     if key in cache:
         return cache[key]
     try:
-        rendered = render_detail(message_key, row.locale, **values)
+        rendered = render_detail(row.message_key, row.locale, **values)
         result: tuple[str, str, int] | str = (rendered.text, rendered.locale, rendered.segments)
     except MessageError as exc:
         result = str(exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,19 @@ async def test_without_whatsapp_the_page_says_nothing_of_templates(desk_site: De
     await add_user(desk_site.engine, "anna", "communicator", PASSWORD, locale="en")
     page = await text_page(desk_site)
     assert "WhatsApp template" not in page
+
+
+@pytest.mark.browser
+async def test_the_text_page_with_its_whatsapp_block_passes_axe(site: DeskSite, page: Any) -> None:
+    from tests.desk.test_accessibility import axe_violations
+
+    await keep(site, "Gemeente {{1}}: een oudere tekst. Bel {{2}}.", "approved")
+    await page.goto(f"{site.url}/desk/login")
+    await page.fill("#name", "anna")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/desk/*")
+    response = await page.goto(f"{site.url}/desk/texts/{KEY}")
+    assert response is not None and response.status == 200
+    assert await page.locator(".whatsapp").count() >= 1
+    assert await axe_violations(page) == []
