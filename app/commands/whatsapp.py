@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -99,10 +100,7 @@ def run_submit(args: argparse.Namespace) -> int:
                 created.append({"key": template.key, "language": template.locale, "sid": sid})
         return created
 
-    try:
-        created = asyncio.run(go())
-    except ContentError as exc:
-        raise UserError(str(exc)) from exc
+    created = _at_twilio(go())
     if args.json:
         emit_json(created)
         return 0
@@ -131,16 +129,21 @@ def run_status(args: argparse.Namespace) -> int:
                 rows.append({"key": key, "language": locale, "sid": sid, "status": approval.status})
         return rows
 
-    try:
-        rows = asyncio.run(go())
-    except ContentError as exc:
-        raise UserError(str(exc)) from exc
+    rows = _at_twilio(go())
     if args.json:
         emit_json(rows)
     else:
         for row in rows:
             print(f"{row['key']} [{row['language']}] {row['sid']}: {row['status']}")
     return 0
+
+
+def _at_twilio(work: Coroutine[Any, Any, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Run the command's work; Twilio's refusal as a one-line error (exit 2)."""
+    try:
+        return asyncio.run(work)
+    except ContentError as exc:
+        raise UserError(str(exc)) from exc
 
 
 async def _keep(engine: AsyncEngine, key: str, locale: str, approval: Approval) -> None:

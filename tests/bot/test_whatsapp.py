@@ -32,6 +32,16 @@ async def town(twilio_town: TwilioTown, fake: FakeTwilio, tmp_path: Path, **kw: 
     return await twilio_town(config_path=whatsapp_config(tmp_path, fake, **kw))
 
 
+async def answered(
+    twilio_town: TwilioTown, fake: FakeTwilio, tmp_path: Path, channel: str, text: str
+) -> Context:
+    """The first contact went out on Monday; a minute later the resident answers `text`."""
+    _, ctx = await town(twilio_town, fake, tmp_path)
+    await tick(ctx, MONDAY)
+    await receive(ctx.engine, ctx.rules, channel, PHONE, text, MONDAY + timedelta(minutes=1))
+    return ctx
+
+
 async def attempts(ctx: Context) -> list[Any]:
     async with ctx.engine.connect() as conn:
         return list(await conn.execute(select(ContactAttempt)))
@@ -99,9 +109,7 @@ async def test_a_button_is_the_answer_it_stands_for(
 async def test_inside_the_window_an_answer_is_free_text_and_typing_still_works(
     twilio_town: TwilioTown, fake: FakeTwilio, tmp_path: Path
 ) -> None:
-    _, ctx = await town(twilio_town, fake, tmp_path)
-    await tick(ctx, MONDAY)
-    await receive(ctx.engine, ctx.rules, "whatsapp", PHONE, "1", MONDAY + timedelta(minutes=1))
+    ctx = await answered(twilio_town, fake, tmp_path, "whatsapp", "1")
     await tick(ctx, MONDAY + timedelta(minutes=5))
     answer = to_whatsapp(fake)[-1]
     # No template for the daypart question: free text, allowed within 24 hours of their message.
@@ -118,9 +126,7 @@ async def test_inside_the_window_an_answer_is_free_text_and_typing_still_works(
 async def test_an_answer_to_an_sms_goes_by_sms_without_a_whatsapp_window(
     twilio_town: TwilioTown, fake: FakeTwilio, tmp_path: Path
 ) -> None:
-    _, ctx = await town(twilio_town, fake, tmp_path)
-    await tick(ctx, MONDAY)
-    await receive(ctx.engine, ctx.rules, "sms", PHONE, "1", MONDAY + timedelta(minutes=1))
+    ctx = await answered(twilio_town, fake, tmp_path, "sms", "1")
     await tick(ctx, MONDAY + timedelta(minutes=5))
     (answer,) = to_sms(fake)  # no template, no WhatsApp message from them: SMS
     assert answer["Body"] == render("sms.callback.ask_daypart", "nl", **ctx.values)
@@ -129,9 +135,7 @@ async def test_an_answer_to_an_sms_goes_by_sms_without_a_whatsapp_window(
 async def test_a_window_closed_by_the_time_of_sending_goes_by_sms_in_the_same_pass(
     twilio_town: TwilioTown, fake: FakeTwilio, tmp_path: Path
 ) -> None:
-    _, ctx = await town(twilio_town, fake, tmp_path)
-    await tick(ctx, MONDAY)
-    await receive(ctx.engine, ctx.rules, "whatsapp", PHONE, "1", MONDAY + timedelta(minutes=1))
+    ctx = await answered(twilio_town, fake, tmp_path, "whatsapp", "1")
     fake.window_closed(PHONE)  # WhatsApp answers 63016 to free text
     await tick(ctx, MONDAY + timedelta(minutes=5))
     assert [f.get("Body") for f in to_whatsapp(fake)][-1] is not None  # tried as free text
@@ -209,9 +213,7 @@ async def test_delivered_then_read_only_moves_forward(
 async def test_stop_by_whatsapp_silences_whatsapp_and_sms(
     twilio_town: TwilioTown, fake: FakeTwilio, tmp_path: Path
 ) -> None:
-    _, ctx = await town(twilio_town, fake, tmp_path)
-    await tick(ctx, MONDAY)
-    await receive(ctx.engine, ctx.rules, "whatsapp", PHONE, "STOP", MONDAY + timedelta(minutes=1))
+    ctx = await answered(twilio_town, fake, tmp_path, "whatsapp", "STOP")
     async with ctx.engine.connect() as conn:
         (opt_out,) = list(await conn.execute(select(OptOut)))
     assert opt_out.address == PHONE  # the number: WhatsApp and SMS alike
