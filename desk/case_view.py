@@ -163,7 +163,10 @@ def _timeline(
                 m.message_key,
                 m.text,
                 channel=m.channel,
-                status=m.status,
+                # WhatsApp's read receipt: the resident opened it (only ever after delivered).
+                status="read"
+                if m.status == "delivered" and m.provider_status == "read"
+                else m.status,
             )
         )
     for m in inbound:

@@ -88,6 +88,7 @@ MESSAGE_STATUSES: Final = {
     "sending": N_("Being sent"),
     "sent": N_("Sent"),
     "delivered": N_("Delivered"),
+    "read": N_("Read"),
     "undelivered": N_("Not delivered"),
     "held": N_("Held back: opted out"),
     "withdrawn": N_("Not sent: a reply came first"),

@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from desk import labels
 from desk.i18n import translations
 from desk.queue import KINDS
 from flows.intents import IntentKind
 from flows.state import SPECIAL_STAGES
-from store.models import Case, Task, table_of
+from store.models import Case, Outbox, Task, table_of
 from tests.desk.conftest import DeskSite
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -30,6 +30,7 @@ PHONE = "+31612345678"
 CRISIS = f"C-1,Energie,Eneco,912.50,2026-10-28,J.,Jansen,Dorpsstraat,3,3511AB,Utrecht,{PHONE},ja,nl"
 cases_t = table_of(Case)
 tasks_t = table_of(Task)
+outbox_t = table_of(Outbox)
 
 # Outbox statuses: the README's list (CONTRACT additions) and WhatsApp's.
 OUTBOX_STATUSES = (
@@ -91,6 +92,7 @@ def test_labels_read_as_words_in_both_languages() -> None:
     assert dutch("letter_status", "delivered") == "Gepost"  # a letter's batch was posted
     assert dutch("channel", "whatsapp") == "WhatsApp" and dutch("channel", "letter") == "Brief"
     assert dutch("intent", "menu_call") == "Wil gebeld worden"
+    assert dutch("message_status", "read") == "Gelezen"  # WhatsApp's read receipt
     assert english("daypart", "Ochtend") == "Morning" and dutch("daypart", "Avond") == "Avond"
 
 
@@ -99,7 +101,7 @@ def test_an_unknown_word_is_shown_readably_not_raw_and_never_fails() -> None:
     assert dutch("stage", "phone_3") == "Bellen (3)"
     assert english("stage", "phone_3") == "Phone call (3)"
     assert dutch("stage", "wait_extra") == "Wait extra"
-    assert dutch("message_status", "read") == "Read"
+    assert dutch("message_status", "bounced") == "Bounced"
     assert dutch("no such group", "some_word") == "Some word"
     assert dutch("stage", None) == dutch("stage", "") == "—"
 
@@ -200,6 +202,7 @@ EXPECTED = {
         "calls": "Telefoongesprekken",
         "third call": "Bellen (3)",
         "language": "Nederlands",
+        "read": "Gelezen",
     },
     "en": {
         "state": "Ongoing",
@@ -217,6 +220,7 @@ EXPECTED = {
         "calls": "Phone calls",
         "third call": "Phone call (3)",
         "language": "Dutch",
+        "read": "Read",
     },
 }
 
@@ -247,6 +251,15 @@ async def test_case_queue_and_coordinator_pages_show_words_not_internal_ones(
                     created_at=first.created_at,
                 )
             )
+        # The first message went by WhatsApp, and WhatsApp reported it read.
+        first_message = await conn.scalar(
+            select(func.min(outbox_t.c.id)).where(outbox_t.c.case_id == case_id)
+        )
+        await conn.execute(
+            update(outbox_t)
+            .where(outbox_t.c.id == first_message)
+            .values(channel="whatsapp", status="delivered", provider_status="read")
+        )
     http, _ = await coordinator(site, locale)
     async with http:
         case_page = await get(http, f"{site.url}/desk/cases/{case_id}")
@@ -268,8 +281,9 @@ async def test_case_queue_and_coordinator_pages_show_words_not_internal_ones(
         assert words[word] in tasks, word
     assert "Letter check" in tasks  # the unknown kind: readable, and the page still works
     timeline = element(case_page, r'<ol class="timeline" id="timeline">(.*?)</ol>')
-    for word in ("channel", "reply", "daypart reply", "morning"):
+    for word in ("channel", "reply", "daypart reply", "morning", "read"):
         assert words[word] in timeline, word
+    assert "WhatsApp" in timeline
     assert f"<dd>{words['language']}</dd>" in case_page
     for part in (state, stage, tasks, timeline):
         assert internal_words(part, locale) == [], part
