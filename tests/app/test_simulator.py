@@ -242,3 +242,45 @@ async def test_the_simulator_answers_only_this_machine() -> None:
         await _this_machine_only(request("/simulator/", "192.0.2.7"), page)
     # Other routes are not the simulator's business.
     assert (await _this_machine_only(request("/healthz", "192.0.2.7"), page)).status == 200
+
+
+@pytest.fixture
+def contacted_preferring_whatsapp(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    config = tmp_path / "zaadje.toml"
+    config.write_text(ALWAYS_OPEN + '\n[channels]\norder = ["whatsapp", "sms"]\n', "utf-8")
+    monkeypatch.setenv("ZAADJE_CONFIG", str(config))
+    now = datetime.now(UTC)
+    csv = tmp_path / "signals.csv"
+    signal_date = (now - timedelta(days=40)).date().isoformat()
+    csv.write_text(HEADER + f"S-1,Huur,640,{signal_date},Proefhuis,1,9991AA,{PHONE}\n")
+    cli.json("ingest", str(csv), "--now", (now - timedelta(minutes=5)).isoformat())
+    cli.json("tick", "--now", now.isoformat())  # no template configured: the first one by SMS
+    (first,) = cli.json("outbox")
+    return first
+
+
+async def test_with_whatsapp_preferred_a_resident_answers_by_whatsapp_and_is_answered_so(
+    db_url: str, contacted_preferring_whatsapp: dict[str, Any]
+) -> None:
+    case = contacted_preferring_whatsapp["case"]
+    async with _client(db_url) as client:
+        page = await (await client.get(f"/simulator/residents/{case}")).text()
+        assert '<option value="whatsapp">WhatsApp</option>' in page
+        await client.post(
+            f"/simulator/residents/{case}/reply",
+            data={"csrf_token": token_of(page), "channel": "whatsapp", "text": "1"},
+        )
+        await client.post(
+            "/simulator/tick",
+            data={"csrf_token": token_of(page), "next": f"/simulator/residents/{case}"},
+        )
+        html = await (await client.get(f"/simulator/residents/{case}")).text()
+    # Their WhatsApp message, and our answer by WhatsApp inside the 24-hour window.
+    assert html.count("· WhatsApp") >= 2
+    channels = await read(
+        db_url,
+        select(outbox_t.c.channel).where(outbox_t.c.case_id == case).order_by(outbox_t.c.id),
+    )
+    assert channels == ["sms", "whatsapp"]
