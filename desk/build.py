@@ -4,8 +4,9 @@
     python -m desk.build check    # exit 1 when a core text has no Dutch translation
 
 The catalogues are compiled in memory when the desk starts (desk/i18n.py): no .mo files.
-Texts chosen at run time (task kinds, reasons, roles, dayparts) are listed in DYNAMIC, since
-no extractor can find `_("task." ~ kind)`.
+Texts chosen at run time (roles, flash messages passed through the query string) are listed
+in DYNAMIC, since no extractor can find `_(user.role)`; the words for stages, statuses and
+kinds are in desk/labels.py, marked with `N_`.
 """
 
 from __future__ import annotations
@@ -29,36 +30,11 @@ METHODS = [
     ("**.py", "python"),
 ]
 DYNAMIC = (
-    *(f"task.{k}" for k in ("phone", "callback", "home_visit", "review")),
-    *(
-        f"reason.{r}"
-        for r in (
-            "ladder",
-            "callback",
-            "not_understood",
-            "opt_out",
-            "needs_result",
-            "address_unknown",
-        )
-    ),
-    *(f"timeline.{k}" for k in ("out", "in", "attempt", "task")),
-    "batch.open",
-    "batch.posted",
-    "batch.cancelled",
-    "No letters are waiting.",
-    "capacity.phone_calls",
-    "capacity.home_visits",
     "caseworker",
     "communicator",
     "coordinator",
     "admin",
-    "Ochtend",
-    "Middag",
-    "Avond",
-    "open",
-    "closed",
-    "address_unknown",
-    "merged",
+    "No letters are waiting.",
     "You claimed the task.",
     "The task is back in the queue.",
     "The attempt is recorded.",
