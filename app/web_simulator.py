@@ -23,6 +23,8 @@ from app.services import Services
 from bot.simulated import SimulatedChannel
 from bot.simulator import Pages, Resident, reply_address, resident, residents
 from casework.replies import receive
+from desk.i18n import translations
+from desk.labels import translate
 from scheduler.tick import tick
 
 BASE = "/simulator"
@@ -69,6 +71,9 @@ def install(app: web.Application, services: Services) -> None:
     def local(moment: datetime | None) -> str:
         return moment.astimezone(tz).strftime("%d-%m-%Y %H:%M") if moment else ""
 
+    # The desk's words for stages, task statuses and what a reply meant, in Dutch: the
+    # simulator shows no internal word either.
+    dutch = translations("nl").gettext
     app[PAGES] = Pages(
         {
             "masked": mask,
@@ -76,6 +81,9 @@ def install(app: web.Application, services: Services) -> None:
             "status": lambda s: STATUS.get(s, s),
             "channel": lambda c: CHANNEL.get(c, c),
             "task": lambda k: TASK.get(k, k),
+            "stage": lambda s: translate(dutch, "stage", s),
+            "task_status": lambda s: translate(dutch, "task_status", s),
+            "intent": lambda s: translate(dutch, "intent", s),
         }
     )
     app[SIM_SERVICES] = services

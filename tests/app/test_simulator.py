@@ -126,7 +126,9 @@ async def test_answering_1_as_the_resident_moves_the_case_up_the_ladder(
     assert answered.status == 303
     assert answered.headers["Location"] == f"/simulator/residents/{case}"
     html = await (await client.get(answered.headers["Location"])).text()
-    assert 'class="msg in"' in html and "menu_call" in html  # what they sent, as understood
+    # What they sent, as understood, in words (not the parser's `menu_call`).
+    assert 'class="msg in"' in html and "begrepen als “Wil gebeld worden”" in html
+    assert "menu_call" not in html
     assert "nog niet verstuurd (sms.callback.ask_daypart)" in html  # the question is queued
 
     # "Run the scheduler now": the question goes out, as the worker would send it.
@@ -146,7 +148,7 @@ async def test_answering_1_as_the_resident_moves_the_case_up_the_ladder(
         data={"csrf_token": token, "channel": "sms", "text": "'s avonds graag"},
     )
     html = await (await client.get(f"/simulator/residents/{case}")).text()
-    assert "terugbellen · open · Avond" in html  # a caseworker now has a call-back to make
+    assert "terugbellen · Nog niet opgepakt · Avond" in html  # a caseworker now has a call-back to make
 
     # The same facts straight from the database.
     keys = await read(
