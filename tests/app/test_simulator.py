@@ -148,7 +148,8 @@ async def test_answering_1_as_the_resident_moves_the_case_up_the_ladder(
         data={"csrf_token": token, "channel": "sms", "text": "'s avonds graag"},
     )
     html = await (await client.get(f"/simulator/residents/{case}")).text()
-    assert "terugbellen · Nog niet opgepakt · Avond" in html  # a caseworker now has a call-back to make
+    # A caseworker now has a call-back to make.
+    assert "terugbellen · Nog niet opgepakt · Avond" in html
 
     # The same facts straight from the database.
     keys = await read(
