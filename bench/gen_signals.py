@@ -127,7 +127,7 @@ def generate(
                 ]
             )
             record[field] = value
-        writer.writerow([record[h] for h in HEADER])
+        writer.writerow([record.get(h, "") for h in HEADER])  # e.g. no geslachtsaanduiding
 
 
 def main() -> None:

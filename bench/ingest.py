@@ -175,11 +175,76 @@ def report(label: str, rows: int, result: dict[str, Any]) -> dict[str, Any]:
     return {"rows_per_s": rate, "wall_s": result["wall"], "peak_rss_mb": rss_mb, **summary}
 
 
-def run_twice(label: str, url: str, path: Path, rows: int) -> None:
+def bare_copy_seconds(url: str, path: Path) -> float:
+    """The file COPYed as it is into a table of text columns, without indexes: the least
+    PostgreSQL can do with it, as a yardstick for the ingest on the same machine and load."""
+    with path.open(encoding="utf-8") as handle:
+        width = len(handle.readline().split(";"))
+    columns = ", ".join(f"c{i} text" for i in range(width))
+
+    async def go() -> float:
+        conn = await asyncpg.connect(
+            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        try:
+            await conn.execute(f"CREATE TABLE bare_copy ({columns})")
+            start = time.perf_counter()
+            await conn.copy_to_table(
+                "bare_copy", source=str(path), format="csv", delimiter=";", header=True
+            )
+            seconds = time.perf_counter() - start
+            await conn.execute("DROP TABLE bare_copy")
+            return seconds
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+# The foreign keys migration 0008 dropped, for measuring what they would cost (--foreign-keys).
+FOREIGN_KEYS = (
+    "ALTER TABLE signals ADD CONSTRAINT fk_signals_household_id_households"
+    " FOREIGN KEY (household_id) REFERENCES households (id)",
+    "ALTER TABLE signals ADD CONSTRAINT fk_signals_case_id_cases"
+    " FOREIGN KEY (case_id) REFERENCES cases (id)",
+    "ALTER TABLE signals ADD CONSTRAINT fk_signals_ingest_run_id_ingest_runs"
+    " FOREIGN KEY (ingest_run_id) REFERENCES ingest_runs (id)",
+    "ALTER TABLE cases ADD CONSTRAINT fk_cases_household_id_households"
+    " FOREIGN KEY (household_id) REFERENCES households (id)",
+)
+
+
+def add_foreign_keys(url: str) -> None:
+    async def go() -> None:
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = await asyncpg.connect(dsn)
+        try:
+            for statement in FOREIGN_KEYS:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
+
+
+def run_twice(label: str, url: str, path: Path, rows: int, foreign_keys: bool = False) -> None:
     subprocess.run(cli("db", "upgrade", "--db", url), cwd=ROOT, check=True, capture_output=True)
+    if foreign_keys:
+        add_foreign_keys(url)
+        label += " +FK"
     ingest = cli("ingest", str(path), "--now", NOW, "--json", "--db", url)
     database = make_url(url).database if url.startswith("postgresql") else None
-    report(f"{label} first run", rows, measure(ingest, database))
+    first = measure(ingest, database)
+    report(f"{label} first run", rows, first)
+    if database:
+        copy = bare_copy_seconds(url, path)
+        server = first["server_cpu"] / (first["cpu"] + first["server_cpu"])
+        print(
+            f"{'':<22} bare COPY of the file {copy:.1f} s ({rows / copy:,.0f} rows/s): the first"
+            f" run took {first['wall'] / copy:.1f}× as long; PostgreSQL's share of its CPU"
+            f" {server:.0%}",
+            flush=True,
+        )
     report(f"{label} re-run (dups)", rows, measure(ingest, database))
 
 
@@ -212,6 +277,11 @@ def main() -> None:
         help="a PostgreSQL server URL to create the scratch database on",
     )
     parser.add_argument("--keep-file", action="store_true", help="keep a newly generated file")
+    parser.add_argument(
+        "--foreign-keys",
+        action="store_true",
+        help="PostgreSQL: measure with the foreign keys of signals and cases in place",
+    )
     args = parser.parse_args()
 
     path, generated = signal_file(args.rows)
@@ -219,7 +289,7 @@ def main() -> None:
     try:
         if args.backend in ("postgresql", "both"):
             with scratch_postgres(args.db) as url:
-                run_twice("PostgreSQL", url, path, args.rows)
+                run_twice("PostgreSQL", url, path, args.rows, args.foreign_keys)
         if args.backend in ("sqlite", "both"):
             with tempfile.TemporaryDirectory() as tmp:
                 run_twice("SQLite", f"sqlite:///{tmp}/bench.db", path, args.rows)

@@ -1,8 +1,8 @@
 """Rows of a file → validated batches, with no database in sight.
 
-Kept apart from the storing so it can run ahead of it (in a child process for big files, see
-`signals.prefetch`): a batch carries everything the summary needs, and the summary takes it
-in only when the batch is merged, in file order.
+The intake's first pass: a batch carries everything the summary needs (counts, rejected rows
+and warnings in file order) and the signals that the second pass regroups by household
+(`signals.ordering`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from signals.reader import Row, Unreadable
+from signals.reader import FileWarning, Row, Unreadable, open_rows
 from signals.validate import ParsedSignal, Rejected, validate_row
 
 
@@ -28,6 +29,33 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.signals) + len(self.issues)
+
+
+def check_readable(path: Path, fmt: str | None) -> None:
+    """Raise `Unreadable` if the file cannot be read at all (nothing may be written then)."""
+    rows = open_rows(path, fmt, [])
+    try:
+        next(rows, None)
+    except UnicodeDecodeError as exc:
+        raise Unreadable(f"{path}: not UTF-8 text") from exc
+    finally:
+        rows.close()
+
+
+def read_batches(path: Path, fmt: str | None, today: date, batch_size: int) -> Iterator[Batch]:
+    """The file's rows, validated, in batches of about `batch_size` signals and issues."""
+    warnings: list[FileWarning] = []
+    # open_rows fills `warnings` (unknown columns) when it reads the header, i.e. on the
+    # first row, before validated_batches looks at them for the first batch.
+    rows = open_rows(path, fmt, warnings)
+    first = next(rows, None)
+
+    def all_rows() -> Iterator[Row]:
+        if first is not None:
+            yield first
+        yield from rows
+
+    return validated_batches(all_rows(), today, batch_size, warnings)
 
 
 def validated_batches(

@@ -5,9 +5,10 @@ The intake allocates millions of small objects — a tuple, dates and a dozen st
 the decisions and records made of them — that live until their batch is stored. Every 700
 allocations the collector starts and walks all the young ones; measured on a 300,000-row
 first ingest on PostgreSQL, that was half the main process's CPU (35 of 70 µs per row) and
-2 µs per row in the validating child. Nearly none of these objects is part of a cycle:
-reference counting frees them as soon as a batch is done. The few cycles there are (asyncio's
-and the database driver's) are collected every `COLLECT_EVERY` batches, so memory stays flat.
+2 µs per row in the validating child the intake had then. Nearly none of these objects is
+part of a cycle: reference counting frees them as soon as a batch is done. The few cycles
+there are (asyncio's and the database driver's) are collected every `COLLECT_EVERY` batches,
+so memory stays flat.
 """
 
 from __future__ import annotations

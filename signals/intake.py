@@ -1,15 +1,18 @@
 """`zaadje ingest`: a partner file → signals, households and prioritised cases.
 
-Rows are validated (in a child process for big files) and stored in batches, each batch in its
-own transaction and in file order: a crash loses at most the batches in flight, and re-running
-the file turns every row already taken in into a duplicate. On PostgreSQL the writes of one
-batch overlap the lookups of the next (`signals/pipeline.py`); on SQLite one connection does
-everything (`signals/storing.py`).
+Two passes. The first reads and validates the whole file, storing its rejected rows and
+warnings; the second takes the signals in household by
+household (`signals/ordering.py`), so that each household is decided once with all of the
+file's signals of it in date order: results depend on neither the order of the rows nor the
+batch size. Each batch of households is stored in its own transaction: a crash loses at most
+the batches in flight, and re-running the file turns every row already taken in into a
+duplicate. On PostgreSQL the writes of one batch overlap the lookups of the next
+(`signals/pipeline.py`); on SQLite one connection does everything (`signals/storing.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,12 +20,12 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from signals.batching import Batch
+from signals.batching import Batch, check_readable, read_batches
 from signals.collector import Collector, collecting_every
+from signals.ordering import Regrouped
 from signals.pipeline import ingest_pipelined
-from signals.prefetch import batches_of, check_readable
 from signals.settings import IntakeSettings
-from signals.storing import store_batch, store_issues
+from signals.storing import find_existing_keys, store_batch, store_issues
 from signals.summary import Summary, take_issues
 from signals.waiting import store_waiting
 from store.models import IngestRun, table_of
@@ -52,20 +55,44 @@ async def ingest_file(
             )
         ).scalar_one()
 
+    regrouped = Regrouped()
     # Cycles are collected every few batches, not every 700 allocations (collector.py).
     with collecting_every() as collector:
-        async with batches_of(path, fmt, today, settings.batch_size) as read:
+        try:
+            # Pass 1: read and validate the whole file; rejected rows and warnings are stored
+            # at once, the signals wait (on disk) until every one of their household's is known.
+            for batch in read_batches(path, fmt, today, settings.batch_size):
+                take_issues(summary, batch)
+                known = await _issues_and_stored(engine, batch, run_id, summary)
+                regrouped.add(batch)
+                collector.batch_done()
+                if progress:
+                    progress(len(batch.issues) + known)
+            repeated = regrouped.repeated_lines()
+            summary.duplicates += len(repeated)
+            if progress:
+                progress(len(repeated))
+            # Pass 2: household by household (signals/ordering.py).
             batches = _counted(
-                _waiting_apart(engine, read, run_id, now, settings, summary), collector
+                _waiting_apart(
+                    engine,
+                    _iterated(regrouped.batches(settings.batch_size, repeated)),
+                    run_id,
+                    now,
+                    settings,
+                    summary,
+                ),
+                collector,
             )
             if engine.dialect.name == "postgresql":
                 await ingest_pipelined(engine, batches, run_id, now, settings, summary, progress)
             else:
                 async for batch in batches:
-                    take_issues(summary, batch)
                     await _flush(engine, batch, run_id, now, settings, summary)
                     if progress:
                         progress(len(batch))
+        finally:
+            regrouped.close()
     result = summary.as_dict()
     async with engine.begin() as conn:
         stored = {k: v for k, v in result.items() if k not in ("errors", "warnings")}
@@ -100,6 +127,31 @@ async def _waiting_apart(
         yield batch
 
 
+async def _iterated(batches: Iterator[Batch]) -> AsyncIterator[Batch]:
+    for batch in batches:
+        yield batch
+
+
+async def _issues_and_stored(
+    engine: AsyncEngine, batch: Batch, run_id: int, summary: Summary
+) -> int:
+    """Store a read batch's rejected rows and warnings, and set apart (as duplicates) the
+    signals whose partner type + id is stored already: nothing in the file can change that,
+    so they need not wait for the second pass, and taking a file in again costs little more
+    than reading it. (The second pass still asks again, for an intake running alongside.)"""
+    async with engine.begin() as conn:
+        if batch.issues:
+            await store_issues(conn, batch, run_id)
+        known = await find_existing_keys(conn, batch.signals) if batch.signals else set()
+    if not known:
+        return 0
+    kept = [s for s in batch.signals if (s.partner_type, s.partner_signal_id) not in known]
+    stored = len(batch.signals) - len(kept)
+    batch.signals = kept
+    summary.duplicates += stored
+    return stored
+
+
 async def _counted(batches: AsyncIterator[Batch], collector: Collector) -> AsyncIterator[Batch]:
     async for batch in batches:
         yield batch
@@ -114,10 +166,9 @@ async def _flush(
     settings: IntakeSettings,
     summary: Summary,
 ) -> None:
-    if not batch.signals and not batch.issues:
+    if not batch.signals:
         return
     async with engine.begin() as conn:
         counts = await store_batch(conn, batch, run_id, now, settings, summary)
-        await store_issues(conn, batch, run_id)
     # Counted only after the commit, so the summary never claims what was rolled back.
     summary.add(counts)

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flows.ddas import NOG_NIET_OPGEPAKT
-from signals.patterns import Decision, Known
+from signals.ordering import content_order
+from signals.patterns import Decision, Known, decide
 from signals.priority import CaseSignal, first_contact_deadline, score
 from signals.settings import IntakeSettings
 from signals.validate import ParsedSignal
@@ -48,6 +49,33 @@ SIGNAL_COLUMNS = (
     "source_line",
     "received_at",
 )
+
+
+Decided = tuple[ParsedSignal, int, Decision, Known]  # the signal, its household, the decision
+
+
+def decide_in_order(
+    fresh: list[ParsedSignal],
+    household_of: dict[str, int],
+    history: dict[int, list[Known]],
+    settings: IntakeSettings,
+) -> tuple[list[Decided], set[int]]:
+    """Every signal decided against its household's history and the batch's earlier signals
+    of that household, in `content_order` (never the file's). Returns the decisions and the
+    stored signals they made meervoudig; `history` grows by the batch's signals."""
+    decisions: list[Decided] = []
+    retro: set[int] = set()
+    lookback, minimum = settings.lookback_months, settings.minimum_cents
+    for s in sorted(fresh, key=content_order):
+        hh = household_of[s.address_key]
+        partner = (s.partner_type, s.partner_name or "")
+        known = history[hh]
+        decision = decide(known, partner, s.signal_date, s.amount_cents, minimum, lookback)
+        retro.update(decision.now_meervoudig)
+        mine = Known(None, partner, s.signal_date, s.amount_cents, decision.pattern)
+        known.append(mine)  # a later signal may still make it meervoudig
+        decisions.append((s, hh, decision, mine))
+    return decisions, retro
 
 
 def count_decision(s: ParsedSignal, d: Decision, warned: set[int], counts: dict[str, Any]) -> None:

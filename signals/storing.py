@@ -14,13 +14,14 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signals.batching import Batch
-from signals.patterns import Decision, Known, decide, months_back
+from signals.patterns import Decision, Known, months_back
 from signals.priority import CaseSignal
 from signals.records import (
     SIGNAL_COLUMNS,
     SUPPORTED_LOCALES,
     case_signal,
     count_decision,
+    decide_in_order,
     score_case,
     signal_record,
 )
@@ -167,18 +168,7 @@ async def store_batch(
     since = months_back(min(s.signal_date for s in fresh), settings.lookback_months)
     history = await load_history(conn, sorted(set(hh_ids.values())), since)
 
-    decisions: list[tuple[ParsedSignal, int, Decision, Known]] = []
-    retro: set[int] = set()
-    lookback, minimum = settings.lookback_months, settings.minimum_cents
-    for s in sorted(fresh, key=lambda s: (s.signal_date, s.line)):
-        hh = hh_ids[s.address_key]
-        partner = (s.partner_type, s.partner_name or "")
-        known = history[hh]
-        decision = decide(known, partner, s.signal_date, s.amount_cents, minimum, lookback)
-        retro.update(decision.now_meervoudig)
-        mine = Known(None, partner, s.signal_date, s.amount_cents, decision.pattern)
-        known.append(mine)  # a later signal in this batch may still make it meervoudig
-        decisions.append((s, hh, decision, mine))
+    decisions, retro = decide_in_order(fresh, hh_ids, history, settings)
     counts["households"].update(hh for _, hh, _, _ in decisions)
 
     case_for, opened_now = await assign_cases(conn, decisions, now, settings, counts)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from signals.ordering import content_order
 from signals.patterns import ENKELVOUDIG, Decision, Known, decide
 from signals.records import (
     SIGNAL_COLUMNS,
@@ -60,7 +61,7 @@ async def store_waiting(
     minimum, lookback = settings.minimum_cents, settings.lookback_months
     decided = [
         (s, decide([], _partner(s), s.signal_date, s.amount_cents, minimum, lookback))
-        for s in sorted(fresh, key=lambda s: (s.signal_date, s.line))
+        for s in sorted(fresh, key=content_order)
     ]
     by_bsn: dict[str, list[ParsedSignal]] = defaultdict(list)
     for s, d in decided:
