@@ -187,11 +187,14 @@ async def _unknown_sender(
         actions = ["send sms.unknown_sender"]
     opted_out = await is_opted_out(conn, address)
     queued = None
+    # A WhatsApp message while WhatsApp is not among the municipality's channels (its sender
+    # set up at Twilio, not yet in [channels] order) is answered by SMS, never into a void.
+    answer_by = channel if channel != "whatsapp" or rules.route.whatsapp_first else "sms"
     if confirms or not opted_out:
         row = message_row(
             idempotency_key=idem,
             case_id=None,
-            channel=channel,
+            channel=answer_by,
             to_address=sender,
             locale=intent.language or "nl",
             message_key=key,

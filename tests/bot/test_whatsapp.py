@@ -276,3 +276,14 @@ def test_zaadje_reply_handles_a_whatsapp_message_as_the_webhook_does(
     assert code == 0
     handled = json.loads(capsys.readouterr().out)
     assert handled["case"] is not None and handled["intent"] == "menu_no_thanks"
+
+
+async def test_a_stranger_on_whatsapp_is_answered_by_sms_while_whatsapp_is_off(
+    twilio_town: TwilioTown,
+) -> None:
+    _, ctx = await twilio_town()  # [channels] order is ["sms"]
+    stranger = "+31687654321"
+    handled = await receive(ctx.engine, ctx.rules, "whatsapp", stranger, "STOP", MONDAY)
+    assert handled.case is None and "opt-out" in handled.actions
+    (confirmation,) = [r for r in await outbox(ctx) if r.to_address == stranger]
+    assert (confirmation.channel, confirmation.message_key) == ("sms", "sms.optout_confirmed")
