@@ -8,7 +8,8 @@ first ingest on PostgreSQL, that was half the main process's CPU (35 of 70 µs p
 2 µs per row in the validating child the intake had then. Nearly none of these objects is
 part of a cycle: reference counting frees them as soon as a batch is done. The few cycles
 there are (asyncio's and the database driver's) are collected every `COLLECT_EVERY` batches,
-so memory stays flat.
+so memory stays flat. Measured again with the two-pass intake (200,000 rows, PostgreSQL): the
+collector left running cost the ingest 91 instead of 64–76 µs per row.
 """
 
 from __future__ import annotations

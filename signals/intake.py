@@ -73,22 +73,24 @@ async def ingest_file(
             if progress:
                 progress(len(repeated))
             # Pass 2: household by household (signals/ordering.py).
-            batches = _counted(
-                _waiting_apart(
-                    engine,
-                    _iterated(regrouped.batches(settings.batch_size, repeated)),
-                    run_id,
-                    now,
-                    settings,
-                    summary,
-                ),
+            batches = _second_pass(
+                engine,
+                regrouped.batches(settings.batch_size, repeated),
                 collector,
+                run_id,
+                now,
+                settings,
+                summary,
             )
             if engine.dialect.name == "postgresql":
                 await ingest_pipelined(engine, batches, run_id, now, settings, summary, progress)
             else:
                 async for batch in batches:
-                    await _flush(engine, batch, run_id, now, settings, summary)
+                    async with engine.begin() as conn:
+                        counts = await store_batch(conn, batch, run_id, now, settings)
+                    # Counted only after the commit: the summary never claims what was
+                    # rolled back.
+                    summary.add(counts)
                     if progress:
                         progress(len(batch))
         finally:
@@ -102,20 +104,22 @@ async def ingest_file(
     return result
 
 
-async def _waiting_apart(
+async def _second_pass(
     engine: AsyncEngine,
-    batches: AsyncIterator[Batch],
+    batches: Iterator[Batch],
+    collector: Collector,
     run_id: int,
     now: datetime,
     settings: IntakeSettings,
     summary: Summary,
 ) -> AsyncIterator[Batch]:
-    """Signals without an address are stored on their own, before the rest of their batch.
+    """The household batches, their signals without an address stored on their own first
+    (a batch left empty is not passed on).
 
-    They touch no household, so neither storing path needs to know of them; their own
+    Those touch no household, so neither storing path needs to know of them; their own
     transaction keeps the rule that a crash loses at most the batch in flight.
     """
-    async for batch in batches:
+    for batch in batches:
         waiting = [s for s in batch.signals if not s.address_known]
         if waiting:
             batch.signals = [s for s in batch.signals if s.address_known]
@@ -124,12 +128,9 @@ async def _waiting_apart(
                     conn, waiting, batch.warned_lines, run_id, now, settings
                 )
             summary.add(counts)
-        yield batch
-
-
-async def _iterated(batches: Iterator[Batch]) -> AsyncIterator[Batch]:
-    for batch in batches:
-        yield batch
+        if batch.signals:
+            yield batch
+        collector.batch_done()
 
 
 async def _issues_and_stored(
@@ -150,25 +151,3 @@ async def _issues_and_stored(
     batch.signals = kept
     summary.duplicates += stored
     return stored
-
-
-async def _counted(batches: AsyncIterator[Batch], collector: Collector) -> AsyncIterator[Batch]:
-    async for batch in batches:
-        yield batch
-        collector.batch_done()
-
-
-async def _flush(
-    engine: AsyncEngine,
-    batch: Batch,
-    run_id: int,
-    now: datetime,
-    settings: IntakeSettings,
-    summary: Summary,
-) -> None:
-    if not batch.signals:
-        return
-    async with engine.begin() as conn:
-        counts = await store_batch(conn, batch, run_id, now, settings, summary)
-    # Counted only after the commit, so the summary never claims what was rolled back.
-    summary.add(counts)

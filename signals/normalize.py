@@ -23,7 +23,6 @@ class Invalid(ValueError):
 
 # -- amounts ----------------------------------------------------------------------------------
 _AMOUNT_NOISE = str.maketrans("", "", " \u00a0\u202f€'")
-_DIGITS = frozenset("0123456789")
 
 
 def parse_amount_cents(raw: str) -> int:

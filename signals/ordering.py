@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import heapq
 import pickle
-import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from operator import attrgetter
@@ -32,7 +31,6 @@ from signals.validate import ParsedSignal
 RUN_SIZE = 50_000
 # Records per block of a run; a merge holds one decoded block of every run.
 BLOCK = 1_000
-_LENGTH = struct.Struct("!Q")
 _FIELDS = attrgetter(*ParsedSignal.__slots__)
 
 # (household, signal date, partner type, partner's id, line, warned, the signal's fields)

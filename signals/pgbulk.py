@@ -17,22 +17,9 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# Every intake statement looks up or updates one batch's worth of rows by key, which the
-# indexes answer in a few probes each. The planner, left to itself, often reads the whole
-# table instead: its statistics lag behind a table the intake is growing (CI's server runs
-# without autovacuum), and even with fresh ones it chose sequential scans and hash joins over
-# 100,000 cases for 2,000 keys (measured: history 79 ms instead of 28, the score update
-# 108 ms instead of 21 for its join), costs that grow with the tables. The statistics still
-# matter for which index (signals.pipeline refreshes them as the tables double).
-_INDEX_PLANS = (
-    "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off;"
-    " SET LOCAL enable_mergejoin = off"
-)
-
 
 async def driver(conn: AsyncConnection) -> Any:
-    """The asyncpg connection under `conn`, with the batch's transaction begun and its
-    lookups held to index plans.
+    """The asyncpg connection under `conn`, with the batch's transaction begun.
 
     SQLAlchemy's asyncpg adapter opens its transaction lazily, on the first statement it
     runs itself; without one, raw statements would commit on their own.
@@ -42,7 +29,6 @@ async def driver(conn: AsyncConnection) -> Any:
     assert pg is not None
     if not pg.is_in_transaction():
         await conn.execute(text("SELECT 1"))
-    await pg.execute(_INDEX_PLANS)
     return pg
 
 
@@ -138,7 +124,7 @@ async def copy_rows(
 
 
 async def case_signals_with_ids(pg: Any, case_ids: list[int]) -> list[Any]:
-    """As `case_signals`, each row led by the signal's id."""
+    """The counting signals of the cases, each row led by the signal's id, in id order."""
     if not case_ids:
         return []
     return list(

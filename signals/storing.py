@@ -1,6 +1,6 @@
 """Storing one batch on one connection (the SQLite path): duplicates, households, history,
 patterns, cases (opened, re-opened, re-scored) and the signals themselves. PostgreSQL takes
-`signals/pipeline.py`, which shares `reopen_recent` and `chunks` from here."""
+`signals/pipeline.py`, which shares `not_stored`, `reopen_recent` and `store_issues` from here."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from signals.records import (
     signal_record,
 )
 from signals.settings import IntakeSettings
-from signals.summary import Summary
+from signals.summary import new_counts
 from signals.validate import ParsedSignal
 from store.models import Case, Household, IngestIssue, Signal, table_of
 from store.queries import member_of
@@ -146,19 +146,8 @@ async def store_batch(
     run_id: int,
     now: datetime,
     settings: IntakeSettings,
-    summary: Summary,
 ) -> dict[str, Any]:
-    counts: dict[str, Any] = {
-        "accepted": 0,
-        "accepted_with_warning": 0,
-        "duplicates": 0,
-        "suppressed": 0,
-        "cases_opened": 0,
-        "cases_updated": 0,
-        "households": set(),
-    }
-    if not batch.signals:
-        return counts
+    counts = new_counts()
     existing = await find_existing_keys(conn, batch.signals)
     fresh = not_stored(batch.signals, existing, counts)
     if not fresh:
