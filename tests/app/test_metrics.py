@@ -20,17 +20,15 @@ from prometheus_client.samples import Sample
 from sqlalchemy import func, insert, select
 
 from app.errors import UserError
-from app.services import Services
 from app.settings import Settings
-from app.web import build_app
 from app.web_metrics import METHODS, METRICS, metrics_config, pass_observer
-from app.wiring import context_for
 from monitor.operations import INGEST_OUTCOMES
 from scheduler.worker import Worker
 from store.engine import make_engine
 from store.models import Outbox, Task, table_of
 from tests.app.test_serve import start_serve, write_config
 from tests.conftest import Cli, run_sync
+from tests.serving import serving
 
 outbox_t = table_of(Outbox)
 tasks_t = table_of(Task)
@@ -97,19 +95,8 @@ async def running(db_url: str, config: Path) -> AsyncIterator[tuple[str, web.App
     settings = Settings(
         database_url=db_url, config_path=str(config), secret_key_value="test-secret-key"
     )
-    engine = make_engine(db_url)
-    try:
-        app = build_app(Services(settings, engine, context_for(settings, engine)))
-        runner = web.AppRunner(app)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            host, port = runner.addresses[0][:2]
-            yield f"http://{host}:{port}", app
-        finally:
-            await runner.cleanup()
-    finally:
-        await engine.dispose()
+    async with serving(settings) as served:
+        yield served.url, served.app
 
 
 def config_file(folder: Path, body: str) -> Path:

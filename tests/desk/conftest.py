@@ -45,15 +45,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.cli import main
 from app.services import Services
 from app.settings import Settings
-from app.web import build_app
 from app.web_desk import DESK_APP
-from app.wiring import context_for
 from clock.clock import Clock, SystemClock
 from desk.access import DESK_SERVICES, DeskServices, User
 from desk.users import add_user, use_parameters
 from messages import build, catalog
-from store.engine import make_engine
 from store.letter_models import LetterBatch
+from tests.serving import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 SIGNAL_HEADER = (
@@ -172,26 +170,13 @@ def _cheap_password_hashes() -> Iterator[None]:
 @pytest.fixture
 async def desk_site(db_url: str, workdir: Path) -> AsyncIterator[DeskSite]:
     settings = Settings(database_url=db_url, secret_key_value="test-secret-key")
-    engine = make_engine(db_url)
-    try:
-        services = Services(settings, engine, context_for(settings, engine))
-        app = build_app(services)
-        desk = app[DESK_APP][DESK_SERVICES]
+    async with serving(settings) as served:
+        desk = served.app[DESK_APP][DESK_SERVICES]
         clock = SettableClock()
         desk.clock = clock
-        runner = web.AppRunner(app)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            host, port = runner.addresses[0][:2]
-            yield DeskSite(
-                f"http://{host}:{port}", db_url, engine, services, desk, clock, app[DESK_APP]
-            )
-        finally:
-            await runner.cleanup()
-    finally:
-        await engine.dispose()
+        yield DeskSite(
+            served.url, db_url, served.engine, served.services, desk, clock, served.app[DESK_APP]
+        )
 
 
 @pytest.fixture

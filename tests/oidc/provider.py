@@ -28,15 +28,12 @@ import pytest
 from aiohttp import web
 from joserfc.jwk import KeySet, RSAKey
 
-from app.services import Services
 from app.settings import Settings
-from app.web import build_app
 from app.web_desk import DESK_APP
-from app.wiring import context_for
 from desk.access import DESK_SERVICES
-from store.engine import make_engine
 from tests.desk.conftest import DeskSite, SettableClock
 from tests.oidc.proxy import Proxy
+from tests.serving import serving
 
 HERE = Path(__file__).parent
 CLIENT_ID = "zaadje-desk"
@@ -149,23 +146,14 @@ async def sso_site(
             config_path=str(config),
             public_base_url=desk_url,
         )
-        engine = make_engine(db_url)
-        try:
-            services = Services(settings, engine, context_for(settings, engine))
-            app = build_app(services)
-            desk = app[DESK_APP][DESK_SERVICES]
+        async with serving(settings, desk_socket) as served:
+            desk = served.app[DESK_APP][DESK_SERVICES]
             clock = SettableClock()
             desk.clock = clock
-            runner = web.AppRunner(app)
-            await runner.setup()
-            try:
-                await web.SockSite(runner, desk_socket).start()
-                site = DeskSite(desk_url, db_url, engine, services, desk, clock, app[DESK_APP])
-                yield SsoSite(site, proxy, issuer, keys)
-            finally:
-                await runner.cleanup()
-        finally:
-            await engine.dispose()
+            site = DeskSite(
+                desk_url, db_url, served.engine, served.services, desk, clock, served.app[DESK_APP]
+            )
+            yield SsoSite(site, proxy, issuer, keys)
     finally:
         if node.returncode is None:
             node.terminate()

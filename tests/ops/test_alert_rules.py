@@ -11,15 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
-from app.services import Services
 from app.settings import Settings
-from app.web import build_app
 from app.web_metrics import METRICS
-from app.wiring import context_for, intervals_for
+from app.wiring import intervals_for
 from monitor.operations import INGEST_OUTCOMES
-from store.engine import make_engine
+from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "zaadje-alerts.yml"
@@ -133,19 +130,10 @@ async def exported(db_url: str, folder: Path) -> set[str]:
     settings = Settings(
         database_url=db_url, config_path=str(config), secret_key_value="ops-test-key"
     )
-    engine = make_engine(db_url)
-    try:
-        app = build_app(Services(settings, engine, context_for(settings, engine)))
-        runner = web.AppRunner(app)
-        await runner.setup()
-        try:
-            metrics = app[METRICS]
-            text = (await metrics.render()).decode()
-            families = [(m.name, m.type) for m in metrics.registry.collect()]
-        finally:
-            await runner.cleanup()
-    finally:
-        await engine.dispose()
+    async with serving(settings) as served:
+        metrics = served.app[METRICS]
+        text = (await metrics.render()).decode()
+        families = [(m.name, m.type) for m in metrics.registry.collect()]
     for name, _ in families:
         assert f"# TYPE {name}" in text, f"{name} is in the registry but not scraped"
     return stored_names(families)
