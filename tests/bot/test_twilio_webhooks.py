@@ -163,8 +163,10 @@ async def test_an_unknown_sender_is_kept_and_answered_politely_through_the_outbo
     assert message.sender == stranger and message.case_id is None
     (answer,) = await outbox(ctx)
     assert (answer.to_address, answer.message_key) == (stranger, "sms.unknown_sender")
+    # The answer waits for the next contact slot after the (real) moment it arrived, which
+    # may be a Saturday, when no new case is planned: only the stranger's answer is looked at.
     await tick(ctx, max(answer.not_before, MONDAY))
-    assert sorted(m["to"] for m in fake.created) == sorted([PHONE, stranger])
+    assert [m["to"] for m in fake.created if m["to"] != PHONE] == [stranger]
 
 
 async def test_a_signed_request_without_the_needed_fields_is_a_clear_400(
