@@ -167,6 +167,7 @@ class Effects:
         if self.free_text:
             # Free text by WhatsApp only inside the resident's 24-hour window (a reply to what
             # they just wrote); the dispatcher falls back to SMS should it close meanwhile.
+            # The same rule as `whatsapp_window.text_channel`, for a whole batch at once.
             windows = await open_windows(conn, [r["to_address"] for r in self.free_text], self.now)
             for row in self.free_text:
                 # Open still when it goes out (a reply may wait for contact hours).

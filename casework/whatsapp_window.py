@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.rules import TextRoute
 from store.models import Inbound, table_of
 from store.queries import member_of
 
@@ -34,3 +35,22 @@ async def open_windows(
         {"numbers": wanted},
     )
     return {r.sender: r.last + WINDOW for r in rows}
+
+
+async def text_channel(
+    conn: AsyncConnection,
+    route: TextRoute,
+    phone: str,
+    key: str,
+    locale: str,
+    sms_only: bool,
+    goes_out: datetime,
+) -> str:
+    """The channel of one text to a phone number: WhatsApp with a template, or as free text
+    while the window is open when it goes out; else SMS (`TextRoute`)."""
+    if not route.whatsapp_first or sms_only:
+        return "sms"
+    if route.has_template(key, locale):
+        return "whatsapp"
+    closes = (await open_windows(conn, [phone], goes_out)).get(phone)
+    return "whatsapp" if closes is not None and closes > goes_out else "sms"

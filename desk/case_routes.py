@@ -122,9 +122,12 @@ async def send(request: web.Request) -> web.StreamResponse:
                 send_id,
                 services.values,
                 now,
+                services.rules.route,
             )
         elif mode == "free":
-            sent = await send_free_text(services.engine, case_id, text, send_id, now)
+            sent = await send_free_text(
+                services.engine, case_id, text, send_id, now, services.rules.route
+            )
         else:
             raise SendError("choose a catalogue text or write a free text")
     except SendError as exc:

@@ -17,6 +17,8 @@ from casework.apply import initial_state
 from casework.effects import address_of
 from casework.optouts import opt_out_address, opted_out_addresses
 from casework.outbox import message_row, queue_message
+from casework.rules import TextRoute
+from casework.whatsapp_window import text_channel
 from flows import CaseState
 from messages import KEYS, SOURCE_LOCALE, MessageError, render_detail
 from messages.content import findings as content_findings
@@ -41,6 +43,9 @@ class SendError(ValueError):
     def __init__(self, message: str, findings: list[str] | None = None) -> None:
         super().__init__(message)
         self.findings = findings or []
+
+
+NO_WHATSAPP = TextRoute()
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ def free_text_findings(text: str, locale: str) -> list[str]:
     return problems
 
 
-async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str]:
+async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str, bool]:
     async with engine.connect() as conn:
         case = (
             await conn.execute(
@@ -91,6 +96,7 @@ async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str]:
                     cases_t.c.crisis,
                     cases_t.c.contact_phone,
                     cases_t.c.telegram_chat_id,
+                    cases_t.c.sms_only,
                     cases_t.c.flow_state,
                     cases_t.c.locale,
                 ).where(cases_t.c.id == case_id)
@@ -113,7 +119,7 @@ async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str]:
         blocked = await opted_out_addresses(conn, [opt_out_address(*found)])
         if blocked:
             raise SendError("this resident opted out of messages: nothing was sent")
-        return found[0], found[1], case.locale
+        return found[0], found[1], case.locale, case.sms_only
 
 
 async def send_catalogue(
@@ -123,55 +129,75 @@ async def send_catalogue(
     send_id: str,
     values: Mapping[str, Any],
     now: datetime,
+    route: TextRoute = NO_WHATSAPP,
 ) -> Sent:
     if key not in catalogue_keys():
         raise SendError(f"{key!r} is not a text the desk can send")
-    channel, address, locale = await _address(engine, case_id)
+    channel, address, locale, sms_only = await _address(engine, case_id)
     try:
         render_detail(key, locale, **values)  # fails now rather than in the dispatcher
     except MessageError as exc:
         raise SendError(str(exc)) from exc
-    return await _enqueue(engine, case_id, channel, address, locale, key, None, send_id, now)
+    found = Found(channel, address, locale, sms_only)
+    return await _enqueue(engine, case_id, found, key, None, send_id, now, route)
 
 
 async def send_free_text(
-    engine: AsyncEngine, case_id: int, text: str, send_id: str, now: datetime
+    engine: AsyncEngine,
+    case_id: int,
+    text: str,
+    send_id: str,
+    now: datetime,
+    route: TextRoute = NO_WHATSAPP,
 ) -> Sent:
     text = text.strip()
     if not text:
         raise SendError("the text is empty")
-    channel, address, locale = await _address(engine, case_id)
+    channel, address, locale, sms_only = await _address(engine, case_id)
     problems = free_text_findings(text, locale)
     if problems:
         raise SendError("the text breaks the rules for messages to residents", problems)
-    return await _enqueue(
-        engine, case_id, channel, address, locale, FREE_TEXT_KEY, text, send_id, now
-    )
+    found = Found(channel, address, locale, sms_only)
+    return await _enqueue(engine, case_id, found, FREE_TEXT_KEY, text, send_id, now, route)
+
+
+@dataclass(frozen=True)
+class Found:
+    channel: str
+    address: str
+    locale: str
+    sms_only: bool
 
 
 async def _enqueue(
     engine: AsyncEngine,
     case_id: int,
-    channel: str,
-    address: str,
-    locale: str,
+    found: Found,
     key: str,
     text: str | None,
     send_id: str,
     now: datetime,
+    route: TextRoute,
 ) -> Sent:
-    row = message_row(
-        # The form's one-time id: the same form posted twice is one message.
-        idempotency_key=f"desk:{case_id}:{send_id}",
-        case_id=case_id,
-        channel=channel,
-        to_address=address,
-        locale=locale,
-        message_key=key,
-        not_before=now,
-        now=now,
-        text=text,
-    )
     async with engine.begin() as conn:
+        channel = found.channel
+        if channel == "sms":
+            # By WhatsApp where the flow's own texts would go there (a template, or the
+            # resident wrote on WhatsApp less than 24 hours ago).
+            channel = await text_channel(
+                conn, route, found.address, key, found.locale, found.sms_only, now
+            )
+        row = message_row(
+            # The form's one-time id: the same form posted twice is one message.
+            idempotency_key=f"desk:{case_id}:{send_id}",
+            case_id=case_id,
+            channel=channel,
+            to_address=found.address,
+            locale=found.locale,
+            message_key=key,
+            not_before=now,
+            now=now,
+            text=text,
+        )
         outbox_id = await queue_message(conn, row)
     return Sent(outbox_id, key)

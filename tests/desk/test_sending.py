@@ -3,13 +3,15 @@ readability rule (in the desk's own words) and the address casework would choose
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
 from casework.chats import link_chat
+from casework.replies import receive
+from casework.rules import TextRoute
 from desk.sending import SendError, free_text_findings, send_free_text
 from messages.rules import readability_verdict
 from store.models import Case, Outbox, table_of
@@ -66,3 +68,30 @@ async def test_a_text_goes_where_the_flow_sends_and_nowhere_without_an_address(
     with pytest.raises(SendError, match="no phone number or chat: no text can be sent"):
         await send_free_text(engine, task.case_id, PLAIN, "s3", now)
     assert len(await rows(desk_site, outbox_t, outbox_t.c.idempotency_key.like("desk:%"))) == 2
+
+
+async def test_with_whatsapp_preferred_a_text_follows_the_residents_window(
+    desk_site: DeskSite, tmp_path: Path
+) -> None:
+    task = await crisis_case(desk_site, tmp_path)
+    now = datetime(2026, 11, 2, 10, 40, tzinfo=AMS)
+    engine = desk_site.engine
+    route = TextRoute(whatsapp_first=True)
+    await send_free_text(engine, task.case_id, PLAIN, "w1", now, route)  # no window: SMS
+    # She writes on WhatsApp: for 24 hours the desk's texts go there too.
+    await receive(engine, desk_site.services.context.rules, "whatsapp", PHONE, "hallo", now)
+    await send_free_text(engine, task.case_id, PLAIN, "w2", now, route)
+    await send_free_text(engine, task.case_id, PLAIN, "w3", now + timedelta(hours=25), route)
+    # A case that fell back to SMS (not on WhatsApp) stays there.
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(cases_t).where(cases_t.c.id == task.case_id).values(sms_only=True)
+        )
+    await send_free_text(engine, task.case_id, PLAIN, "w4", now, route)
+    sent = await rows(desk_site, outbox_t, outbox_t.c.idempotency_key.like("desk:%"))
+    assert sorted((m.idempotency_key.rsplit(":", 1)[1], m.channel) for m in sent) == [
+        ("w1", "sms"),
+        ("w2", "whatsapp"),
+        ("w3", "sms"),
+        ("w4", "sms"),
+    ]
