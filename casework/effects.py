@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from casework.optouts import add_opt_out, lift_opt_out, opt_out_address
 from casework.outbox import message_row, queue_messages
 from casework.rules import TextRoute
-from casework.whatsapp_window import open_windows
+from casework.whatsapp_window import route_texts
 from flows import CaseState
 from flows.actions import (
     Action,
@@ -68,8 +68,8 @@ class Effects:
     now: datetime
     route: TextRoute = field(default_factory=TextRoute)
     outbox: list[dict[str, Any]] = field(default_factory=list)
-    # Rows that may go by WhatsApp as free text if the resident's window is open when stored.
-    free_text: list[dict[str, Any]] = field(default_factory=list)
+    # Rows for a phone number, with their case's `sms_only`: WhatsApp or SMS (route_texts).
+    texts: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
@@ -136,11 +136,8 @@ class Effects:
             now=self.now,
         )
         self.outbox.append(row_out)
-        if address[0] == "sms" and self.route.whatsapp_first and not row.sms_only:
-            if self.route.has_template(action.key, action.locale):
-                row_out["channel"] = "whatsapp"
-            else:
-                self.free_text.append(row_out)
+        if address[0] == "sms":
+            self.texts.append((row_out, bool(row.sms_only)))
         return f"send {action.key}" if action.channel != LETTER else f"letter {action.key}"
 
     def _task(self, row: Any, action: CreateTask) -> str:
@@ -164,15 +161,7 @@ class Effects:
         return f"task {action.kind}"
 
     async def store(self, conn: AsyncConnection) -> None:
-        if self.free_text:
-            # Free text by WhatsApp only inside the resident's 24-hour window (a reply to what
-            # they just wrote); the dispatcher falls back to SMS should it close meanwhile.
-            # The same rule as `whatsapp_window.text_channel`, for a whole batch at once.
-            windows = await open_windows(conn, [r["to_address"] for r in self.free_text], self.now)
-            for row in self.free_text:
-                # Open still when it goes out (a reply may wait for contact hours).
-                if windows.get(row["to_address"], self.now) > max(row["not_before"], self.now):
-                    row["channel"] = "whatsapp"
+        await route_texts(conn, self.route, self.texts, self.now)
         await queue_messages(conn, self.outbox)
         if self.tasks:
             stmt = dialect_insert(conn, tasks_t).on_conflict_do_nothing(index_elements=["ref"])

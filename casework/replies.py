@@ -24,6 +24,7 @@ from casework.inbox import store
 from casework.optouts import add_opt_out, is_opted_out, lift_opt_out, opt_out_address
 from casework.outbox import message_row, queue_message
 from casework.rules import CaseRules
+from casework.whatsapp_window import route_texts
 from flows import CaseState, IntentKind, Reply, parse_intent
 from flows.replies import expecting
 from store.models import Case, Inbound, Signal, table_of
@@ -187,14 +188,13 @@ async def _unknown_sender(
         actions = ["send sms.unknown_sender"]
     opted_out = await is_opted_out(conn, address)
     queued = None
-    # A WhatsApp message while WhatsApp is not among the municipality's channels (its sender
-    # set up at Twilio, not yet in [channels] order) is answered by SMS, never into a void.
-    answer_by = channel if channel != "whatsapp" or rules.route.whatsapp_first else "sms"
     if confirms or not opted_out:
         row = message_row(
             idempotency_key=idem,
             case_id=None,
-            channel=answer_by,
+            # A phone number is answered as every text to it is routed: by WhatsApp inside
+            # the window they just opened when WhatsApp is among the channels, else by SMS.
+            channel="sms" if is_phone_channel(channel) else channel,
             to_address=sender,
             locale=intent.language or "nl",
             message_key=key,
@@ -202,9 +202,8 @@ async def _unknown_sender(
             not_before=slot,
             now=now,
         )
+        await route_texts(conn, rules.route, [(row, False)], now)
         queued = await queue_message(conn, row)
     if queued is None:
         actions = [a for a in actions if not a.startswith("send")]
     return Handled(None, intent.kind.value, actions)
-
-

@@ -3,8 +3,9 @@ last WhatsApp message; outside it, a business may write only with an approved te
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -37,20 +38,27 @@ async def open_windows(
     return {r.sender: r.last + WINDOW for r in rows}
 
 
-async def text_channel(
+async def route_texts(
     conn: AsyncConnection,
     route: TextRoute,
-    phone: str,
-    key: str,
-    locale: str,
-    sms_only: bool,
-    goes_out: datetime,
-) -> str:
-    """The channel of one text to a phone number: WhatsApp with a template, or as free text
-    while the window is open when it goes out; else SMS (`TextRoute`)."""
-    if not route.whatsapp_first or sms_only:
-        return "sms"
-    if route.has_template(key, locale):
-        return "whatsapp"
-    closes = (await open_windows(conn, [phone], goes_out)).get(phone)
-    return "whatsapp" if closes is not None and closes > goes_out else "sms"
+    texts: Sequence[tuple[dict[str, Any], bool]],
+    now: datetime,
+) -> None:
+    """Choose the channel of outbox rows queued for SMS (each with its case's `sms_only`):
+    WhatsApp with an approved template, or as free text while the resident's window is still
+    open when the row goes out (a reply may wait for contact hours); else SMS (`TextRoute`).
+    The rows' `channel` is set in place; one query for all of them."""
+    if not route.whatsapp_first:
+        return
+    free: list[dict[str, Any]] = []
+    for row, sms_only in texts:
+        if row["channel"] != "sms" or sms_only:
+            continue
+        if route.has_template(row["message_key"], row["locale"]):
+            row["channel"] = "whatsapp"
+        else:
+            free.append(row)
+    windows = await open_windows(conn, [r["to_address"] for r in free], now)
+    for row in free:
+        if windows.get(row["to_address"], now) > max(row["not_before"], now):
+            row["channel"] = "whatsapp"

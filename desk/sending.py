@@ -18,7 +18,7 @@ from casework.effects import address_of
 from casework.optouts import opt_out_address, opted_out_addresses
 from casework.outbox import message_row, queue_message
 from casework.rules import TextRoute
-from casework.whatsapp_window import text_channel
+from casework.whatsapp_window import route_texts
 from flows import CaseState
 from messages import KEYS, SOURCE_LOCALE, MessageError, render_detail
 from messages.content import findings as content_findings
@@ -180,18 +180,11 @@ async def _enqueue(
     route: TextRoute,
 ) -> Sent:
     async with engine.begin() as conn:
-        channel = found.channel
-        if channel == "sms":
-            # By WhatsApp where the flow's own texts would go there (a template, or the
-            # resident wrote on WhatsApp less than 24 hours ago).
-            channel = await text_channel(
-                conn, route, found.address, key, found.locale, found.sms_only, now
-            )
         row = message_row(
             # The form's one-time id: the same form posted twice is one message.
             idempotency_key=f"desk:{case_id}:{send_id}",
             case_id=case_id,
-            channel=channel,
+            channel=found.channel,
             to_address=found.address,
             locale=found.locale,
             message_key=key,
@@ -199,5 +192,7 @@ async def _enqueue(
             now=now,
             text=text,
         )
+        # By WhatsApp where the flow's own texts would go there.
+        await route_texts(conn, route, [(row, found.sms_only)], now)
         outbox_id = await queue_message(conn, row)
     return Sent(outbox_id, key)

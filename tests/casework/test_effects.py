@@ -28,7 +28,9 @@ from flows.actions import (
 )
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ROW = SimpleNamespace(id=7, priority=40, contact_phone="+31612345678", telegram_chat_id=None)
+ROW = SimpleNamespace(
+    id=7, priority=40, contact_phone="+31612345678", telegram_chat_id=None, sms_only=False
+)
 STATE = CaseState(case_id="7", has_phone=True)
 
 # One example of every action type. A new type in `flows.actions.Action` fails the first test
