@@ -11,7 +11,7 @@ from datetime import date
 from bot.printer.documents import Card, Letter, LetterPart, Sender
 from desk.texts.preview import sample_values
 from messages import catalog, publish
-from messages.keys import DOCUMENTS, Document, Key, get_key
+from messages.keys import DOCUMENTS, SALUTATION_UNNAMED, Document, Key, get_key
 from messages.render import MessageError, fill, paragraphs
 
 SAMPLE_NAME = "J. de Vries"
@@ -19,10 +19,16 @@ SAMPLE_ADDRESS = ("Voorbeeldstraat 1", "1234 AB  VOORBEELD")
 REFERENCE = "Zaak 123 (voorbeeld)"
 
 
+def _named(key: str) -> bool:
+    """Whether the preview is of a letter to a named resident: yes, unless the edited text is
+    the salutation of letters without a name."""
+    return key != SALUTATION_UNNAMED
+
+
 def document_of(key: str) -> Document | None:
     """The letter or card the key is part of (a shared part: the first letter)."""
     return next(
-        (d for d in DOCUMENTS if key in d.keys(named=True, sms_note=True)),
+        (d for d in DOCUMENTS if key in d.keys(named=_named(key), sms_note=True)),
         None,
     )
 
@@ -31,7 +37,7 @@ def _part(
     document: Document, locale: str, edited: Key, text: str, values: Mapping[str, object]
 ) -> LetterPart:
     texts: dict[str, str] = {}
-    for name in document.keys(named=True, sms_note=True):
+    for name in document.keys(named=_named(edited.name), sms_note=True):
         key = get_key(name)
         assert key is not None
         form = text if name == edited.name else (publish.current(name, locale).forms or ("",))[0]

@@ -47,3 +47,17 @@ async def test_a_letter_subject_is_previewed_in_its_letter_as_a_pdf(site: DeskSi
             data={"csrf_token": csrf, "form_0": "x"},
         ) as response:
             assert response.status == 404
+
+
+async def test_the_salutation_without_a_name_is_previewed_in_a_letter_too(site: DeskSite) -> None:
+    async with site.client() as http:
+        csrf = await site.login(http, "anna", PASSWORD)
+        async with http.get(f"{site.url}/desk/texts/letter.salutation.unnamed/nl") as page:
+            assert "/letter.salutation.unnamed/nl/print.pdf" in await page.text()
+        async with http.post(
+            f"{site.url}/desk/texts/letter.salutation.unnamed/nl/print.pdf",
+            data={"csrf_token": csrf, "form_0": "Beste bewoners van dit huis,"},
+        ) as response:
+            assert response.status == 200 and response.content_type == "application/pdf"
+            text = text_of(await response.read())
+    assert "Beste bewoners van dit huis" in text
