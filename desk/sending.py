@@ -87,7 +87,17 @@ def free_text_findings(text: str, locale: str) -> list[str]:
     return problems
 
 
-async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str, bool]:
+@dataclass(frozen=True)
+class Found:
+    """Where the desk's text goes: the channel and address casework would choose."""
+
+    channel: str
+    address: str
+    locale: str
+    sms_only: bool
+
+
+async def _address(engine: AsyncEngine, case_id: int) -> Found:
     async with engine.connect() as conn:
         case = (
             await conn.execute(
@@ -119,7 +129,7 @@ async def _address(engine: AsyncEngine, case_id: int) -> tuple[str, str, str, bo
         blocked = await opted_out_addresses(conn, [opt_out_address(*found)])
         if blocked:
             raise SendError("this resident opted out of messages: nothing was sent")
-        return found[0], found[1], case.locale, case.sms_only
+        return Found(found[0], found[1], case.locale, bool(case.sms_only))
 
 
 async def send_catalogue(
@@ -133,12 +143,11 @@ async def send_catalogue(
 ) -> Sent:
     if key not in catalogue_keys():
         raise SendError(f"{key!r} is not a text the desk can send")
-    channel, address, locale, sms_only = await _address(engine, case_id)
+    found = await _address(engine, case_id)
     try:
-        render_detail(key, locale, **values)  # fails now rather than in the dispatcher
+        render_detail(key, found.locale, **values)  # fails now rather than in the dispatcher
     except MessageError as exc:
         raise SendError(str(exc)) from exc
-    found = Found(channel, address, locale, sms_only)
     return await _enqueue(engine, case_id, found, key, None, send_id, now, route)
 
 
@@ -153,20 +162,11 @@ async def send_free_text(
     text = text.strip()
     if not text:
         raise SendError("the text is empty")
-    channel, address, locale, sms_only = await _address(engine, case_id)
-    problems = free_text_findings(text, locale)
+    found = await _address(engine, case_id)
+    problems = free_text_findings(text, found.locale)
     if problems:
         raise SendError("the text breaks the rules for messages to residents", problems)
-    found = Found(channel, address, locale, sms_only)
     return await _enqueue(engine, case_id, found, FREE_TEXT_KEY, text, send_id, now, route)
-
-
-@dataclass(frozen=True)
-class Found:
-    channel: str
-    address: str
-    locale: str
-    sms_only: bool
 
 
 async def _enqueue(

@@ -12,13 +12,13 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
+from monitor.cohort import CHUNK
 from monitor.section import MonitorContext, Section, Value
 from store.models import Inbound, Outbox, table_of
 from store.queries import member_of
 
 outbox_t = table_of(Outbox)
 inbound_t = table_of(Inbound)
-CHUNK = 5000
 CHANNELS = ("sms", "whatsapp", "telegram", "letter")
 NAMES = {"sms": "Sms", "whatsapp": "WhatsApp", "telegram": "Chat (Telegram)", "letter": "Brief"}
 MEASURES = {

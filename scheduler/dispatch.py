@@ -153,14 +153,13 @@ def _values(ctx: Context, row: Any) -> dict[str, Any]:
 
 
 def _render(
-    ctx: Context, row: Any, cache: dict[Any, tuple[str, str, int] | str]
+    row: Any, values: dict[str, Any], cache: dict[Any, tuple[str, str, int] | str]
 ) -> tuple[str, str, int] | str:
     """The text as sent, or the reason it cannot be rendered. Most messages of a batch are the
     same text (first contacts, reminders), so each distinct one is rendered once per batch."""
     if row.message_key == "desk.free_text" and row.text:
         # A caseworker's own words from the desk, checked against the text rules there.
         return (row.text, row.locale, count_segments(row.text).segments)
-    values = _values(ctx, row)
     # WhatsApp carries the SMS text: its template is that text, as approved.
     key = (row.message_key, row.locale, tuple(sorted(values.items(), key=lambda kv: kv[0])))
     if key in cache:
@@ -182,7 +181,8 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
     ready: list[tuple[Any, Outgoing, tuple[str, str, int]]] = []
     rendered_cache: dict[Any, tuple[str, str, int] | str] = {}
     for row in rows:
-        rendered = _render(ctx, row, rendered_cache)
+        values = _values(ctx, row)
+        rendered = _render(row, values, rendered_cache)
         if isinstance(rendered, str):
             records.append(_record(row, "error", error=rendered))
             result.failed += 1
@@ -194,7 +194,7 @@ async def _handle(ctx: Context, clock: Clock, rows: list[Any], result: DispatchR
             rendered[0],
             row.message_key,
             rendered[1],
-            _values(ctx, row),
+            values,
         )
         ready.append((row, message, rendered))
 

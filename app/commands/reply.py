@@ -11,7 +11,7 @@ from app.errors import UserError
 from app.output import emit_json
 from app.runtime import add_now_option, calendar_for, parse_now, settings_for
 from app.wiring import case_rules_for
-from bot.twilio.webhooks import WHATSAPP_PREFIX
+from bot.twilio.whatsapp import PREFIX
 from casework.replies import receive
 
 
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     now = parse_now(args.now, calendar_for(settings))
     sender = args.sender.strip()
     if args.channel == "whatsapp":
-        sender = sender.removeprefix(WHATSAPP_PREFIX)  # as Twilio writes it
+        sender = sender.removeprefix(PREFIX)  # as Twilio writes it
     if not sender:
         raise UserError("--sender is empty")
 

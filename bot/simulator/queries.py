@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casework.channels import PHONE_CHANNELS, is_phone_channel
 from store.models import Case, Inbound, Outbox, Signal, SimulatedMessage, Task, table_of
 
 cases_t = table_of(Case)
@@ -104,7 +105,7 @@ async def resident(conn: AsyncConnection, case_id: int) -> Resident | None:
 
 def reply_address(found: Resident, channel: str) -> str | None:
     """The address a reply from this resident on `channel` comes from."""
-    return found.phone if channel in ("sms", "whatsapp") else found.chat_id
+    return found.phone if is_phone_channel(channel) else found.chat_id
 
 
 async def _fill(conn: AsyncConnection, found: list[Resident]) -> None:
@@ -130,7 +131,7 @@ async def _fill(conn: AsyncConnection, found: list[Resident]) -> None:
         by_id[m.case_id].lines.append(Line(m.at, "out", m.channel, m.text, m.message_key, m.status))
     # What they sent: linked to the case, or from one of its addresses before it was linked.
     addresses = [
-        and_(inbound_t.c.channel.in_(("sms", "whatsapp")), inbound_t.c.sender == r.phone)
+        and_(inbound_t.c.channel.in_(sorted(PHONE_CHANNELS)), inbound_t.c.sender == r.phone)
         for r in found
         if r.phone
     ] + [

@@ -28,6 +28,7 @@ from bot.menus import reply_text
 from bot.twilio.background import Background
 from bot.twilio.inbox import Inbox
 from bot.twilio.signature import SignatureCheck
+from bot.twilio.whatsapp import PREFIX
 from casework.channels import Channel
 from casework.delivery import Outcome, StatusError, record_status
 from casework.replies import handle
@@ -54,13 +55,10 @@ class BadRequest(ValueError):
     pass
 
 
-WHATSAPP_PREFIX = "whatsapp:"
-
-
 def channel_of(sender: str) -> tuple[str, str]:
     """Twilio writes a WhatsApp sender as `whatsapp:+31…` on the same webhook as SMS."""
-    if sender.startswith(WHATSAPP_PREFIX):
-        return "whatsapp", sender[len(WHATSAPP_PREFIX) :]
+    if sender.startswith(PREFIX):
+        return "whatsapp", sender.removeprefix(PREFIX)
     return "sms", sender
 
 
