@@ -263,9 +263,10 @@ async def list_batches(conn: AsyncConnection, limit: int = 50) -> list[dict[str,
     return [dict(r._mapping) for r in rows]
 
 
-async def list_letters(conn: AsyncConnection) -> list[dict[str, Any]]:
-    """Every letter: its case, language, text, status for a coordinator, and its batch (the
-    one that is not cancelled, if any)."""
+async def list_letters(conn: AsyncConnection, status: str | None = None) -> list[dict[str, Any]]:
+    """Every letter (or only those of one `status`, in the coordinator's words: waiting,
+    batched, posted): its case, language, text, status, and its batch (the one that is not
+    cancelled, if any)."""
     live = (
         select(items_t.c.outbox_id, func.max(items_t.c.batch_id).label("batch"))
         .join(batches_t, batches_t.c.id == items_t.c.batch_id)
@@ -273,7 +274,7 @@ async def list_letters(conn: AsyncConnection) -> list[dict[str, Any]]:
         .group_by(items_t.c.outbox_id)
         .subquery()
     )
-    rows = await conn.execute(
+    query = (
         select(
             outbox_t.c.id,
             outbox_t.c.case_id,
@@ -286,6 +287,10 @@ async def list_letters(conn: AsyncConnection) -> list[dict[str, Any]]:
         .where(outbox_t.c.channel == LETTER)
         .order_by(outbox_t.c.id)
     )
+    if status is not None:
+        ours = [raw for raw, word in STATUS_OF.items() if word == status]
+        query = query.where(outbox_t.c.status.in_(ours))
+    rows = await conn.execute(query)
     return [
         {
             "id": r.id,

@@ -4,7 +4,10 @@ card a caseworker prints for a home visit. Every action is audited (ids and coun
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.printer.batches import make_batch
 from bot.printer.cards import CardError, visit_card
@@ -45,9 +48,8 @@ async def post_page(
     await require_user(request, *COORDINATORS)
     services = request.app[DESK_SERVICES]
     async with services.engine.connect() as conn:
-        letters = await list_letters(conn)
+        waiting = await list_letters(conn, status="waiting")
         batches = await list_batches(conn)
-    waiting = [letter for letter in letters if letter["status"] == "waiting"]
     return render(
         request,
         "post.html",
@@ -103,31 +105,36 @@ async def download(request: web.Request) -> web.StreamResponse:
 
 
 async def confirm(request: web.Request) -> web.StreamResponse:
-    user = await require_user(request, *COORDINATORS)
     services = request.app[DESK_SERVICES]
-    batch_id = _batch_id(request)
-    try:
-        async with services.engine.begin() as conn:
-            posted = await confirm_batch(
-                conn, services.rules, PrinterChannel(), batch_id, services.now()
-            )
-    except LetterError as exc:
-        return await post_page(request, error=str(exc), status=409)
-    await audit(request, user, "post.confirm", detail={"batch": batch_id, "letters": posted})
-    raise web.HTTPFound(f"/desk/post?done=confirm#batch-{batch_id}")
+
+    async def posted(conn: AsyncConnection, batch_id: int) -> int:
+        return await confirm_batch(conn, services.rules, PrinterChannel(), batch_id, services.now())
+
+    return await _end_batch(request, "confirm", posted)
 
 
 async def cancel(request: web.Request) -> web.StreamResponse:
-    user = await require_user(request, *COORDINATORS)
     services = request.app[DESK_SERVICES]
+
+    async def waiting(conn: AsyncConnection, batch_id: int) -> int:
+        return await cancel_batch(conn, batch_id, services.now())
+
+    return await _end_batch(request, "cancel", waiting)
+
+
+async def _end_batch(
+    request: web.Request, action: str, change: Callable[[AsyncConnection, int], Awaitable[int]]
+) -> web.StreamResponse:
+    """Confirm or cancel a batch in one transaction, audited as `post.<action>`."""
+    user = await require_user(request, *COORDINATORS)
     batch_id = _batch_id(request)
     try:
-        async with services.engine.begin() as conn:
-            waiting = await cancel_batch(conn, batch_id, services.now())
+        async with request.app[DESK_SERVICES].engine.begin() as conn:
+            letters = await change(conn, batch_id)
     except LetterError as exc:
         return await post_page(request, error=str(exc), status=409)
-    await audit(request, user, "post.cancel", detail={"batch": batch_id, "letters": waiting})
-    raise web.HTTPFound(f"/desk/post?done=cancel#batch-{batch_id}")
+    await audit(request, user, f"post.{action}", detail={"batch": batch_id, "letters": letters})
+    raise web.HTTPFound(f"/desk/post?done={action}#batch-{batch_id}")
 
 
 async def card(request: web.Request) -> web.StreamResponse:
