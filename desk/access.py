@@ -237,9 +237,28 @@ def render(request: web.Request, template: str, context: dict[str, Any]) -> web.
             path=COOKIE_PATH,
             httponly=True,
             samesite="Strict",
-            secure=request.app[DESK_SERVICES].secure_cookies or request.secure,
+            secure=secure_cookie(request),
         )
     return response
+
+
+def secure_cookie(request: web.Request) -> bool:
+    """Cookies only over https: when configured so (behind a proxy) or when the request is."""
+    return request.app[DESK_SERVICES].secure_cookies or request.secure
+
+
+def start_session(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    """Give the browser its session cookie (a password or single sign-on login) and drop the
+    login form's CSRF cookie."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=secure_cookie(request),
+    )
+    response.del_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
 
 
 async def audit(

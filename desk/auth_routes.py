@@ -21,6 +21,7 @@ from desk.access import (
     render,
     request_locale,
     require_user,
+    start_session,
 )
 from desk.i18n import LOCALES
 from desk.oidc_client import OIDC_CLIENT
@@ -154,15 +155,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _login_page(request, name, error, 401)
     await audit(request, user, "login")
     response = web.HTTPFound(f"{COOKIE_PATH}/")
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="Strict",
-        secure=services.secure_cookies or request.secure,
-    )
-    response.del_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
+    start_session(request, response, token)
     raise response
 
 

@@ -17,13 +17,13 @@ from desk import sessions
 from desk.access import (
     COOKIE_PATH,
     DESK_SERVICES,
-    LOGIN_CSRF_COOKIE,
-    SESSION_COOKIE,
     audit,
     current_session,
     gettext_for,
     render,
     request_locale,
+    secure_cookie,
+    start_session,
 )
 from desk.auth_routes import HOME
 from desk.oidc_client import OIDC_CLIENT, OidcClient, ProviderError, TokenRejected
@@ -48,10 +48,6 @@ def _client(request: web.Request) -> OidcClient:
     return client
 
 
-def _secure(request: web.Request) -> bool:
-    return request.app[DESK_SERVICES].secure_cookies or request.secure
-
-
 async def begin(request: web.Request) -> web.StreamResponse:
     client = _client(request)
     if await current_session(request) is not None:
@@ -73,7 +69,7 @@ async def begin(request: web.Request) -> web.StreamResponse:
         max_age=int(LIFETIME.total_seconds()),
         httponly=True,
         samesite="Lax",
-        secure=_secure(request),
+        secure=secure_cookie(request),
     )
     raise response
 
@@ -141,16 +137,8 @@ async def _open_session(
     # Strict, and a browser leaves it out of a redirect chain that began at the provider's
     # site, so a redirect would land on the login page again.
     response = render(request, "oidc_welcome.html", {"home": home})
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="Strict",
-        secure=_secure(request),
-    )
+    start_session(request, response, token)
     response.del_cookie(COOKIE, path=STATE_PATH)
-    response.del_cookie(LOGIN_CSRF_COOKIE, path=COOKIE_PATH)
     return response
 
 
