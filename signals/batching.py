@@ -14,13 +14,26 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
+from signals.columnar import as_frame, split_clean
 from signals.reader import FileWarning, Row, Unreadable, open_rows
 from signals.validate import ParsedSignal, Rejected, validate_row
+
+# Rows validated together. polars' cost per call is worth sharing out (on 200,000 rows, 6.9 µs
+# per row in chunks of 5,000, 5.7 in chunks of 20,000, 4.6 in 50,000), but a chunk costs
+# memory: 20,000 rows took ~40 MB as Python dicts and ~60 MB of polars' working memory, which
+# put a first ingest over its 300 MB.
+READ_ROWS = 10_000
 
 
 @dataclass
 class Batch:
+    """Pass 1 (file order) keeps its accepted signals as a `frame`, pass 2 (households) as
+    `signals`."""
+
     signals: list[ParsedSignal] = field(default_factory=list)
+    frame: pl.DataFrame | None = None  # signals.columnar.SIGNAL_SCHEMA and `warned`
     warned_lines: set[int] = field(default_factory=set)
     # Errors and warnings in file order, as stored in ingest_issues.
     issues: list[dict[str, Any]] = field(default_factory=list)
@@ -28,7 +41,8 @@ class Batch:
     rejected: int = 0
 
     def __len__(self) -> int:
-        return len(self.signals) + len(self.issues)
+        accepted = self.frame.height if self.frame is not None else len(self.signals)
+        return accepted + len(self.issues)
 
 
 def check_readable(path: Path, fmt: str | None) -> None:
@@ -43,7 +57,7 @@ def check_readable(path: Path, fmt: str | None) -> None:
 
 
 def read_batches(path: Path, fmt: str | None, today: date, batch_size: int) -> Iterator[Batch]:
-    """The file's rows, validated, in batches of about `batch_size` signals and issues."""
+    """The file's rows, validated, in batches of `batch_size` rows (at least `READ_ROWS`)."""
     warnings: list[FileWarning] = []
     # open_rows fills `warnings` (unknown columns) when it reads the header, i.e. on the
     # first row, before validated_batches looks at them for the first batch.
@@ -55,7 +69,7 @@ def read_batches(path: Path, fmt: str | None, today: date, batch_size: int) -> I
             yield first
         yield from rows
 
-    return validated_batches(all_rows(), today, batch_size, warnings)
+    return validated_batches(all_rows(), today, max(batch_size, READ_ROWS), warnings)
 
 
 def validated_batches(
@@ -64,25 +78,46 @@ def validated_batches(
     batch_size: int,
     file_warnings: list[tuple[int, str, str]],
 ) -> Iterator[Batch]:
-    """Batches of at most `batch_size` signals + issues; the last one may be empty."""
+    """One batch per `batch_size` rows; the last one may be empty."""
     batch = Batch()
     for line, column, message in file_warnings:
         _warn(batch, line, column, message)
+    chunk: list[Row] = []
     last_line = 0
     try:
-        for line, row in rows:
-            last_line = line
-            batch.received += 1
-            take_row(row, line, today, batch)
-            if len(batch) >= batch_size:
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= batch_size:
+                take_rows(chunk, today, batch)
                 yield batch
-                batch = Batch()
+                last_line = chunk[-1][0]
+                batch, chunk = Batch(), []
     except Unreadable as exc:
         # The file breaks off part-way: what came before it is kept, and the unreadable rest
         # counts as one received, rejected row (so received = accepted + rejected + …).
+        last_line = chunk[-1][0] if chunk else last_line
+        take_rows(chunk, today, batch)
         batch.received += 1
         _error(batch, last_line + 1, "bestand", f"bestand breekt af: {exc}", None)
+        yield batch
+        return
+    take_rows(chunk, today, batch)
     yield batch
+
+
+def take_rows(chunk: list[Row], today: date, batch: Batch) -> None:
+    """The clean rows validated as columns (`signals.columnar`), the rest row by row (in file
+    order, so the batch's issues are)."""
+    if not chunk:
+        return
+    batch.received += len(chunk)
+    clean, others = split_clean(chunk, today)
+    for at in others:
+        line, row = chunk[at]
+        take_row(row, line, today, batch)
+    checked = as_frame(batch.signals, batch.warned_lines)
+    batch.frame = pl.concat([f for f in (batch.frame, clean, checked) if f is not None])
+    batch.signals = []
 
 
 def take_row(row: dict[str, str], line: int, today: date, batch: Batch) -> None:

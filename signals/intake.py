@@ -1,13 +1,14 @@
 """`zaadje ingest`: a partner file → signals, households and prioritised cases.
 
-Two passes. The first reads and validates the whole file, storing its rejected rows and
-warnings; the second takes the signals in household by
-household (`signals/ordering.py`), so that each household is decided once with all of the
-file's signals of it in date order: results depend on neither the order of the rows nor the
-batch size. Each batch of households is stored in its own transaction: a crash loses at most
-the batches in flight, and re-running the file turns every row already taken in into a
-duplicate. On PostgreSQL the writes of one batch overlap the lookups of the next
-(`signals/pipeline.py`); on SQLite one connection does everything (`signals/storing.py`).
+Two passes. The first reads and validates the whole file — the rows in their common shape as
+columns (`signals/columnar.py`), the others row by row —, storing its rejected rows and
+warnings; the second takes the signals in household by household (`signals/ordering.py`),
+so that each household is decided once with all of the file's signals of it in date order:
+results depend on neither the order of the rows nor the batch size. Each batch of households
+is stored in its own transaction: a crash loses at most the batches in flight, and re-running
+the file turns every row already taken in into a duplicate. On PostgreSQL the writes of one
+batch overlap the lookups of the next (`signals/pipeline.py`); on SQLite one connection does
+everything (`signals/storing.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -64,7 +66,8 @@ async def ingest_file(
             for batch in read_batches(path, fmt, today, settings.batch_size):
                 take_issues(summary, batch)
                 known = await _issues_and_stored(engine, batch, run_id, summary)
-                regrouped.add(batch)
+                if batch.frame is not None:
+                    regrouped.add(batch.frame)
                 collector.batch_done()
                 if progress:
                     progress(len(batch.issues) + known)
@@ -143,11 +146,14 @@ async def _issues_and_stored(
     async with engine.begin() as conn:
         if batch.issues:
             await store_issues(conn, batch, run_id)
-        known = await find_existing_keys(conn, batch.signals) if batch.signals else set()
+        frame = batch.frame
+        if frame is None or frame.is_empty():
+            return 0
+        keys = frame.select("partner_type", "partner_signal_id").iter_rows()
+        known = await find_existing_keys(conn, keys)
     if not known:
         return 0
-    kept = [s for s in batch.signals if (s.partner_type, s.partner_signal_id) not in known]
-    stored = len(batch.signals) - len(kept)
-    batch.signals = kept
-    summary.duplicates += stored
-    return stored
+    stored = pl.DataFrame(list(known), schema=["partner_type", "partner_signal_id"], orient="row")
+    batch.frame = frame.join(stored, on=["partner_type", "partner_signal_id"], how="anti")
+    summary.duplicates += frame.height - batch.frame.height
+    return frame.height - batch.frame.height

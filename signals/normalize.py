@@ -72,8 +72,7 @@ def _valid_grouping(euros: str) -> bool:
 
 # -- dates ------------------------------------------------------------------------------------
 # A file has a few hundred distinct signal dates and some tens of thousands of birth dates:
-# the cache saves the parsing, and equal dates become one object, which pickle then writes
-# to the intake's temporary file (signals/ordering.py) once per block instead of once per row.
+# the cache saves the parsing of the rows that reach the row validator.
 @lru_cache(maxsize=65536)
 def parse_date(raw: str) -> date:
     """`YYYY-MM-DD` or `DD-MM-YYYY` (also with `/` or `.`)."""

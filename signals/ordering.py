@@ -11,37 +11,41 @@ it in household by household: every batch holds all of the file's signals of its
 only — address, signal date, partner type, partner's id. Each household is then decided once,
 against what is stored for it, with the whole file's signals of it in date order.
 
-Memory stays flat however large the file: the validated signals are written to a temporary
-file in sorted runs and merged back (an external merge sort), one block of each run in memory.
+The validated signals stay columns (polars frames) until then. Memory stays flat however
+large the file: past `SPILL_ROWS` signals they are written to a temporary directory, split
+into `BUCKETS` files by a hash of their household, so that each bucket — all the signals of
+its households — is read back, sorted and taken in on its own.
 """
 
 from __future__ import annotations
 
-import heapq
-import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
-from operator import attrgetter
-from typing import IO, Any
+from pathlib import Path
+from typing import Any
+
+import polars as pl
 
 from signals.batching import Batch
 from signals.validate import ParsedSignal
 
-# Signals kept in memory before they are sorted and written as one run: ~40 MB at most.
-RUN_SIZE = 50_000
-# Records per block of a run; a merge holds one decoded block of every run.
-BLOCK = 1_000
-_FIELDS = attrgetter(*ParsedSignal.__slots__)
-
-# (household, signal date, partner type, partner's id, line, warned, the signal's fields)
-Record = tuple[Any, ...]
+SPILL_ROWS = 50_000  # signals kept in memory (~20 MB) before they are written out
+BUCKETS = 64  # so a bucket of a file of a million signals holds some 15,000
+ORDER = ("household", "signal_date", "partner_type", "partner_signal_id")
+# A signal's household: its address key (signals.normalize.address_key), or its BSN when it
+# came without an address (an address key starts with a digit: the two never meet).
+HOUSEHOLD = (
+    pl.when(pl.col("postcode").is_not_null())
+    .then(pl.concat_str("postcode", "huisnummer", "toevoeging", separator="|"))
+    .otherwise(pl.concat_str(pl.lit("bsn:"), "bsn"))
+)
 
 
 def household_of(s: ParsedSignal) -> str:
-    """The key a signal is grouped by: its address, or (no address, only a BSN) its BSN."""
+    """`HOUSEHOLD` of one signal."""
     if s.address_known:
         return s.address_key
-    return f"bsn:{s.bsn}"  # an address key starts with a digit: the two never meet
+    return f"bsn:{s.bsn}"
 
 
 def content_order(s: ParsedSignal) -> tuple[Any, ...]:
@@ -54,104 +58,97 @@ def content_order(s: ParsedSignal) -> tuple[Any, ...]:
     return (s.signal_date, s.partner_type, s.partner_signal_id)
 
 
-class SortedRuns:
-    """Records added in any order, read back merged in sorted order (from a temporary file)."""
+class Regrouped:
+    """Pass 1 adds the validated signals (frames) in file order; pass 2 gives household
+    batches."""
 
     def __init__(self) -> None:
-        # Kept open across both passes and closed by `close` (the intake's `finally`).
-        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="zaadje-intake-")  # noqa: SIM115
-        self._runs: list[list[tuple[int, int]]] = []  # per run: (offset, size) of its blocks
-        self._pending: list[Record] = []
+        self._pending: list[pl.DataFrame] = []
+        self._pending_rows = 0
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._files: list[list[Path]] = [[] for _ in range(BUCKETS)]
+        # partner type, id, line: to find repeated ids in the file. Spilled too: a frame made
+        # in polars may share (and keep alive) the buffers of the whole chunk it came from.
+        self._keys: list[pl.DataFrame] = []
+        self._key_files: list[Path] = []
 
-    def add(self, record: Record) -> None:
-        self._pending.append(record)
-        if len(self._pending) >= RUN_SIZE:
-            self._flush()
+    def add(self, signals: pl.DataFrame) -> None:
+        """`signals`: ParsedSignal's fields and `warned`, as `Batch.frame`."""
+        self._keys.append(signals.select("partner_type", "partner_signal_id", "line"))
+        self._pending.append(signals.with_columns(HOUSEHOLD.alias("household")))
+        self._pending_rows += signals.height
+        if self._pending_rows >= SPILL_ROWS:
+            self._spill()
 
-    def _flush(self) -> None:
+    def _spill(self) -> None:
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="zaadje-intake-")
         if not self._pending:
             return
-        self._pending.sort()
-        blocks = []
-        self._file.seek(0, 2)
-        for start in range(0, len(self._pending), BLOCK):
-            data = pickle.dumps(self._pending[start : start + BLOCK], pickle.HIGHEST_PROTOCOL)
-            blocks.append((self._file.tell(), len(data)))
-            self._file.write(data)
-        self._runs.append(blocks)
-        self._pending = []
-
-    def merged(self) -> Iterator[Record]:
-        if not self._runs:  # a file of fewer than RUN_SIZE signals never leaves memory
-            self._pending.sort()
-            pending, self._pending = self._pending, []
-            return iter(pending)
-        self._flush()
-        self._file.flush()
-        return heapq.merge(*(self._read(blocks) for blocks in self._runs))
-
-    def _read(self, blocks: list[tuple[int, int]]) -> Iterator[Record]:
-        for offset, size in blocks:
-            self._file.seek(offset)
-            block: list[Record] = pickle.loads(self._file.read(size))
-            yield from block
-
-    def close(self) -> None:
-        self._file.close()
-
-
-class Regrouped:
-    """Pass 1 takes in the validated batches in file order; pass 2 gives household batches."""
-
-    def __init__(self) -> None:
-        self._signals = SortedRuns()
-        self._keys = SortedRuns()  # (partner type, id, line): to find duplicates in the file
-
-    def add(self, batch: Batch) -> None:
-        warned = batch.warned_lines
-        for s in batch.signals:
-            self._signals.add(
-                (household_of(s), *content_order(s), s.line, s.line in warned, _FIELDS(s))
-            )
-            self._keys.add((s.partner_type, s.partner_signal_id, s.line))
+        frame = pl.concat(self._pending)
+        if self._keys:  # (not after `repeated_lines` took them)
+            self._key_files.append(Path(self._dir.name) / f"keys-{len(self._key_files)}.arrow")
+            pl.concat(self._keys).write_ipc(self._key_files[-1])
+        self._pending, self._pending_rows, self._keys = [], 0, []
+        bucket = (pl.col("household").hash(seed=0) % BUCKETS).alias("bucket")
+        parts = frame.with_columns(bucket).partition_by("bucket", as_dict=True)
+        for (number,), part in parts.items():
+            files = self._files[int(number)]
+            files.append(Path(self._dir.name) / f"{number}-{len(files)}.arrow")
+            part.drop("bucket").write_ipc(files[-1])
 
     def repeated_lines(self) -> set[int]:
         """Lines whose (partner type, id) came on an earlier line of this file: the first one
         is taken in, the later ones are duplicates (CONTRACT §4)."""
-        repeated: set[int] = set()
-        last: tuple[str, str] | None = None
-        for partner_type, signal_id, line in self._keys.merged():
-            key = (partner_type, signal_id)
-            if key == last:
-                repeated.add(line)
-            last = key
-        self._keys.close()
-        return repeated
+        parts = [*map(pl.read_ipc, self._key_files), *self._keys]
+        self._keys = []
+        if not parts:
+            return set()
+        keys = pl.concat(parts)
+        first = pl.col("line").min().over("partner_type", "partner_signal_id")
+        return set(keys.filter(pl.col("line") != first).get_column("line").to_list())
 
     def batches(self, size: int, skip: set[int]) -> Iterator[Batch]:
         """Batches of whole households, at least `size` signals each (but the last), without
         the lines in `skip`."""
-        yield from _cut(self._signals.merged(), size, skip)
-        self._signals.close()
+        yield from _cut(self._records(skip), size)
+        self.close()
+
+    def _records(self, skip: set[int]) -> Iterator[tuple[Any, ...]]:
+        if self._dir is not None:
+            self._spill()
+        for frame in self._bucket_frames():
+            kept = frame.filter(~pl.col("line").is_in(list(skip))).sort(ORDER)
+            yield from kept.select("household", "warned", *ParsedSignal.__slots__).iter_rows()
+
+    def _bucket_frames(self) -> Iterator[pl.DataFrame]:
+        if self._dir is None:  # a file of fewer than SPILL_ROWS signals never leaves memory
+            if self._pending:
+                yield pl.concat(self._pending)
+            self._pending = []
+            return
+        for files in self._files:
+            if files:
+                yield pl.concat([pl.read_ipc(f) for f in files])
 
     def close(self) -> None:
-        self._signals.close()
-        self._keys.close()
+        self._pending, self._keys = [], []
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
 
 
-def _cut(records: Iterable[Record], size: int, skip: set[int]) -> Iterator[Batch]:
+def _cut(records: Iterable[tuple[Any, ...]], size: int) -> Iterator[Batch]:
     batch = Batch()
     household = None
-    for record in records:
-        key, line, warned, fields = record[0], record[4], record[5], record[6]
-        if line in skip:
-            continue
+    for key, warned, *fields in records:
         if len(batch.signals) >= size and key != household:
             yield batch
             batch = Batch()
         household = key
-        batch.signals.append(ParsedSignal(*fields))
+        signal = ParsedSignal(*fields)
+        batch.signals.append(signal)
         if warned:
-            batch.warned_lines.add(line)
+            batch.warned_lines.add(signal.line)
     if batch.signals:
         yield batch

@@ -46,12 +46,13 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
 
 
 async def find_existing_keys(
-    conn: AsyncConnection, signals: list[ParsedSignal]
+    conn: AsyncConnection, keys: Iterable[tuple[str, str]]
 ) -> set[tuple[str, str]]:
-    """Keys already stored, asked per partner type so the (type, id) unique index is used."""
+    """Those of the (partner type, id) keys already stored, asked per partner type so the
+    (type, id) unique index is used."""
     by_type: dict[str, set[str]] = defaultdict(set)
-    for s in signals:
-        by_type[s.partner_type].add(s.partner_signal_id)
+    for partner_type, signal_id in keys:
+        by_type[partner_type].add(signal_id)
     found: set[tuple[str, str]] = set()
     query = select(signals_t.c.partner_signal_id).where(
         signals_t.c.partner_type == bindparam("ptype"),
@@ -148,7 +149,7 @@ async def store_batch(
     settings: IntakeSettings,
 ) -> dict[str, Any]:
     counts = new_counts()
-    existing = await find_existing_keys(conn, batch.signals)
+    existing = await find_existing_keys(conn, map(signal_key, batch.signals))
     fresh = not_stored(batch.signals, existing, counts)
     if not fresh:
         return counts
@@ -389,3 +390,8 @@ async def rescore_cases(
         ),
         updates,
     )
+
+
+def signal_key(s: ParsedSignal) -> tuple[str, str]:
+    """What makes a signal unique: the partner type and the partner's id of it."""
+    return s.partner_type, s.partner_signal_id

@@ -26,7 +26,7 @@ from signals.records import (
     signal_record,
 )
 from signals.settings import IntakeSettings
-from signals.storing import chunks, find_existing_keys, not_stored, rescore_cases
+from signals.storing import chunks, find_existing_keys, not_stored, rescore_cases, signal_key
 from signals.summary import new_counts
 from signals.validate import ParsedSignal
 from store.models import Case, Signal, Task, table_of
@@ -54,7 +54,7 @@ async def store_waiting(
     settings: IntakeSettings,
 ) -> dict[str, Any]:
     counts = new_counts()
-    fresh = not_stored(signals, await find_existing_keys(conn, signals), counts)
+    fresh = not_stored(signals, await find_existing_keys(conn, map(signal_key, signals)), counts)
     if not fresh:
         return counts
     # Only the minimum amount can be judged without a household (no pattern, no repeats).

@@ -116,16 +116,15 @@ def take_in(
     folder: Path,
     batch_size: int,
     capsys: Any,
-    run_size: int = signals.ordering.RUN_SIZE,
+    spill_rows: int = signals.ordering.SPILL_ROWS,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     config = folder / "intake.toml"
     config.write_text(f"[intake]\nbatch_size = {batch_size}\n", encoding="utf-8")
     path = write_csv(folder / "signals.csv", rows, sep=";", header=COLUMNS)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ZAADJE_CONFIG", str(config))
-        # Small runs and blocks: the file goes through the temporary file and the merge.
-        patch.setattr(signals.ordering, "RUN_SIZE", run_size)
-        patch.setattr(signals.ordering, "BLOCK", max(1, run_size // 3))
+        # Spilled early: the file goes through the bucket files.
+        patch.setattr(signals.ordering, "SPILL_ROWS", spill_rows)
         summary = Cli(url, capsys).json("ingest", str(path), "--now", NOW)
     assert dangling(url) == []
     # Lines move with the rows; what was wrong with them does not.
@@ -162,10 +161,10 @@ def as_written(
 @given(
     seed=st.integers(0, 2**32),
     batch_size=st.integers(5, 700),
-    run_size=st.sampled_from([97, 1000, 50_000]),
+    spill_rows=st.sampled_from([97, 1000, 50_000]),
 )
-@example(seed=1, batch_size=5, run_size=97)  # many runs, blocks of 32, tiny batches
-@example(seed=2, batch_size=5000, run_size=50_000)  # one batch, nothing leaves memory
+@example(seed=1, batch_size=5, spill_rows=97)  # many spills to bucket files, tiny batches
+@example(seed=2, batch_size=5000, spill_rows=50_000)  # one batch, nothing leaves memory
 def test_shuffled_rows_any_batch_size_same_results(
     request: pytest.FixtureRequest,
     backend: str,
@@ -174,7 +173,7 @@ def test_shuffled_rows_any_batch_size_same_results(
     as_written: tuple[dict[str, Any], dict[str, Any]],
     seed: int,
     batch_size: int,
-    run_size: int,
+    spill_rows: int,
 ) -> None:
     summary, decided = as_written
     assert summary["accepted"] > 1000 and summary["suppressed"] > 50
@@ -187,7 +186,7 @@ def test_shuffled_rows_any_batch_size_same_results(
     random.Random(seed).shuffle(rows)
     folder = tmp_path_factory.mktemp("shuffled")
     for url in fresh_database(request, backend, folder):
-        got_summary, got = take_in(url, rows, folder, batch_size, capsys, run_size)
+        got_summary, got = take_in(url, rows, folder, batch_size, capsys, spill_rows)
         assert got_summary == summary
         assert got["cases"] == decided["cases"]
         assert got["signals"] == decided["signals"]

@@ -1,5 +1,5 @@
-"""The intake's regrouping (signals/ordering.py): sorted runs through a temporary file, the
-file's repeated ids, and batches of whole households."""
+"""The intake's regrouping (signals/ordering.py): households through bucket files, the file's
+repeated ids, and batches of whole households."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from datetime import date
 import pytest
 
 import signals.ordering
-from signals.batching import Batch
-from signals.ordering import Regrouped, SortedRuns, content_order
+from signals.columnar import as_frame
+from signals.ordering import Regrouped, content_order
 from signals.validate import ParsedSignal
 
 
-@pytest.fixture(autouse=True)
-def _small_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(signals.ordering, "RUN_SIZE", 7)
-    monkeypatch.setattr(signals.ordering, "BLOCK", 2)
+@pytest.fixture(autouse=True, params=(7, 1000))
+def _spill_at(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Through bucket files on disk (7), and all in memory (1000)."""
+    monkeypatch.setattr(signals.ordering, "SPILL_ROWS", request.param)
 
 
 def signal(line: int, ptype: str, sid: str, huisnummer: str, day: int) -> ParsedSignal:
@@ -27,25 +27,15 @@ def signal(line: int, ptype: str, sid: str, huisnummer: str, day: int) -> Parsed
     )  # fmt: skip
 
 
-def test_runs_come_back_merged_in_order() -> None:
-    values = [(random.Random(5).randrange(1000), n) for n in range(100)]
-    runs = SortedRuns()
-    for value in values:
-        runs.add(value)
-    assert list(runs.merged()) == sorted(values)
-    runs.close()
-
-
 def test_a_later_line_with_the_same_id_is_a_repeat() -> None:
     regrouped = Regrouped()
-    batch = Batch()
-    batch.signals = [
+    signals = [
         signal(9, "Huur", "A", "1", 3),
         signal(2, "Huur", "A", "2", 5),  # the first in the file: taken in
         signal(4, "Energie", "A", "1", 3),  # another partner type: another signal
         signal(7, "Huur", "A", "3", 1),
     ]
-    regrouped.add(batch)
+    regrouped.add(as_frame(signals, set()))
     assert regrouped.repeated_lines() == {7, 9}
     regrouped.close()
 
@@ -58,17 +48,16 @@ def test_batches_hold_whole_households_in_content_order() -> None:
     ]
     regrouped = Regrouped()
     for start in range(0, 60, 13):  # in file order, in batches of any size
-        batch = Batch()
-        batch.signals = rows[start : start + 13]
-        batch.warned_lines = {s.line for s in batch.signals if s.line % 10 == 0}
-        regrouped.add(batch)
+        part = rows[start : start + 13]
+        regrouped.add(as_frame(part, {s.line for s in part if s.line % 10 == 0}))
     batches = list(regrouped.batches(8, skip={5}))
     seen: list[str] = []
     for batch in batches[:-1]:
         assert len(batch.signals) >= 8
     for batch in batches:
         houses = [s.huisnummer or "" for s in batch.signals]
-        assert houses == sorted(houses)  # a household's signals together ...
+        starts = [h for n, h in enumerate(houses) if n == 0 or houses[n - 1] != h]
+        assert len(starts) == len(set(starts))  # a household's signals together ...
         assert not set(houses) & set(seen)  # ... and in one batch only
         seen += houses
         for house in set(houses):
