@@ -14,7 +14,8 @@ against what is stored for it, with the whole file's signals of it in date order
 The validated signals stay columns (polars frames) until then. Memory stays flat however
 large the file: past `SPILL_ROWS` signals they are written to a temporary directory, split
 into `BUCKETS` files by a hash of their household, so that each bucket — all the signals of
-its households — is read back, sorted and taken in on its own.
+its households — is read back, sorted and taken in on its own; their keys likewise by a hash
+of the partner's id, to find the ids a file repeats.
 """
 
 from __future__ import annotations
@@ -58,84 +59,93 @@ def content_order(s: ParsedSignal) -> tuple[Any, ...]:
     return (s.signal_date, s.partner_type, s.partner_signal_id)
 
 
-class Regrouped:
-    """Pass 1 adds the validated signals (frames) in file order; pass 2 gives household
-    batches."""
+class Buckets:
+    """Frames added in any order, read back bucket by bucket: all rows with the same `key`
+    come back in one frame. Kept in memory up to `SPILL_ROWS` rows, then in `BUCKETS` files
+    per spill in a temporary directory, so memory stays flat (a frame made in polars may also
+    keep alive the buffers of the whole chunk it was cut from: a spill lets go of those)."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: str) -> None:
+        self._bucket = (pl.col(key).hash(seed=0) % BUCKETS).alias("bucket")
         self._pending: list[pl.DataFrame] = []
-        self._pending_rows = 0
+        self._rows = 0
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._files: list[list[Path]] = [[] for _ in range(BUCKETS)]
-        # partner type, id, line: to find repeated ids in the file. Spilled too: a frame made
-        # in polars may share (and keep alive) the buffers of the whole chunk it came from.
-        self._keys: list[pl.DataFrame] = []
-        self._key_files: list[Path] = []
 
-    def add(self, signals: pl.DataFrame) -> None:
-        """`signals`: ParsedSignal's fields and `warned`, as `Batch.frame`."""
-        self._keys.append(signals.select("partner_type", "partner_signal_id", "line"))
-        self._pending.append(signals.with_columns(HOUSEHOLD.alias("household")))
-        self._pending_rows += signals.height
-        if self._pending_rows >= SPILL_ROWS:
+    def add(self, frame: pl.DataFrame) -> None:
+        self._pending.append(frame)
+        self._rows += frame.height
+        if self._rows >= SPILL_ROWS:
             self._spill()
 
     def _spill(self) -> None:
         if self._dir is None:
             self._dir = tempfile.TemporaryDirectory(prefix="zaadje-intake-")
-        if not self._pending:
-            return
         frame = pl.concat(self._pending)
-        if self._keys:  # (not after `repeated_lines` took them)
-            self._key_files.append(Path(self._dir.name) / f"keys-{len(self._key_files)}.arrow")
-            pl.concat(self._keys).write_ipc(self._key_files[-1])
-        self._pending, self._pending_rows, self._keys = [], 0, []
-        bucket = (pl.col("household").hash(seed=0) % BUCKETS).alias("bucket")
-        parts = frame.with_columns(bucket).partition_by("bucket", as_dict=True)
-        for (number,), part in parts.items():
+        self._pending, self._rows = [], 0
+        for (number,), part in (
+            frame.with_columns(self._bucket).partition_by("bucket", as_dict=True).items()
+        ):
             files = self._files[int(number)]
             files.append(Path(self._dir.name) / f"{number}-{len(files)}.arrow")
             part.drop("bucket").write_ipc(files[-1])
 
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """Each bucket's rows (once: what is read is let go)."""
+        if self._dir is None:  # fewer than SPILL_ROWS rows in all never leave memory
+            pending, self._pending = self._pending, []
+            if pending:
+                yield pl.concat(pending)
+            return
+        if self._pending:
+            self._spill()
+        for files in self._files:
+            if files:
+                yield pl.concat([pl.read_ipc(f) for f in files])
+        self.close()
+
+    def close(self) -> None:
+        self._pending = []
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+
+class Regrouped:
+    """Pass 1 adds the validated signals (frames) in file order; pass 2 gives household
+    batches."""
+
+    def __init__(self) -> None:
+        self._signals = Buckets("household")
+        self._keys = Buckets("partner_signal_id")  # with type and line: repeats in the file
+
+    def add(self, signals: pl.DataFrame) -> None:
+        """`signals`: ParsedSignal's fields and `warned`, as `Batch.frame`."""
+        self._keys.add(signals.select("partner_type", "partner_signal_id", "line"))
+        self._signals.add(signals.with_columns(HOUSEHOLD.alias("household")))
+
     def repeated_lines(self) -> set[int]:
         """Lines whose (partner type, id) came on an earlier line of this file: the first one
         is taken in, the later ones are duplicates (CONTRACT §4)."""
-        parts = [*map(pl.read_ipc, self._key_files), *self._keys]
-        self._keys = []
-        if not parts:
-            return set()
-        keys = pl.concat(parts)
         first = pl.col("line").min().over("partner_type", "partner_signal_id")
-        return set(keys.filter(pl.col("line") != first).get_column("line").to_list())
+        repeated: set[int] = set()
+        for keys in self._keys.frames():
+            repeated.update(keys.filter(pl.col("line") != first).get_column("line").to_list())
+        return repeated
 
     def batches(self, size: int, skip: set[int]) -> Iterator[Batch]:
         """Batches of whole households, at least `size` signals each (but the last), without
         the lines in `skip`."""
-        yield from _cut(self._records(skip), size)
-        self.close()
+        yield from _cut(self._records(list(skip)), size)
 
-    def _records(self, skip: set[int]) -> Iterator[tuple[Any, ...]]:
-        if self._dir is not None:
-            self._spill()
-        for frame in self._bucket_frames():
-            kept = frame.filter(~pl.col("line").is_in(list(skip))).sort(ORDER)
+    def _records(self, skip: list[int]) -> Iterator[tuple[Any, ...]]:
+        for frame in self._signals.frames():
+            kept = frame.filter(~pl.col("line").is_in(skip)).sort(ORDER)
             yield from kept.select("household", "warned", *ParsedSignal.__slots__).iter_rows()
 
-    def _bucket_frames(self) -> Iterator[pl.DataFrame]:
-        if self._dir is None:  # a file of fewer than SPILL_ROWS signals never leaves memory
-            if self._pending:
-                yield pl.concat(self._pending)
-            self._pending = []
-            return
-        for files in self._files:
-            if files:
-                yield pl.concat([pl.read_ipc(f) for f in files])
-
     def close(self) -> None:
-        self._pending, self._keys = [], []
-        if self._dir is not None:
-            self._dir.cleanup()
-            self._dir = None
+        self._signals.close()
+        self._keys.close()
 
 
 def _cut(records: Iterable[tuple[Any, ...]], size: int) -> Iterator[Batch]:
