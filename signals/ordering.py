@@ -12,18 +12,18 @@ only — address, signal date, partner type, partner's id. Each household is the
 against what is stored for it, with the whole file's signals of it in date order.
 
 The validated signals stay columns (polars frames) until then. Memory stays flat however
-large the file: past `SPILL_ROWS` signals they are written to a temporary directory, split
-into `BUCKETS` files by a hash of their household, so that each bucket — all the signals of
+large the file: past `SPILL_ROWS` signals they are written to a temporary file, split into
+`BUCKETS` parts by a hash of their household, so that each bucket — all the signals of
 its households — is read back, sorted and taken in on its own; their keys likewise by a hash
 of the partner's id, to find the ids a file repeats.
 """
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
@@ -64,16 +64,18 @@ def content_order(s: ParsedSignal) -> tuple[Any, ...]:
 
 class Buckets:
     """Frames added in any order, read back bucket by bucket: all rows with the same `key`
-    come back in one frame. Kept in memory up to `SPILL_ROWS` rows, then in `BUCKETS` files
-    per spill in a temporary directory, so memory stays flat (a frame made in polars may also
-    keep alive the buffers of the whole chunk it was cut from: a spill lets go of those)."""
+    come back in one frame. Kept in memory up to `SPILL_ROWS` rows, then written, one Arrow
+    IPC part per bucket and spill, to one unnamed temporary file, so memory stays flat (a
+    frame made in polars may also keep alive the buffers of the whole chunk it was cut from:
+    a spill lets go of those). Unnamed, because the file holds names, addresses and BSNs: it
+    is gone with the process however that ends (named files outlive a SIGKILL)."""
 
     def __init__(self, key: str) -> None:
         self._bucket = (pl.col(key).hash(seed=0) % BUCKETS).alias("bucket")
         self._pending: list[pl.DataFrame] = []
         self._rows = 0
-        self._dir: tempfile.TemporaryDirectory[str] | None = None
-        self._files: list[list[Path]] = [[] for _ in range(BUCKETS)]
+        self._file: IO[bytes] | None = None
+        self._parts: list[list[tuple[int, int]]] = [[] for _ in range(BUCKETS)]  # offset, size
 
     def add(self, frame: pl.DataFrame) -> None:
         self._pending.append(frame)
@@ -82,36 +84,42 @@ class Buckets:
             self._spill()
 
     def _spill(self) -> None:
-        if self._dir is None:
-            self._dir = tempfile.TemporaryDirectory(prefix="zaadje-intake-")
+        if self._file is None:
+            # Kept open until `close` (the intake's `finally`).
+            self._file = tempfile.TemporaryFile(prefix="zaadje-intake-")  # noqa: SIM115
         frame = pl.concat(self._pending)
         self._pending, self._rows = [], 0
         for (number,), part in (
             frame.with_columns(self._bucket).partition_by("bucket", as_dict=True).items()
         ):
-            files = self._files[int(number)]
-            files.append(Path(self._dir.name) / f"{number}-{len(files)}.arrow")
-            part.drop("bucket").write_ipc(files[-1])
+            start = self._file.seek(0, io.SEEK_END)
+            part.drop("bucket").write_ipc(self._file)
+            self._parts[int(number)].append((start, self._file.tell() - start))
 
     def frames(self) -> Iterator[pl.DataFrame]:
         """Each bucket's rows (once: what is read is let go)."""
-        if self._dir is None:  # fewer than SPILL_ROWS rows in all never leave memory
+        if self._file is None:  # fewer than SPILL_ROWS rows in all never leave memory
             pending, self._pending = self._pending, []
             if pending:
                 yield pl.concat(pending)
             return
         if self._pending:
             self._spill()
-        for files in self._files:
-            if files:
-                yield pl.concat([pl.read_ipc(f) for f in files])
+        for parts in self._parts:
+            if parts:
+                yield pl.concat([self._read(start, size) for start, size in parts])
         self.close()
+
+    def _read(self, start: int, size: int) -> pl.DataFrame:
+        assert self._file is not None
+        self._file.seek(start)
+        return pl.read_ipc(io.BytesIO(self._file.read(size)))
 
     def close(self) -> None:
         self._pending = []
-        if self._dir is not None:
-            self._dir.cleanup()
-            self._dir = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 class Regrouped:

@@ -4,7 +4,9 @@ repeated ids, and batches of whole households."""
 from __future__ import annotations
 
 import random
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +69,18 @@ def test_batches_hold_whole_households_in_content_order() -> None:
     assert sorted(s.line for b in batches for s in b.signals) == [
         n + 2 for n in range(60) if n != 3
     ]
+
+
+def test_spilled_signals_leave_no_named_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What spills to disk (names, addresses, BSNs) has no name there: a killed intake, which
+    runs no clean-up, leaves nothing behind."""
+    monkeypatch.setattr(signals.ordering, "SPILL_ROWS", 2)
+
+    def ours() -> set[Path]:
+        return set(Path(tempfile.gettempdir()).glob("zaadje-intake-*"))
+
+    before = ours()
+    regrouped = Regrouped()
+    regrouped.add(as_frame([signal(n, "Huur", f"S{n}", str(n), 3) for n in range(2, 9)], set()))
+    assert ours() == before
+    assert sum(len(b.signals) for b in regrouped.batches(3, skip=set())) == 7
