@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Table, select
+from sqlalchemy import Column, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.models import Case, Household, IngestRun, Signal, table_of
@@ -54,13 +54,12 @@ async def dangling_references(conn: AsyncConnection) -> list[Dangling]:
     found = []
     for table, name, target in REFERENCES:
         column: Column[int] = table.c[name]
-        query = (
-            select(table.c.id)
-            .select_from(table.outerjoin(target, target.c.id == column))
-            .where(column.is_not(None), target.c.id.is_(None))
-            .order_by(table.c.id)
-        )
-        ids = list((await conn.execute(query)).scalars())
-        if ids:
-            found.append(Dangling(table.name, name, target.name, len(ids), ids[:EXAMPLES]))
+        dangling = table.outerjoin(target, target.c.id == column)
+        where = (column.is_not(None), target.c.id.is_(None))
+        rows = (await conn.execute(select(func.count()).select_from(dangling).where(*where))).one()
+        if rows[0]:
+            # Counted in the database; only the first few named (there may be millions).
+            first = select(table.c.id).select_from(dangling).where(*where)
+            ids = (await conn.execute(first.order_by(table.c.id).limit(EXAMPLES))).scalars()
+            found.append(Dangling(table.name, name, target.name, rows[0], list(ids)))
     return found
