@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 from babel.localedata import locale_identifiers
 
-from signals.normalize import MAX_AMOUNT_CENTS
+from signals.normalize import BOOLS, MAX_AMOUNT_CENTS
 from signals.reader import Row
 from signals.validate import COLUMNS, GENDERS, MAX_TEXT, PARTNERS, ParsedSignal
 
@@ -31,13 +31,9 @@ from signals.validate import COLUMNS, GENDERS, MAX_TEXT, PARTNERS, ParsedSignal
 # above U+3000, which the tests check.
 WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 MARKERS = ("__error__", "__short__", "__long__")  # the reader's notes on a broken row
-BOOLS = {"ja": True, "j": True, "true": True, "waar": True, "1": True, "yes": True, "y": True}
-BOOLS |= {"nee": False, "n": False, "false": False, "onwaar": False, "0": False, "no": False}
-BOOLS[""] = False
 # Two-letter codes babel knows as a locale of their own (any of them parses; others, rarer,
 # go to the row validator).
 LANGUAGES = sorted(code for code in locale_identifiers() if len(code) == 2)
-_AMOUNT = r"^([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,7})(?:[.,]([0-9]{2}))?$"
 TEXTS = (
     "signaalpartner_naam",
     "voorletters",
@@ -46,10 +42,9 @@ TEXTS = (
     "straatnaam",
     "plaatsnaam",
 )
+_AMOUNT = r"^([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,7})(?:[.,]([0-9]{2}))?$"
 _DMY = r"^[0-9]{2}(?:-[0-9]{2}-|/[0-9]{2}/|\.[0-9]{2}\.)[0-9]{4}$"
 _YMD = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-
-
 # Columns compared as sent, not stripped first (as the row validator does).
 RAW = ("telefoonnummer", "huisnummertoevoeging", "crisissignaal", "warme_overdracht")
 SCHEMA = dict.fromkeys((*COLUMNS, *MARKERS), pl.String)

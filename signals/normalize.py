@@ -92,11 +92,11 @@ _TRUE = frozenset({"ja", "j", "true", "waar", "1", "yes", "y"})
 _FALSE = frozenset({"nee", "n", "false", "onwaar", "0", "no", ""})
 
 
-_BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}  # also signals.columnar
 
 
 def parse_bool(raw: str) -> bool:
-    known = _BOOLS.get(raw)  # `ja` / `nee` as most files write them
+    known = BOOLS.get(raw)  # `ja` / `nee` as most files write them
     if known is not None:
         return known
     text = raw.strip().lower()
