@@ -7,8 +7,9 @@ kept only as a hash (store/personal.py), and every lookup here sees both forms.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, Exists, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casework.channels import is_phone_channel
@@ -23,6 +24,13 @@ def opt_out_address(channel: str, address: str) -> str:
     """One list for every channel: a phone number as E.164 (SMS and WhatsApp alike: a STOP by
     either silences both), a chat as `telegram:<id>`."""
     return address if is_phone_channel(channel) else f"{channel}:{address}"
+
+
+def listed(phone: ColumnElement[Any]) -> Exists:
+    """SQL for a set query: whether the number in `phone` is on the list. Plain numbers only:
+    one kept as a hash after an erasure is not seen here, so such a case is planned on a
+    message place and the engine, which sees both forms, holds the message."""
+    return select(optouts_t.c.address).where(optouts_t.c.address == phone).exists()
 
 
 async def opted_out_addresses(conn: AsyncConnection, addresses: list[str]) -> set[str]:

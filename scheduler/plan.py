@@ -20,16 +20,16 @@ from sqlalchemy import Row, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casework.apply import Applied, apply_events
+from casework.optouts import listed
 from flows.events import Planned
 from scheduler.bookkeeping import read_value, write_value
 from scheduler.context import Context
 from scheduler.locks import try_pass_lock
-from store.models import Case, OptOut, Signal, table_of
+from store.models import Case, Signal, table_of
 from store.queries import member_of
 
 cases_t = table_of(Case)
 signals_t = table_of(Signal)
-optouts_t = table_of(OptOut)
 
 
 async def plan(ctx: Context, now: datetime) -> Applied:
@@ -68,15 +68,9 @@ async def plan(ctx: Context, now: datetime) -> Applied:
     return applied
 
 
-def _opted_out(phone: Any) -> Any:
-    """Whether a number is on the opt-out list. Plain numbers only: one kept as a hash after
-    an erasure is not seen here (the engine sees it; that case still uses a message place)."""
-    return select(optouts_t.c.address).where(optouts_t.c.address == phone).exists()
-
-
 async def _planned_since(conn: AsyncConnection, since: datetime) -> dict[str, int]:
     """Today's outreach so far (crisis aside), by the capacity its first step used."""
-    no_phone = cases_t.c.contact_phone.is_(None) | _opted_out(cases_t.c.contact_phone)
+    no_phone = cases_t.c.contact_phone.is_(None) | listed(cases_t.c.contact_phone)
     total, letters = (
         await conn.execute(
             select(func.count(), func.coalesce(func.sum(case((no_phone, 1), else_=0)), 0)).where(
@@ -116,7 +110,7 @@ async def _candidates(
             .correlate(cases_t)  # also inside the opt-out EXISTS, one level further down
             .scalar_subquery()
         )
-        has_phone = newest.is_not(None) & ~_opted_out(newest)
+        has_phone = newest.is_not(None) & ~listed(newest)
         query = query.where(has_phone if with_phone else ~has_phone)
     if limit is not None:
         query = query.limit(limit)
