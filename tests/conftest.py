@@ -31,6 +31,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.cli import main
+from store.engine import make_engine
 from store.migrate import upgrade
 
 T = TypeVar("T")
@@ -70,6 +71,20 @@ def run_sync(coro_fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
     if isinstance(out[0], BaseException):
         raise out[0]
     return out[0]
+
+
+def on_db(db_url: str, work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+    """Run `work(connection)` in a transaction of its own on a fresh engine."""
+
+    async def go() -> T:
+        engine = make_engine(db_url)
+        try:
+            async with engine.begin() as conn:
+                return await work(conn)
+        finally:
+            await engine.dispose()
+
+    return run_sync(go)
 
 
 def _pg_dsn(url: str, database: str | None = None) -> str:

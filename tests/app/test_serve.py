@@ -23,9 +23,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
-from store.engine import make_engine
 from store.models import Outbox, SimulatedMessage, table_of
-from tests.conftest import run_sync
+from tests.conftest import on_db
 
 outbox_t = table_of(Outbox)
 sim_t = table_of(SimulatedMessage)
@@ -128,20 +127,6 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def on_db(db_url: str, work: Callable[[Any], Any]) -> Any:
-    """Run `work(connection)` in a transaction of its own on a fresh engine."""
-
-    async def go() -> Any:
-        engine = make_engine(db_url)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
-
-    return run_sync(go)
 
 
 def seed_outbox(db_url: str, count: int) -> None:

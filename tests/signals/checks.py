@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 from signals.integrity import Dangling, dangling_references
-from store.engine import make_engine
-from tests.conftest import run_sync
+from tests.conftest import on_db
 
 
 def dangling(url: str) -> list[Dangling]:
-    async def go() -> list[Dangling]:
-        engine = make_engine(url)
-        try:
-            async with engine.connect() as conn:
-                return await dangling_references(conn)
-        finally:
-            await engine.dispose()
-
-    return run_sync(go)
+    return on_db(url, dangling_references)
