@@ -128,6 +128,14 @@ def _payload(token: str) -> dict[str, Any]:
     return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
 
 
+def _resigned(sso: SsoSite, tokens: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The provider's answer with its ID token's claims changed and signed again with the
+    provider's own key (so only the claims, never the signature, are wrong)."""
+    claims = _payload(tokens["id_token"]) | changes
+    header = {"alg": "RS256", "kid": "test-key"}
+    return tokens | {"id_token": jwt.encode(header, claims, sso.private_keys)}
+
+
 async def test_an_id_token_altered_on_its_way_is_refused(
     sso: SsoSite, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -156,11 +164,8 @@ async def test_an_expired_id_token_signed_by_the_provider_is_refused(
     sso: SsoSite, caplog: pytest.LogCaptureFixture
 ) -> None:
     def expire(tokens: dict[str, Any]) -> dict[str, Any]:
-        claims = _payload(tokens["id_token"])
         hour_ago = int((datetime.now(UTC) - timedelta(hours=1)).timestamp())
-        claims |= {"iat": hour_ago - 600, "exp": hour_ago}
-        header = {"alg": "RS256", "kid": "test-key"}
-        return tokens | {"id_token": jwt.encode(header, claims, sso.private_keys)}
+        return _resigned(sso, tokens, iat=hour_ago - 600, exp=hour_ago)
 
     sso.proxy.rewrite_token = expire
     with caplog.at_level(logging.WARNING, logger="desk.oidc_routes"):
@@ -184,9 +189,7 @@ async def test_a_token_signed_by_the_provider_for_another_login_is_refused(
     sso: SsoSite, caplog: pytest.LogCaptureFixture, claim: str, value: str, logged: str
 ) -> None:
     def redirect(tokens: dict[str, Any]) -> dict[str, Any]:
-        claims = _payload(tokens["id_token"]) | {claim: value}
-        header = {"alg": "RS256", "kid": "test-key"}
-        return tokens | {"id_token": jwt.encode(header, claims, sso.private_keys)}
+        return _resigned(sso, tokens, **{claim: value})
 
     sso.proxy.rewrite_token = redirect
     with caplog.at_level(logging.WARNING, logger="desk.oidc_routes"):
@@ -200,12 +203,7 @@ async def test_a_token_signed_by_the_provider_for_another_login_is_refused(
 async def test_a_fresh_token_signed_the_same_way_is_accepted(sso: SsoSite) -> None:
     # The check above is about the expiry, not about the proxy's signing: the same rewrite
     # with a valid lifetime logs in.
-    def resign(tokens: dict[str, Any]) -> dict[str, Any]:
-        claims = _payload(tokens["id_token"])
-        header = {"alg": "RS256", "kid": "test-key"}
-        return tokens | {"id_token": jwt.encode(header, claims, sso.private_keys)}
-
-    sso.proxy.rewrite_token = resign
+    sso.proxy.rewrite_token = lambda tokens: _resigned(sso, tokens)
     async with sso.desk.client() as http:
         assert (await log_in(http, sso, "ria")).status == 200
 
