@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from aiohttp import web
 
-from casework.capacity import outlook
+from casework.capacity import limits_of, outlook
 from desk.access import DESK_SERVICES, render, require_user
 from desk.coordinator import OUTLOOK_WORKING_DAYS, coordinator_day
 
@@ -18,11 +16,7 @@ def routes() -> list[web.AbstractRouteDef]:
 async def day_page(request: web.Request) -> web.StreamResponse:
     await require_user(request, "coordinator")
     services = request.app[DESK_SERVICES]
-    capacity = asdict(services.capacity)
-    limits = {
-        "phone_calls": int(capacity["phone_calls_per_day"]),
-        "home_visits": int(capacity["home_visits_per_day"]),
-    }
+    limits = limits_of(services.capacity)
     now = services.now()
     async with services.engine.connect() as conn:
         plan = await coordinator_day(conn, services.rules.calendar, now, limits)
