@@ -37,11 +37,11 @@ def run(args: argparse.Namespace) -> int:
         async with open_database(settings) as engine:
             bar = _progress_bar(args.json)
             try:
-                return await ingest_file(
-                    engine, path, args.format, now, intake, bar.update if bar else None
-                )
+                # `is not None`: a tqdm bar without a total refuses bool() (TypeError).
+                progress = bar.update if bar is not None else None
+                return await ingest_file(engine, path, args.format, now, intake, progress)
             finally:
-                if bar:
+                if bar is not None:
                     bar.close()
 
     try:
