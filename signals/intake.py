@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signals.batching import Batch, check_readable, read_batches
 from signals.collector import Collector, collecting_every
+from signals.households import take_in
 from signals.ordering import Regrouped
-from signals.pipeline import ingest_pipelined
 from signals.settings import IntakeSettings
-from signals.storing import find_existing_keys, store_batch, store_issues
+from signals.storing import find_existing_keys, store_issues
 from signals.summary import Summary, take_issues
 from signals.waiting import store_waiting
 from store.models import IngestRun, table_of
@@ -75,7 +75,7 @@ async def ingest_file(
             summary.duplicates += len(repeated)
             if progress:
                 progress(len(repeated))
-            # Pass 2: household by household (signals/ordering.py).
+            # Pass 2: household by household (signals/ordering.py, signals/households.py).
             batches = _second_pass(
                 engine,
                 regrouped.batches(settings.batch_size, repeated),
@@ -85,17 +85,7 @@ async def ingest_file(
                 settings,
                 summary,
             )
-            if engine.dialect.name == "postgresql":
-                await ingest_pipelined(engine, batches, run_id, now, settings, summary, progress)
-            else:
-                async for batch in batches:
-                    async with engine.begin() as conn:
-                        counts = await store_batch(conn, batch, run_id, now, settings)
-                    # Counted only after the commit: the summary never claims what was
-                    # rolled back.
-                    summary.add(counts)
-                    if progress:
-                        progress(len(batch))
+            await take_in(engine, batches, run_id, now, settings, summary, progress)
         finally:
             regrouped.close()
     result = summary.as_dict()
@@ -109,30 +99,29 @@ async def ingest_file(
 
 async def _second_pass(
     engine: AsyncEngine,
-    batches: Iterator[Batch],
+    batches: Iterator[pl.DataFrame],
     collector: Collector,
     run_id: int,
     now: datetime,
     settings: IntakeSettings,
     summary: Summary,
-) -> AsyncIterator[Batch]:
+) -> AsyncIterator[pl.DataFrame]:
     """The household batches, their signals without an address stored on their own first
     (a batch left empty is not passed on).
 
-    Those touch no household, so neither storing path needs to know of them; their own
-    transaction keeps the rule that a crash loses at most the batch in flight.
+    Those touch no household, so `take_in` need not know of them; their own transaction
+    keeps the rule that a crash loses at most the batch in flight.
     """
-    for batch in batches:
-        waiting = [s for s in batch.signals if not s.address_known]
-        if waiting:
-            batch.signals = [s for s in batch.signals if s.address_known]
+    for frame in batches:
+        unknown = pl.col("postcode").is_null()
+        waiting = frame.filter(unknown)
+        if not waiting.is_empty():
+            frame = frame.filter(~unknown)
             async with engine.begin() as conn:
-                counts = await store_waiting(
-                    conn, waiting, batch.warned_lines, run_id, now, settings
-                )
+                counts = await store_waiting(conn, waiting, run_id, now, settings)
             summary.add(counts)
-        if batch.signals:
-            yield batch
+        if not frame.is_empty():
+            yield frame
         collector.batch_done()
 
 

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import IO, Any
 
 import polars as pl
 
-from signals.batching import Batch
 from signals.validate import ParsedSignal
 
 SPILL_ROWS = 50_000  # signals kept in memory (~20 MB) before they are written out
@@ -43,13 +42,6 @@ HOUSEHOLD = (
     .then(pl.concat_str("postcode", "huisnummer", "toevoeging", separator="|"))
     .otherwise(pl.concat_str(pl.lit("bsn:"), "bsn"))
 )
-
-
-def household_of(s: ParsedSignal) -> str:
-    """`HOUSEHOLD` of one signal."""
-    if s.address_known:
-        return s.address_key
-    return f"bsn:{s.bsn}"
 
 
 def content_order(s: ParsedSignal) -> tuple[Any, ...]:
@@ -144,32 +136,38 @@ class Regrouped:
             repeated.update(keys.filter(pl.col("line") != first).get_column("line").to_list())
         return repeated
 
-    def batches(self, size: int, skip: set[int]) -> Iterator[Batch]:
-        """Batches of whole households, at least `size` signals each (but the last), without
-        the lines in `skip`."""
-        yield from _cut(self._records(list(skip)), size)
-
-    def _records(self, skip: list[int]) -> Iterator[tuple[Any, ...]]:
-        for frame in self._signals.frames():
-            kept = frame.filter(~pl.col("line").is_in(skip)).sort(ORDER)
-            yield from kept.select("household", "warned", *ParsedSignal.__slots__).iter_rows()
+    def batches(self, size: int, skip: set[int]) -> Iterator[pl.DataFrame]:
+        """Frames of whole households in `ORDER`, at least `size` signals each (but the
+        last), without the lines in `skip`."""
+        lines = list(skip)
+        left: list[pl.DataFrame] = []  # the end of a bucket, smaller than `size`
+        for bucket in self._signals.frames():
+            kept = pl.concat([*left, bucket.filter(~pl.col("line").is_in(lines)).sort(ORDER)])
+            *cut, last = _cut(kept, size)
+            yield from cut
+            left = [last]
+        if left and not left[0].is_empty():
+            yield left[0]
 
     def close(self) -> None:
         self._signals.close()
         self._keys.close()
 
 
-def _cut(records: Iterable[tuple[Any, ...]], size: int) -> Iterator[Batch]:
-    batch = Batch()
-    household = None
-    for key, warned, *fields in records:
-        if len(batch.signals) >= size and key != household:
-            yield batch
-            batch = Batch()
-        household = key
-        signal = ParsedSignal(*fields)
-        batch.signals.append(signal)
-        if warned:
-            batch.warned_lines.add(signal.line)
-    if batch.signals:
-        yield batch
+def _cut(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
+    """`frame` in slices of at least `size` rows that end where a household does; the last
+    may be smaller (or empty)."""
+    household = pl.col("household")
+    starts = (
+        frame.with_row_index()
+        .filter(household.ne_missing(household.shift(1)))
+        .get_column("index")
+        .to_list()
+    )
+    slices, begin = [], 0
+    for start in starts:
+        if start - begin >= size:
+            slices.append(frame.slice(begin, start - begin))
+            begin = start
+    slices.append(frame.slice(begin))
+    return slices

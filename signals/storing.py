@@ -1,6 +1,7 @@
-"""Storing one batch on one connection (the SQLite path): duplicates, households, history,
-patterns, cases (opened, re-opened, re-scored) and the signals themselves. PostgreSQL takes
-`signals/pipeline.py`, which shares `not_stored`, `reopen_recent` and `store_issues` from here."""
+"""What is stored for households and cases, read and updated on either database: the stored
+keys, a household's history, re-opening a recently closed case, marking signals meervoudig and
+re-scoring cases. Shared by the intake (`signals.households`, `signals.waiting`) and by
+completing an address (`casework.address`)."""
 
 from __future__ import annotations
 
@@ -10,28 +11,16 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import bindparam, insert, or_, select, update
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signals.batching import Batch
-from signals.patterns import Decision, Known, months_back
-from signals.priority import CaseSignal
-from signals.records import (
-    SIGNAL_COLUMNS,
-    SUPPORTED_LOCALES,
-    case_signal,
-    count_decision,
-    decide_in_order,
-    score_case,
-    signal_record,
-)
+from signals.patterns import MEERVOUDIG, Known, months_back
+from signals.priority import CaseSignal, first_contact_deadline, score
 from signals.settings import IntakeSettings
-from signals.summary import new_counts
 from signals.validate import ParsedSignal
-from store.models import Case, Household, IngestIssue, Signal, table_of
+from store.models import Case, IngestIssue, Signal, table_of
 from store.queries import member_of
 
-households_t = table_of(Household)
 signals_t = table_of(Signal)
 cases_t = table_of(Case)
 issues_t = table_of(IngestIssue)
@@ -81,38 +70,6 @@ def not_stored(
     return fresh
 
 
-async def find_household_ids(
-    conn: AsyncConnection, signals: list[ParsedSignal], now: datetime
-) -> dict[str, int]:
-    wanted = {s.address_key: s for s in signals}
-    keys = sorted(wanted)
-    ids: dict[str, int] = {}
-    query = select(households_t.c.address_key, households_t.c.id).where(
-        member_of(households_t.c.address_key, "keys", conn)
-    )
-    for part in chunks(keys):
-        ids.update((k, i) for k, i in await conn.execute(query, {"keys": part}))
-    missing = [k for k in keys if k not in ids]
-    if missing:
-        stmt = sqlite.insert(households_t).on_conflict_do_nothing(index_elements=["address_key"])
-        await conn.execute(
-            stmt,
-            [
-                {
-                    "address_key": k,
-                    "postcode": wanted[k].postcode,
-                    "huisnummer": wanted[k].huisnummer,
-                    "toevoeging": wanted[k].toevoeging,
-                    "created_at": now,
-                }
-                for k in missing
-            ],
-        )
-        for part in chunks(missing):
-            ids.update((k, i) for k, i in await conn.execute(query, {"keys": part}))
-    return ids
-
-
 async def load_history(
     conn: AsyncConnection, household_ids: list[int], since: date
 ) -> dict[int, list[Known]]:
@@ -141,81 +98,10 @@ async def load_history(
     return history
 
 
-async def store_batch(
-    conn: AsyncConnection,
-    batch: Batch,
-    run_id: int,
-    now: datetime,
-    settings: IntakeSettings,
-) -> dict[str, Any]:
-    counts = new_counts()
-    existing = await find_existing_keys(conn, map(signal_key, batch.signals))
-    fresh = not_stored(batch.signals, existing, counts)
-    if not fresh:
-        return counts
-
-    hh_ids = await find_household_ids(conn, fresh, now)
-    since = months_back(min(s.signal_date for s in fresh), settings.lookback_months)
-    history = await load_history(conn, sorted(set(hh_ids.values())), since)
-
-    decisions, retro = decide_in_order(fresh, hh_ids, history, settings)
-    counts["households"].update(hh for _, hh, _, _ in decisions)
-
-    case_for, opened_now = await assign_cases(conn, decisions, now, settings, counts)
-
-    rows = []
-    warned = batch.warned_lines
-    for s, hh, d, mine in decisions:
-        count_decision(s, d, warned, counts)
-        rows.append(signal_record(s, hh, d, mine, case_for.get(hh), run_id, now))
-    await insert_signals(conn, rows)
-    if retro:
-        await mark_meervoudig(conn, sorted(retro))
-    # Cases opened in this batch were scored as they were inserted: all their signals are here.
-    await rescore_cases(conn, sorted(set(case_for.values()) - opened_now), now, settings)
-    return counts
-
-
 async def store_issues(conn: AsyncConnection, batch: Batch, run_id: int) -> None:
     """The batch's rejected rows (with what the partner sent) and warnings."""
     for part in chunks(batch.issues, 500):
         await conn.execute(insert(issues_t), [dict(item, ingest_run_id=run_id) for item in part])
-
-
-_INSERT_SIGNALS = (
-    f"INSERT INTO signals ({', '.join(SIGNAL_COLUMNS)})"
-    f" VALUES ({', '.join('?' for _ in SIGNAL_COLUMNS)})"
-)
-
-
-async def insert_signals(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> None:
-    """The rows straight to the driver, each value converted as SQLAlchemy would store it.
-
-    Through SQLAlchemy's executemany, handling every parameter of every row was a quarter of
-    SQLite's intake time; only dates and moments need converting, by SQLAlchemy's own
-    processors (so what is stored reads back exactly the same).
-    """
-    convert = _converters(conn)
-    values = [_converted(row, convert) for row in rows]
-    raw = await conn.get_raw_connection()
-    await raw.driver_connection.executemany(_INSERT_SIGNALS, values)  # type: ignore[union-attr]
-
-
-def _converters(conn: AsyncConnection) -> list[tuple[int, Any]]:
-    dialect = conn.dialect
-    found = []
-    for i, name in enumerate(SIGNAL_COLUMNS):
-        process = signals_t.c[name].type._cached_bind_processor(dialect)
-        if process is not None:
-            found.append((i, process))
-    return found
-
-
-def _converted(row: tuple[Any, ...], convert: list[tuple[int, Any]]) -> list[Any]:
-    values = list(row)
-    for i, process in convert:
-        values[i] = process(values[i])
-    return values
 
 
 async def mark_meervoudig(conn: AsyncConnection, signal_ids: list[int]) -> None:
@@ -227,68 +113,6 @@ async def mark_meervoudig(conn: AsyncConnection, signal_ids: list[int]) -> None:
             .values(pattern="meervoudig"),
             {"ids": part},
         )
-
-
-async def assign_cases(
-    conn: AsyncConnection,
-    decisions: list[tuple[ParsedSignal, int, Decision, Known]],
-    now: datetime,
-    settings: IntakeSettings,
-    counts: dict[str, Any],
-) -> tuple[dict[int, int], set[int]]:
-    """Household → its open case, opening one where a signal that counts has none.
-
-    Returns the mapping and the ids of the cases opened now. A new case's signals are all in
-    this batch, so it is scored here and inserted complete (no second write to score it).
-    """
-    wanting = sorted({hh for _, hh, d, _ in decisions if not d.suppressed_reason})
-    case_for: dict[int, int] = {}
-    query = select(cases_t.c.household_id, cases_t.c.id).where(
-        member_of(cases_t.c.household_id, "hh", conn), cases_t.c.state == "open"
-    )
-    for part in chunks(wanting):
-        case_for.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
-    new = [hh for hh in wanting if hh not in case_for]
-    if new:
-        reopened = await reopen_recent(conn, new, now, settings)
-        case_for.update(reopened)
-        new = [hh for hh in new if hh not in reopened]
-    counts["cases_updated"] += len(case_for)
-    if not new:
-        return case_for, set()
-    members: dict[int, list[CaseSignal]] = defaultdict(list)
-    locale_of: dict[int, str] = {}
-    for s, hh, d, mine in decisions:
-        if d.suppressed_reason or hh in case_for:
-            continue
-        members[hh].append(case_signal(s, d, mine))  # in insertion order, as a query reads them
-        if s.language in SUPPORTED_LOCALES and hh not in locale_of:
-            locale_of[hh] = s.language
-    today = settings.calendar.local_date(now)
-    values = []
-    for hh in new:
-        scored = score_case(members[hh], today, today, settings)
-        values.append(
-            {
-                "household_id": hh,
-                "state": "open",
-                "priority": scored["priority"],
-                "reasons": scored["reasons"],
-                "locale": locale_of.get(hh, "nl"),
-                "deadline": scored["deadline"],
-                "crisis": scored["crisis"],
-                "opened_at": now,
-                "version": 1,
-            }
-        )
-    # Rows come back in any order; each names its household, so none is needed.
-    stmt = insert(cases_t).returning(cases_t.c.id, cases_t.c.household_id)
-    opened_now = set()
-    for cid, hh in await conn.execute(stmt, values):
-        case_for[hh] = cid
-        opened_now.add(cid)
-    counts["cases_opened"] += len(new)
-    return case_for, opened_now
 
 
 async def reopen_recent(
@@ -330,8 +154,21 @@ async def rescore_cases(
     conn: AsyncConnection, case_ids: list[int], now: datetime, settings: IntakeSettings
 ) -> None:
     """Recompute priority, reasons, deadline and crisis flag of the given open cases."""
+    await write_scores(conn, await case_scores(conn, case_ids, {}, set(), now, settings))
+
+
+async def case_scores(
+    conn: AsyncConnection,
+    case_ids: list[int],
+    joining: dict[int, list[CaseSignal]],
+    retro: set[int],
+    now: datetime,
+    settings: IntakeSettings,
+) -> list[dict[str, Any]]:
+    """The cases' scores from their stored counting signals (in id order; those in `retro`
+    about to become meervoudig) followed by the signals `joining` them, not yet stored."""
     if not case_ids:
-        return
+        return []
     calendar = settings.calendar
     today = calendar.local_date(now)
     members: dict[int, list[CaseSignal]] = defaultdict(list)
@@ -339,6 +176,7 @@ async def rescore_cases(
     sig_query = (
         select(
             signals_t.c.case_id,
+            signals_t.c.id,
             signals_t.c.partner_type,
             signals_t.c.partner_name,
             signals_t.c.amount_cents,
@@ -358,24 +196,25 @@ async def rescore_cases(
     case_query = select(cases_t.c.id, cases_t.c.opened_at).where(
         member_of(cases_t.c.id, "ids", conn)
     )
-    signal_rows: list[Any] = []
-    opened_rows: list[Any] = []
     for part in chunks(case_ids):
-        signal_rows.extend(await conn.execute(sig_query, {"ids": part}))
-        opened_rows.extend(await conn.execute(case_query, {"ids": part}))
-    for row in signal_rows:
-        members[row[0]].append(
-            CaseSignal(row[1], row[2] or "", row[3], row[4], row[5], row[6], row[7], row[8], row[9])
-        )
-    for cid, opened_at in opened_rows:
-        opened[cid] = calendar.local_date(opened_at)
-    updates = []
+        for row in await conn.execute(sig_query, {"ids": part}):
+            cid, sid, ptype, pname, amount, day, crisis, warm, end, grew, pattern = row
+            pattern = MEERVOUDIG if sid in retro else pattern
+            members[cid].append(
+                CaseSignal(ptype, pname or "", amount, day, crisis, warm, end, grew, pattern)
+            )
+        for cid, opened_at in await conn.execute(case_query, {"ids": part}):
+            opened[cid] = calendar.local_date(opened_at)
+    scores = []
     for cid in case_ids:
-        signals = members.get(cid)
-        if not signals:
-            continue
-        updates.append({"cid": cid, **score_case(signals, opened[cid], today, settings)})
-    if not updates:
+        signals = members[cid] + joining.get(cid, [])
+        if signals:
+            scores.append({"cid": cid, **score_case(signals, opened[cid], today, settings)})
+    return scores
+
+
+async def write_scores(conn: AsyncConnection, scores: list[dict[str, Any]]) -> None:
+    if not scores:
         return
     await conn.execute(
         update(cases_t)
@@ -388,8 +227,21 @@ async def rescore_cases(
             # A case already in outreach hears of the new signal (scheduler/news.py).
             signal_news=or_(cases_t.c.signal_news, cases_t.c.stage != "new"),
         ),
-        updates,
+        scores,
     )
+
+
+def score_case(
+    signals: list[CaseSignal], opened: date, today: date, settings: IntakeSettings
+) -> dict[str, Any]:
+    calendar = settings.calendar
+    result = score(signals, opened, today, settings.priority_rules, calendar)
+    return {
+        "priority": result.priority,
+        "reasons": result.reasons,
+        "deadline": first_contact_deadline(signals, opened, settings.deadline_rules, calendar),
+        "crisis": any(s.crisis for s in signals),
+    }
 
 
 def signal_key(s: ParsedSignal) -> tuple[str, str]:

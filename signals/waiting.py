@@ -12,23 +12,23 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from signals.ordering import content_order
-from signals.patterns import ENKELVOUDIG, Decision, Known, decide
-from signals.records import (
-    SIGNAL_COLUMNS,
+from signals import bulk
+from signals.households import (
+    CASE_SIGNAL,
     SUPPORTED_LOCALES,
-    case_signal,
-    count_decision,
-    score_case,
-    signal_record,
+    count_decided,
+    not_stored,
+    stored_rows,
 )
+from signals.patterns import ENKELVOUDIG, SUPPRESSED_SMALL
+from signals.priority import CaseSignal
 from signals.settings import IntakeSettings
-from signals.storing import chunks, find_existing_keys, not_stored, rescore_cases, signal_key
+from signals.storing import chunks, rescore_cases, score_case
 from signals.summary import new_counts
-from signals.validate import ParsedSignal
 from store.models import Case, Signal, Task, table_of
 from store.queries import member_of
 
@@ -46,41 +46,37 @@ def task_ref(case_id: int) -> str:
 
 
 async def store_waiting(
-    conn: AsyncConnection,
-    signals: list[ParsedSignal],
-    warned: set[int],
-    run_id: int,
-    now: datetime,
-    settings: IntakeSettings,
+    conn: AsyncConnection, frame: pl.DataFrame, run_id: int, now: datetime, settings: IntakeSettings
 ) -> dict[str, Any]:
+    """`frame`: signals without an address (as `signals.households.prepare` takes them), in
+    content order."""
     counts = new_counts()
-    fresh = not_stored(signals, await find_existing_keys(conn, map(signal_key, signals)), counts)
-    if not fresh:
+    frame = await not_stored(conn, frame, counts)
+    if frame.is_empty():
         return counts
     # Only the minimum amount can be judged without a household (no pattern, no repeats).
-    minimum, lookback = settings.minimum_cents, settings.lookback_months
-    decided = [
-        (s, decide([], _partner(s), s.signal_date, s.amount_cents, minimum, lookback))
-        for s in sorted(fresh, key=content_order)
-    ]
-    by_bsn: dict[str, list[ParsedSignal]] = defaultdict(list)
-    for s, d in decided:
-        if not d.suppressed_reason:
-            assert s.bsn is not None  # validate_row lets a signal without address in by BSN
-            by_bsn[s.bsn].append(s)
+    decided = frame.with_columns(
+        pl.lit(ENKELVOUDIG).alias("pattern"),
+        pl.lit(False).alias("grew"),
+        pl.when(pl.col("amount_cents") < settings.minimum_cents)
+        .then(pl.lit(SUPPRESSED_SMALL))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("suppressed_reason"),
+        pl.lit(None, dtype=pl.Int64).alias("household_id"),
+    )
+    counting = decided.filter(pl.col("suppressed_reason").is_null())
+    by_bsn: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for bsn, *values in counting.select("bsn", "language", *CASE_SIGNAL).iter_rows():
+        by_bsn[bsn].append(tuple(values))
     case_of = await _waiting_cases(conn, sorted(by_bsn))
     waiting = case_of | await _open_waiting(
         conn, {b: v for b, v in by_bsn.items() if b not in case_of}, now, settings
     )
-    rows = []
-    for s, d in decided:
-        count_decision(s, d, warned, counts)
-        case_id = None if d.suppressed_reason else waiting[s.bsn or ""]
-        record = signal_record(s, None, d, _known(s), case_id, run_id, now)
-        rows.append(dict(zip(SIGNAL_COLUMNS, record, strict=True)))
-    await conn.execute(insert(signals_t), rows)
+    case_id = pl.col("bsn").replace_strict(waiting, default=None, return_dtype=pl.Int64)
+    await bulk.insert_rows(conn, "signals", stored_rows(decided, case_id, run_id, now))
     await rescore_cases(conn, sorted(set(case_of.values())), now, settings)
-    counts["waiting_for_address"] = sum(len(group) for group in by_bsn.values())
+    count_decided(counts, decided, counting)
+    counts["waiting_for_address"] = counting.height
     return counts
 
 
@@ -103,18 +99,18 @@ async def _waiting_cases(conn: AsyncConnection, bsns: list[str]) -> dict[str, in
 
 async def _open_waiting(
     conn: AsyncConnection,
-    groups: dict[str, list[ParsedSignal]],
+    groups: dict[str, list[tuple[Any, ...]]],
     now: datetime,
     settings: IntakeSettings,
 ) -> dict[str, int]:
-    """A waiting case and its review task per BSN that has none yet."""
+    """A waiting case and its review task per BSN that has none yet (`groups`: its signals'
+    language and `CASE_SIGNAL`)."""
     calendar = settings.calendar
     today = calendar.local_date(now)
     opened: dict[str, int] = {}
     for bsn, group in groups.items():
-        members = [case_signal(s, Decision(ENKELVOUDIG, None, False), _known(s)) for s in group]
-        scored = score_case(members, today, today, settings)
-        locale = next((s.language for s in group if s.language in SUPPORTED_LOCALES), "nl")
+        scored = score_case([CaseSignal(*values) for _, *values in group], today, today, settings)
+        locale = next((lang for lang, *_ in group if lang in SUPPORTED_LOCALES), "nl")
         case_id = (
             await conn.execute(
                 insert(cases_t).returning(cases_t.c.id),
@@ -150,11 +146,3 @@ async def _open_waiting(
         )
         opened[bsn] = case_id
     return opened
-
-
-def _partner(s: ParsedSignal) -> tuple[str, str]:
-    return (s.partner_type, s.partner_name or "")
-
-
-def _known(s: ParsedSignal) -> Known:
-    return Known(None, _partner(s), s.signal_date, s.amount_cents, ENKELVOUDIG)

@@ -8,6 +8,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import signals.ordering
@@ -27,6 +28,10 @@ def signal(line: int, ptype: str, sid: str, huisnummer: str, day: int) -> Parsed
         line, ptype, sid, None, 10_000, date(2026, 11, day), None, False, False, None, None,
         None, None, "Jansen", None, None, huisnummer, "", "1234AB", None, None, None, None, None,
     )  # fmt: skip
+
+
+def signals_of(frame: pl.DataFrame) -> list[ParsedSignal]:
+    return [ParsedSignal(*row) for row in frame.select(ParsedSignal.__slots__).iter_rows()]
 
 
 def test_a_later_line_with_the_same_id_is_a_repeat() -> None:
@@ -52,23 +57,23 @@ def test_batches_hold_whole_households_in_content_order() -> None:
     for start in range(0, 60, 13):  # in file order, in batches of any size
         part = rows[start : start + 13]
         regrouped.add(as_frame(part, {s.line for s in part if s.line % 10 == 0}))
-    batches = list(regrouped.batches(8, skip={5}))
+    frames = list(regrouped.batches(8, skip={5}))
+    batches = [signals_of(frame) for frame in frames]
     seen: list[str] = []
     for batch in batches[:-1]:
-        assert len(batch.signals) >= 8
-    for batch in batches:
-        houses = [s.huisnummer or "" for s in batch.signals]
+        assert len(batch) >= 8
+    for batch, frame in zip(batches, frames, strict=True):
+        houses = [s.huisnummer or "" for s in batch]
         starts = [h for n, h in enumerate(houses) if n == 0 or houses[n - 1] != h]
         assert len(starts) == len(set(starts))  # a household's signals together ...
         assert not set(houses) & set(seen)  # ... and in one batch only
         seen += houses
         for house in set(houses):
-            mine = [s for s in batch.signals if s.huisnummer == house]
+            mine = [s for s in batch if s.huisnummer == house]
             assert mine == sorted(mine, key=content_order)
-        assert batch.warned_lines == {s.line for s in batch.signals if s.line % 10 == 0}
-    assert sorted(s.line for b in batches for s in b.signals) == [
-        n + 2 for n in range(60) if n != 3
-    ]
+        warned = set(frame.filter("warned").get_column("line"))
+        assert warned == {s.line for s in batch if s.line % 10 == 0}
+    assert sorted(s.line for b in batches for s in b) == [n + 2 for n in range(60) if n != 3]
 
 
 def test_spilled_signals_leave_no_named_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,4 +88,4 @@ def test_spilled_signals_leave_no_named_file(monkeypatch: pytest.MonkeyPatch) ->
     regrouped = Regrouped()
     regrouped.add(as_frame([signal(n, "Huur", f"S{n}", str(n), 3) for n in range(2, 9)], set()))
     assert ours() == before
-    assert sum(len(b.signals) for b in regrouped.batches(3, skip=set())) == 7
+    assert sum(b.height for b in regrouped.batches(3, skip=set())) == 7
