@@ -39,7 +39,7 @@ from signals.storing import (
 )
 from signals.summary import Summary, new_counts
 from store.models import Case, Household, Signal, table_of
-from store.queries import dialect_insert, member_of
+from store.queries import member_of
 
 households_t = table_of(Household)
 signals_t = table_of(Signal)
@@ -272,17 +272,8 @@ async def _household_ids(
     missing = addresses.filter(~pl.col("household").is_in(list(found)))
     if not missing.is_empty():
         # Another intake may take some of these in meanwhile: its households are kept, and
-        # they are not "created" (they may have signals and a case by now).
-        stmt = (
-            dialect_insert(conn, households_t)
-            .on_conflict_do_nothing(index_elements=["address_key"])
-            .returning(households_t.c.address_key, households_t.c.id)
-        )
-        values = [
-            {"address_key": k, "postcode": p, "huisnummer": n, "toevoeging": t, "created_at": now}
-            for k, p, n, t in missing.iter_rows()
-        ]
-        for k, i in await conn.execute(stmt, values):
+        # are not "created" (they may have signals and a case by now).
+        for k, i in await bulk.insert_households(conn, missing, now):
             found[k] = i
             created.append(i)
         taken = [k for k in missing.get_column("household").to_list() if k not in found]

@@ -7,8 +7,8 @@ so that each household is decided once with all of the file's signals of it in d
 results depend on neither the order of the rows nor the batch size. Each batch of households
 is stored in its own transaction: a crash loses at most the batches in flight, and re-running
 the file turns every row already taken in into a duplicate. On PostgreSQL the writes of one
-batch overlap the lookups of the next (`signals/pipeline.py`); on SQLite one connection does
-everything (`signals/storing.py`).
+batch overlap the lookups of the next; on SQLite one connection does both in turn
+(`signals/households.py`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signals.batching import Batch, check_readable, read_batches
 from signals.collector import Collector, collecting_every
-from signals.households import take_in
+from signals.households import not_stored, take_in
 from signals.ordering import Regrouped
 from signals.settings import IntakeSettings
-from signals.storing import find_existing_keys, store_issues
-from signals.summary import Summary, take_issues
+from signals.storing import store_issues
+from signals.summary import Summary, new_counts, take_issues
 from signals.waiting import store_waiting
 from store.models import IngestRun, table_of
 
@@ -132,17 +132,11 @@ async def _issues_and_stored(
     signals whose partner type + id is stored already: nothing in the file can change that,
     so they need not wait for the second pass, and taking a file in again costs little more
     than reading it. (The second pass still asks again, for an intake running alongside.)"""
+    counts = new_counts()
     async with engine.begin() as conn:
         if batch.issues:
             await store_issues(conn, batch, run_id)
-        frame = batch.frame
-        if frame is None or frame.is_empty():
-            return 0
-        keys = frame.select("partner_type", "partner_signal_id").iter_rows()
-        known = await find_existing_keys(conn, keys)
-    if not known:
-        return 0
-    stored = pl.DataFrame(list(known), schema=["partner_type", "partner_signal_id"], orient="row")
-    batch.frame = frame.join(stored, on=["partner_type", "partner_signal_id"], how="anti")
-    summary.duplicates += frame.height - batch.frame.height
-    return frame.height - batch.frame.height
+        if batch.frame is not None and not batch.frame.is_empty():
+            batch.frame = await not_stored(conn, batch.frame, counts)
+    summary.duplicates += counts["duplicates"]
+    return int(counts["duplicates"])

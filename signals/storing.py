@@ -17,7 +17,6 @@ from signals.batching import Batch
 from signals.patterns import MEERVOUDIG, Known, months_back
 from signals.priority import CaseSignal, first_contact_deadline, score
 from signals.settings import IntakeSettings
-from signals.validate import ParsedSignal
 from store.models import Case, IngestIssue, Signal, table_of
 from store.queries import member_of
 
@@ -52,22 +51,6 @@ async def find_existing_keys(
             rows = await conn.execute(query, {"ptype": partner_type, "ids": part})
             found.update((partner_type, signal_id) for (signal_id,) in rows)
     return found
-
-
-def not_stored(
-    signals: list[ParsedSignal], existing: set[tuple[str, str]], counts: dict[str, Any]
-) -> list[ParsedSignal]:
-    """The signals whose (partner type, id) is not in `existing`, counting the others as
-    duplicates; a second row with the same id in this file is a duplicate too."""
-    fresh: list[ParsedSignal] = []
-    for s in signals:
-        key = (s.partner_type, s.partner_signal_id)
-        if key in existing:
-            counts["duplicates"] += 1
-        else:
-            existing.add(key)
-            fresh.append(s)
-    return fresh
 
 
 async def load_history(
@@ -242,8 +225,3 @@ def score_case(
         "deadline": first_contact_deadline(signals, opened, settings.deadline_rules, calendar),
         "crisis": any(s.crisis for s in signals),
     }
-
-
-def signal_key(s: ParsedSignal) -> tuple[str, str]:
-    """What makes a signal unique: the partner type and the partner's id of it."""
-    return s.partner_type, s.partner_signal_id
