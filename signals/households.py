@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from flows.ddas import NOG_NIET_OPGEPAKT
 from signals import bulk, deciding
+from signals.columnar import FIELDS
 from signals.patterns import months_back
 from signals.priority import CaseSignal
 from signals.settings import IntakeSettings, analyze_due
@@ -46,44 +47,9 @@ signals_t = table_of(Signal)
 cases_t = table_of(Case)
 
 SUPPORTED_LOCALES = ("nl", "en", "tr", "ar", "pl", "uk")
-# What scoring looks at, in CaseSignal's order.
-CASE_SIGNAL = (
-    "partner_type",
-    pl.col("partner_name").fill_null(""),
-    "amount_cents",
-    "signal_date",
-    "crisis",
-    "warm_handover",
-    "contract_end_date",
-    "grew",
-    "pattern",
-)
-# The stored columns of a signal that come from the file as they are.
-FROM_FILE = (
-    "partner_type",
-    "partner_signal_id",
-    "partner_name",
-    "amount_cents",
-    "signal_date",
-    "origin_date",
-    "crisis",
-    "warm_handover",
-    "contract_end_date",
-    "bsn",
-    "initials",
-    "prefix",
-    "surname",
-    "birth_date",
-    "street",
-    "huisnummer",
-    "toevoeging",
-    "postcode",
-    "city",
-    "phone",
-    "email",
-    "language",
-    "gender",
-)
+# What scoring looks at (`partner_name` filled in as ""), and what the file gave as is.
+CASE_SIGNAL = CaseSignal._fields[:-1]
+FROM_FILE = tuple(FIELDS)
 
 
 @dataclass
@@ -194,7 +160,9 @@ async def prepare(
     decided, prepared.retro = deciding.decide(
         frame, stored, settings.minimum_cents, settings.lookback_months
     )
-    counting = decided.filter(pl.col("suppressed_reason").is_null())
+    counting = decided.filter(pl.col("suppressed_reason").is_null()).with_columns(
+        pl.col("partner_name").fill_null("")
+    )
     case_of = await _cases(conn, counting, created, now, settings, prepared)
     case_id = pl.col("household_id").replace_strict(case_of, default=None, return_dtype=pl.Int64)
     prepared.signals = stored_rows(decided, case_id, run_id, now)

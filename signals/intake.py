@@ -23,7 +23,6 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signals.batching import Batch, check_readable, read_batches
-from signals.collector import Collector, collecting_every
 from signals.households import not_stored, take_in
 from signals.ordering import Regrouped
 from signals.settings import IntakeSettings
@@ -58,36 +57,27 @@ async def ingest_file(
         ).scalar_one()
 
     regrouped = Regrouped()
-    # Cycles are collected every few batches, not every 700 allocations (collector.py).
-    with collecting_every() as collector:
-        try:
-            # Pass 1: read and validate the whole file; rejected rows and warnings are stored
-            # at once, the signals wait (on disk) until every one of their household's is known.
-            for batch in read_batches(path, fmt, today, settings.batch_size):
-                take_issues(summary, batch)
-                known = await _issues_and_stored(engine, batch, run_id, summary)
-                if batch.frame is not None:
-                    regrouped.add(batch.frame)
-                collector.batch_done()
-                if progress:
-                    progress(len(batch.issues) + known)
-            repeated = regrouped.repeated_lines()
-            summary.duplicates += len(repeated)
+    try:
+        # Pass 1: read and validate the whole file; rejected rows and warnings are stored at
+        # once, the signals wait (on disk) until every one of their household's is known.
+        for batch in read_batches(path, fmt, today, settings.batch_size):
+            take_issues(summary, batch)
+            known = await _issues_and_stored(engine, batch, run_id, summary)
+            if batch.frame is not None:
+                regrouped.add(batch.frame)
             if progress:
-                progress(len(repeated))
-            # Pass 2: household by household (signals/ordering.py, signals/households.py).
-            batches = _second_pass(
-                engine,
-                regrouped.batches(settings.batch_size, repeated),
-                collector,
-                run_id,
-                now,
-                settings,
-                summary,
-            )
-            await take_in(engine, batches, run_id, now, settings, summary, progress)
-        finally:
-            regrouped.close()
+                progress(len(batch.issues) + known)
+        repeated = regrouped.repeated_lines()
+        summary.duplicates += len(repeated)
+        if progress:
+            progress(len(repeated))
+        # Pass 2: household by household (signals/ordering.py, signals/households.py).
+        batches = _second_pass(
+            engine, regrouped.batches(settings.batch_size, repeated), run_id, now, settings, summary
+        )
+        await take_in(engine, batches, run_id, now, settings, summary, progress)
+    finally:
+        regrouped.close()
     result = summary.as_dict()
     async with engine.begin() as conn:
         stored = {k: v for k, v in result.items() if k not in ("errors", "warnings")}
@@ -100,7 +90,6 @@ async def ingest_file(
 async def _second_pass(
     engine: AsyncEngine,
     batches: Iterator[pl.DataFrame],
-    collector: Collector,
     run_id: int,
     now: datetime,
     settings: IntakeSettings,
@@ -122,7 +111,6 @@ async def _second_pass(
             summary.add(counts)
         if not frame.is_empty():
             yield frame
-        collector.batch_done()
 
 
 async def _issues_and_stored(

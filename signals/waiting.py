@@ -64,7 +64,9 @@ async def store_waiting(
         .alias("suppressed_reason"),
         pl.lit(None, dtype=pl.Int64).alias("household_id"),
     )
-    counting = decided.filter(pl.col("suppressed_reason").is_null())
+    counting = decided.filter(pl.col("suppressed_reason").is_null()).with_columns(
+        pl.col("partner_name").fill_null("")
+    )
     by_bsn: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for bsn, *values in counting.select("bsn", "language", *CASE_SIGNAL).iter_rows():
         by_bsn[bsn].append(tuple(values))

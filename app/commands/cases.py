@@ -9,7 +9,7 @@ from typing import Any
 from app.database import open_database
 from app.output import emit_json
 from app.runtime import add_now_option, calendar_for, parse_now, settings_for
-from signals.cases import list_cases
+from casework.case_list import list_cases
 from signals.intake import IntakeSettings
 
 

@@ -13,8 +13,8 @@ from app.database import open_database
 from app.errors import CheckFailed, UserError
 from app.output import emit_json
 from app.runtime import settings_for
-from signals.integrity import Dangling, dangling_references
 from store.engine import UnsupportedDatabase, async_url
+from store.integrity import Dangling, dangling_references
 from store.migrate import upgrade
 
 

@@ -321,9 +321,7 @@ def test_the_text_in_every_language_comes_out_whole(texts: list[str]) -> None:
         assert name in everything
 
 
-def test_arabic_is_in_logical_order_shaped_and_right_aligned(
-    pdf: bytes, texts: list[str]
-) -> None:
+def test_arabic_is_in_logical_order_shaped_and_right_aligned(pdf: bytes, texts: list[str]) -> None:
     arabic = texts[1]
     # Extracted in reading order, word by word as written (not reversed, not as presentation
     # forms).
@@ -396,8 +394,9 @@ def test_chunks_in_worker_processes_give_the_same_bytes() -> None:
 def test_a_logo_is_placed_above_the_window(tmp_path: Path) -> None:
     logo = tmp_path / "logo.png"
     Image.new("RGB", (300, 120), (0, 80, 160)).save(logo)
-    pdf = letters_pdf(LETTERS[1:2], Sender(SENDER.name, SENDER.return_address, "14 020",
-                                           logo=logo), workers=1)
+    pdf = letters_pdf(
+        LETTERS[1:2], Sender(SENDER.name, SENDER.return_address, "14 020", logo=logo), workers=1
+    )
     image = pdfium.PdfDocument(pdf)[0].render(scale=1).to_pil().convert("RGB")
     px = 1 / MM_PER_PT
     blue = [
@@ -424,9 +423,7 @@ def test_letter_html_is_the_preview_of_the_pdf() -> None:
     assert "@page" in html and f"left: {WINDOW.left - MARGIN_LEFT}mm" in html
     assert "De heer M. Öztürk" in html and "4 december 2026" in html
     assert 'font-family: "Noto Sans"' in html  # the CSS is not HTML-escaped
-    escaped = letter_html(
-        Letter("X<1>", date(2026, 1, 2), ("<b>Jan</b> & Co",), (DUTCH,)), SENDER
-    )
+    escaped = letter_html(Letter("X<1>", date(2026, 1, 2), ("<b>Jan</b> & Co",), (DUTCH,)), SENDER)
     assert "&lt;b&gt;Jan&lt;/b&gt; &amp; Co" in escaped and "<b>Jan</b>" not in escaped
 
 
@@ -438,7 +435,8 @@ def test_the_preview_looks_like_the_printed_first_page(pdf: bytes) -> None:
     shown = gray(pdfium.PdfDocument(preview)[0].render(scale=1).to_pil())
     assert len(printed) == len(shown)
     differ = sum(
-        abs(a - b) > 64 for row, other in zip(printed, shown, strict=True)
+        abs(a - b) > 64
+        for row, other in zip(printed, shown, strict=True)
         for a, b in zip(row, other, strict=True)
     )
     ink = sum(value < 192 for row in printed for value in row)
@@ -455,8 +453,10 @@ def test_a_recipient_that_does_not_fit_the_window_is_refused() -> None:
 
 def cards(count: int, *, translated: bool) -> list[Card]:
     visit = LetterPart(
-        "nl", "Wij waren bij u langs",
-        ("Wij hebben u vandaag niet thuis getroffen. Wilt u ons bellen?",), "",
+        "nl",
+        "Wij waren bij u langs",
+        ("Wij hebben u vandaag niet thuis getroffen. Wilt u ons bellen?",),
+        "",
     )
     arabic = LetterPart(
         "ar", "زرناك اليوم", ("لم نجدك في المنزل اليوم. هل يمكنك الاتصال بنا؟",), ""

@@ -29,10 +29,10 @@ MENU = {
 }
 
 
-
 async def _find(channel: Channel, key: str) -> Sent | TemporaryFailure | None:
     """The dispatcher's recovery question for the message with this key."""
     return await channel.find(Outgoing(key, "telegram", "", ""), datetime(2026, 1, 1, tzinfo=UTC))
+
 
 def out(key: str, to: int | str = CHAT, text: str = "Hallo 👋", message_key: str = "") -> Outgoing:
     return Outgoing(key, "telegram", str(to), text, message_key)

@@ -197,7 +197,6 @@ class FakeTwilio:
         self.created.append(message)
         return web.json_response(message, status=201)
 
-
     def _whatsapp(self, number: str, form: dict[str, str]) -> str | Answer:
         """The body a WhatsApp hand-over delivers, or WhatsApp's refusal."""
         if number in self.no_whatsapp:

@@ -86,9 +86,7 @@ def test_a_case_without_a_phone_gets_a_letter_then_a_visit_and_a_card_and_closes
     cli.json("tick", "--now", "2026-11-10T09:30")  # five working days after posting
     (visit,) = cli.json("tasks", "--status", "open")
     assert visit["kind"] == "home_visit"
-    cli.json(
-        "task", "complete", str(visit["id"]), "--reached", "no", "--now", "2026-11-11T11:00"
-    )
+    cli.json("task", "complete", str(visit["id"]), "--reached", "no", "--now", "2026-11-11T11:00")
     cli.json("tick", "--now", "2026-11-18T11:30")  # five working days after the card
     assert cli.json("cases", "--state", "open") == []
     ddas = cli.json(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signals.integrity import Dangling, dangling_references
+from store.integrity import Dangling, dangling_references
 from tests.conftest import on_db
 
 

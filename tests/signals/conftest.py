@@ -1,5 +1,5 @@
 """After every intake scenario: no signal or case points to a row that does not exist
-(`zaadje db check`; signals and cases carry no foreign keys, see signals/integrity.py)."""
+(`zaadje db check`; signals and cases carry no foreign keys, see store/integrity.py)."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from signals.intake import IntakeSettings
 from signals.priority import CaseSignal, score
+from signals.settings import IntakeSettings
 from store.models import Case, Household, Signal, table_of
 from store.queries import member_of
 
