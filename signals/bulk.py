@@ -9,6 +9,7 @@ values are written as SQLAlchemy would store them, so what is read back is the s
 from __future__ import annotations
 
 import io
+import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -16,12 +17,16 @@ import asyncpg
 import polars as pl
 from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from store.models import Household, table_of
 
 households_t = table_of(Household)
 
+# A write refused by a unique key (signals' partner type + id, one open case per household):
+# raised by the drivers themselves for COPY and executemany, wrapped by SQLAlchemy otherwise.
+CLASH = (asyncpg.UniqueViolationError, sqlite3.IntegrityError, IntegrityError)
 # Moments are stored in UTC (store.models.UTCDateTime): on SQLite as SQLAlchemy's text.
 _MOMENT = {"postgresql": "%Y-%m-%dT%H:%M:%S%.6f+00:00", "sqlite": "%Y-%m-%d %H:%M:%S%.6f"}
 

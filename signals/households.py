@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -46,6 +47,7 @@ households_t = table_of(Household)
 signals_t = table_of(Signal)
 cases_t = table_of(Case)
 
+CLASHES = 3  # attempts at a batch that an intake alongside keeps clashing with
 SUPPORTED_LOCALES = ("nl", "en", "tr", "ar", "pl", "uk")
 # What scoring looks at (`partner_name` filled in as ""), and what the file gave as is.
 CASE_SIGNAL = CaseSignal._fields[:-1]
@@ -94,14 +96,17 @@ async def take_in(
                         # without autovacuum (as CI's is). Measured without (200,000 rows):
                         # taking the file in again cost PostgreSQL 19 instead of 4 µs per row.
                         await conn.execute(text("ANALYZE signals, households, cases"))
-                    prepared = await prepare(conn, frame, run_id, now, settings)
+                    prepared = await prepare(conn, frame, run_id, now, settings, recheck=False)
                     if pending is not None:
                         await pending
                         pending = None
                 except BaseException:
                     await trans.rollback()
                     raise
-                pending = asyncio.create_task(_commit(conn, trans, prepared, summary, progress))
+                again = partial(prepare, conn, frame, run_id, now, settings, recheck=True)
+                pending = asyncio.create_task(
+                    _commit(conn, trans, prepared, again, summary, progress)
+                )
             if pending is not None:
                 await pending
                 pending = None
@@ -122,15 +127,32 @@ async def _commit(
     conn: AsyncConnection,
     trans: AsyncTransaction,
     prepared: Prepared,
+    again: Callable[[], Awaitable[Prepared]],
     summary: Summary,
     progress: Callable[[int], None] | None,
 ) -> None:
-    try:
-        await write(conn, prepared)
-        await trans.commit()
-    except BaseException:
-        await trans.rollback()
-        raise
+    """Write and commit a prepared batch. An intake running alongside may have stored some of
+    its signals or opened a case for one of its households since it was prepared: the
+    database's unique keys refuse the write, and the batch is prepared again (`again`) and
+    written in a new transaction, now finding what the other one stored."""
+    for attempt in range(1, CLASHES + 1):
+        try:
+            await write(conn, prepared)
+            await trans.commit()
+            break
+        except bulk.CLASH:
+            await trans.rollback()
+            if attempt == CLASHES:
+                raise
+        except BaseException:
+            await trans.rollback()
+            raise
+        trans = await conn.begin()
+        try:
+            prepared = await again()
+        except BaseException:
+            await trans.rollback()
+            raise
     summary.add(prepared.counts)  # only once committed: never what was rolled back
     if progress:
         progress(prepared.rows)
@@ -142,12 +164,17 @@ async def prepare(
     run_id: int,
     now: datetime,
     settings: IntakeSettings,
+    recheck: bool,
 ) -> Prepared:
     """Lookups, decisions and scores of a batch (`frame`: signals with a known address, whole
-    households in content order); its only writes are new households and re-opened cases."""
+    households in content order); its only writes are new households and re-opened cases.
+
+    Pass 1 set apart the signals stored before this intake began; only when an intake
+    running alongside clashed with this batch (`_commit`) are its keys looked up again."""
     prepared = Prepared(frame.height)
     counts = prepared.counts
-    frame = await not_stored(conn, frame, counts)
+    if recheck:
+        frame = await not_stored(conn, frame, counts)
     if frame.is_empty():
         return prepared
 
@@ -173,9 +200,7 @@ async def prepare(
 async def not_stored(
     conn: AsyncConnection, frame: pl.DataFrame, counts: dict[str, Any]
 ) -> pl.DataFrame:
-    """`frame` without the signals whose partner type + id is stored, counted as duplicates.
-
-    Asked again although pass 1 set the stored ones apart: an intake may run alongside."""
+    """`frame` without the signals whose partner type + id is stored, counted as duplicates."""
     keys = ["partner_type", "partner_signal_id"]
     stored = await find_existing_keys(conn, frame.select(keys).iter_rows())
     if not stored:
