@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from casework.apply import load_cases
+from signals.deciding import decide
 from signals.normalize import (
     Invalid,
     address_key,
@@ -23,9 +25,9 @@ from signals.normalize import (
     normalize_postcode,
     normalize_toevoeging,
 )
-from signals.patterns import Known, decide, months_back
+from signals.patterns import months_back
 from signals.settings import IntakeSettings
-from signals.storing import load_history, mark_meervoudig, reopen_recent, rescore_cases
+from signals.storing import mark_meervoudig, reopen_recent, rescore_cases, stored_history
 from signals.waiting import MERGED, WAITING, task_ref
 from store.models import Case, Household, Signal, Task, table_of
 from store.queries import dialect_insert
@@ -192,34 +194,33 @@ async def _decide(
     address: Address,
     settings: IntakeSettings,
 ) -> list[dict[str, Any]]:
-    """Patterns and repeats in signal-date order against the household's history, as the
-    intake decides them; stored signals this makes meervoudig are marked. One update per
-    signal, its case (`cid`) still None: a repeat keeps none, as at intake."""
+    """Patterns and repeats against the household's history, decided as the intake decides
+    them (`signals.deciding`); stored signals this makes meervoudig are marked. One update
+    per signal, its case (`cid`) still None: a repeat keeps none, as at intake."""
     if not signals:
         return []
+    columns = ("id", "partner_type", "partner_signal_id", "partner_name")
+    frame = pl.DataFrame(
+        [(*(s._mapping[c] for c in columns), s.signal_date, s.amount_cents) for s in signals],
+        schema={
+            **dict.fromkeys(columns, pl.String),
+            "id": pl.Int64,
+            "signal_date": pl.Date,
+            "amount_cents": pl.Int64,
+        },
+        orient="row",
+    ).with_columns(pl.lit(hh, dtype=pl.Int64).alias("household_id"))
+    frame = frame.sort("signal_date", "partner_type", "partner_signal_id")  # content order
     lookback = settings.lookback_months
-    since = months_back(min(s.signal_date for s in signals), lookback)
-    known = (await load_history(conn, [hh], since))[hh]
-    updates: list[dict[str, Any]] = []
-    retro: set[int] = set()
-    for s in signals:
-        partner = (s.partner_type, s.partner_name or "")
-        d = decide(known, partner, s.signal_date, s.amount_cents, settings.minimum_cents, lookback)
-        retro.update(d.now_meervoudig)
-        known.append(Known(s.id, partner, s.signal_date, s.amount_cents, d.pattern))
-        updates.append(
-            {
-                "sid": s.id,
-                "hh": hh,
-                "pc": address.postcode,
-                "nr": address.huisnummer,
-                "tv": address.toevoeging,
-                "pattern": d.pattern,
-                "reason": d.suppressed_reason,
-                "grew": d.grew,
-                "cid": None,
-            }
-        )
+    since = months_back(frame.get_column("signal_date").min(), lookback)  # type: ignore[arg-type]
+    stored = await stored_history(conn, [hh], since)
+    decided, retro = decide(frame, stored, settings.minimum_cents, lookback)
     if retro:
-        await mark_meervoudig(conn, sorted(retro))
-    return updates
+        await mark_meervoudig(conn, retro)
+    fixed = {"hh": hh, "pc": address.postcode, "nr": address.huisnummer, "tv": address.toevoeging}
+    return [
+        {**fixed, "sid": sid, "pattern": pattern, "reason": reason, "grew": grew, "cid": None}
+        for sid, pattern, reason, grew in decided.select(
+            "id", "pattern", "suppressed_reason", "grew"
+        ).iter_rows()
+    ]

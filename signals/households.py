@@ -37,6 +37,7 @@ from signals.storing import (
     mark_meervoudig,
     reopen_recent,
     score_case,
+    stored_history,
     write_scores,
 )
 from signals.summary import Summary, new_counts
@@ -183,7 +184,9 @@ async def prepare(
     households = ids.get_column("household_id")
     counts["households"].update(households.to_list())
     since = months_back(frame.get_column("signal_date").min(), settings.lookback_months)  # type: ignore[arg-type]
-    stored = await _history(conn, households.filter(~households.is_in(created)).to_list(), since)
+    stored = await stored_history(
+        conn, households.filter(~households.is_in(created)).to_list(), since
+    )
     decided, prepared.retro = deciding.decide(
         frame, stored, settings.minimum_cents, settings.lookback_months
     )
@@ -277,36 +280,6 @@ async def _household_ids(
         schema={"household": pl.String, "household_id": pl.Int64},
     )
     return ids, created
-
-
-async def _history(conn: AsyncConnection, households: list[int], since: Any) -> pl.DataFrame:
-    """The households' stored signals since `since`, in id order (`deciding.decide`)."""
-    query = (
-        select(
-            signals_t.c.id,
-            signals_t.c.household_id,
-            signals_t.c.partner_type,
-            signals_t.c.partner_name,
-            signals_t.c.signal_date,
-            signals_t.c.amount_cents,
-            signals_t.c.pattern,
-        )
-        .where(member_of(signals_t.c.household_id, "hh", conn), signals_t.c.signal_date >= since)
-        .order_by(signals_t.c.id)
-    )
-    rows = [
-        tuple(r) for part in chunks(households) for r in await conn.execute(query, {"hh": part})
-    ]
-    schema = {
-        "id": pl.Int64,
-        "household_id": pl.Int64,
-        "partner_type": pl.String,
-        "partner_name": pl.String,
-        "signal_date": pl.Date,
-        "amount_cents": pl.Int64,
-        "pattern": pl.String,
-    }
-    return pl.DataFrame(rows, schema=schema, orient="row").sort("id")
 
 
 async def _cases(

@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
+import polars as pl
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signals.batching import Batch
-from signals.patterns import MEERVOUDIG, Known, months_back
+from signals.patterns import MEERVOUDIG, months_back
 from signals.priority import CaseSignal, first_contact_deadline, score
 from signals.settings import IntakeSettings
 from store.models import Case, IngestIssue, Signal, table_of
@@ -53,10 +54,8 @@ async def find_existing_keys(
     return found
 
 
-async def load_history(
-    conn: AsyncConnection, household_ids: list[int], since: date
-) -> dict[int, list[Known]]:
-    history: dict[int, list[Known]] = defaultdict(list)
+async def stored_history(conn: AsyncConnection, households: list[int], since: Any) -> pl.DataFrame:
+    """The households' stored signals since `since`, in id order (`deciding.decide`)."""
     query = (
         select(
             signals_t.c.id,
@@ -67,18 +66,22 @@ async def load_history(
             signals_t.c.amount_cents,
             signals_t.c.pattern,
         )
-        .where(
-            member_of(signals_t.c.household_id, "hh", conn),
-            signals_t.c.signal_date >= since,
-        )
-        .order_by(signals_t.c.id)  # insertion order, as pgbulk.HISTORY_SQL
+        .where(member_of(signals_t.c.household_id, "hh", conn), signals_t.c.signal_date >= since)
+        .order_by(signals_t.c.id)
     )
     rows = [
-        row for part in chunks(household_ids) for row in await conn.execute(query, {"hh": part})
+        tuple(r) for part in chunks(households) for r in await conn.execute(query, {"hh": part})
     ]
-    for ref, hh, ptype, pname, sdate, amount, pattern in rows:
-        history[hh].append(Known(ref, (ptype, pname or ""), sdate, amount, pattern))
-    return history
+    schema = {
+        "id": pl.Int64,
+        "household_id": pl.Int64,
+        "partner_type": pl.String,
+        "partner_name": pl.String,
+        "signal_date": pl.Date,
+        "amount_cents": pl.Int64,
+        "pattern": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row").sort("id")
 
 
 async def store_issues(conn: AsyncConnection, batch: Batch, run_id: int) -> None:

@@ -160,3 +160,37 @@ def test_the_plain_summary_says_how_many_wait_for_an_address(cli: Cli) -> None:
     )
     assert code == 0
     assert "waiting for an address 6" in out and "zaadje case address" in out
+
+
+def test_completing_an_address_decides_patterns_as_the_intake_does(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Two partners in one month for one BSN: once the address is known both signals are
+    meervoudig, the earlier one too, as when the file had carried the address."""
+    document = {
+        "leveringen": [
+            {
+                "vroegsignalen": [
+                    {
+                        "ID": f"BSN-{partner}",
+                        "bedrag": 300,
+                        "signaaldatum": day,
+                        "signaalpartner": {"type": partner},
+                        "client": {"burgerservicenummer": "999012345"},
+                    }
+                    for partner, day in (("Huur", "2026-11-03"), ("Energie", "2026-11-10"))
+                ]
+            }
+        ]
+    }
+    path = tmp_path / "bsn.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    ingest(cli, path)
+    (waiting,) = cli.json("cases", "--state", "address_unknown")
+    now = ("--now", "2026-11-20T10:00")
+    cli.json(
+        "case", "address", str(waiting["id"]), "--postcode", "9999ZZ", "--huisnummer", "1", *now
+    )
+    (case,) = cli.json("cases", "--state", "open")
+    patterns = {s["id"]: s["pattern"] for s in case["signal_details"]}
+    assert patterns == {"BSN-Huur": "meervoudig", "BSN-Energie": "meervoudig"}

@@ -1,7 +1,7 @@
-"""`signals.deciding.decide` (a batch, as polars set operations) decides what the one-at-a-time
-`signals.patterns.decide` decides when the file's signals are fed to it in content order: the
-old `decide_in_order` loop, kept here as the oracle. Small domains, so that same months, same
-dates, same partners and amounts around the minimum collide often."""
+"""`signals.deciding.decide` (a batch, as polars set operations) decides what the rules one
+signal at a time (`tests/signals/one_at_a_time.py`) decide when the file's signals are fed to
+them in content order: the old `decide_in_order` loop, kept here as the oracle. Small domains,
+so that same months, same dates, same partners and amounts around the minimum collide often."""
 
 from __future__ import annotations
 
@@ -19,11 +19,9 @@ from signals.patterns import (
     OPEENVOLGEND,
     SUPPRESSED_REPEAT,
     SUPPRESSED_SMALL,
-    Decision,
-    Known,
-    decide,
     months_back,
 )
+from tests.signals.one_at_a_time import Decision, Known, decide
 
 MINIMUM = 5000
 
