@@ -8,8 +8,8 @@ values are written as SQLAlchemy would store them, so what is read back is the s
 
 from __future__ import annotations
 
-import io
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +50,7 @@ async def insert_rows(conn: AsyncConnection, table: str, frame: pl.DataFrame) ->
     raw = await driver(conn)
     if dialect == "postgresql":
         data = frame.write_csv(include_header=False).encode()
-        await raw.copy_to_table(table, source=io.BytesIO(data), columns=frame.columns, format="csv")
+        await raw.copy_to_table(table, source=_whole(data), columns=frame.columns, format="csv")
         return
     frame = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
     columns = ", ".join(frame.columns)
@@ -98,6 +98,13 @@ async def insert_households(
         for k, p, n, t in addresses.iter_rows()
     ]
     return [(k, i) for k, i in await conn.execute(stmt, values)]
+
+
+async def _whole(data: bytes) -> AsyncIterator[bytes]:
+    """The rows handed to the connection at once. From a file object asyncpg reads 512 KB at
+    a time in a thread, each waiting for a turn of the event loop, which the next batch's
+    lookups and decisions keep busy: the server sat idle in the meantime."""
+    yield data
 
 
 async def next_ids(conn: AsyncConnection, table: str, n: int) -> list[int]:

@@ -182,7 +182,8 @@ async def prepare(
     ids, created = await _household_ids(conn, frame, now)
     frame = frame.join(ids, on="household", how="left", maintain_order="left")
     households = ids.get_column("household_id")
-    counts["households"].update(households.to_list())
+    # A household's signals are all in one batch (signals.ordering): counted once.
+    counts["households"] = households.len()
     since = months_back(frame.get_column("signal_date").min(), settings.lookback_months)  # type: ignore[arg-type]
     stored = await stored_history(
         conn, households.filter(~households.is_in(created)).to_list(), since

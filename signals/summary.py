@@ -23,7 +23,6 @@ class Summary:
     waiting_for_address: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-    _households: set[int] = field(default_factory=set, repr=False)
 
     def add(self, counts: dict[str, Any]) -> None:
         """A committed batch's counts (never those of a batch that was rolled back)."""
@@ -34,7 +33,7 @@ class Summary:
         self.cases_opened += counts["cases_opened"]
         self.cases_updated += counts["cases_updated"]
         self.waiting_for_address += counts.get("waiting_for_address", 0)
-        self._households.update(counts["households"])
+        self.households += counts["households"]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -44,7 +43,7 @@ class Summary:
             "rejected": self.rejected,
             "duplicates": self.duplicates,
             "suppressed": self.suppressed,
-            "households": len(self._households),
+            "households": self.households,
             "cases_opened": self.cases_opened,
             "cases_updated": self.cases_updated,
             "waiting_for_address": self.waiting_for_address,
@@ -77,5 +76,5 @@ def new_counts() -> dict[str, Any]:
         "suppressed": 0,
         "cases_opened": 0,
         "cases_updated": 0,
-        "households": set(),
+        "households": 0,
     }
