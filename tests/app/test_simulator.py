@@ -18,6 +18,7 @@ from app.services import Services
 from app.settings import load_settings
 from app.web import build_app
 from app.wiring import context_for
+from clock import Calendar
 from store.engine import make_engine
 from store.models import Inbound, Outbox, Task, table_of
 from tests.conftest import Cli
@@ -33,6 +34,15 @@ respect_holidays = false
 """
 HEADER = "id,signaalpartner,bedrag,signaaldatum,achternaam,huisnummer,postcode,telefoonnummer\n"
 
+def on_a_working_day() -> datetime:
+    """Now, or the same time on the last working day before (in the municipality's time):
+    the plan starts outreach on working days only, and the simulator serves the real clock."""
+    calendar, now = Calendar(), datetime.now(UTC)
+    while not calendar.is_working_day(calendar.local_date(now)):
+        now -= timedelta(days=1)
+    return now
+
+
 outbox_t = table_of(Outbox)
 inbound_t = table_of(Inbound)
 tasks_t = table_of(Task)
@@ -45,7 +55,7 @@ def contacted(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict
     config = tmp_path / "zaadje.toml"
     config.write_text(ALWAYS_OPEN, encoding="utf-8")
     monkeypatch.setenv("ZAADJE_CONFIG", str(config))
-    now = datetime.now(UTC)
+    now = on_a_working_day()
     signal_date = (now - timedelta(days=40)).date().isoformat()
     csv = tmp_path / "signals.csv"
     csv.write_text(HEADER + f"S-1,Huur,640,{signal_date},Proefhuis,1,9991AA,{PHONE}\n")
@@ -254,7 +264,7 @@ def contacted_preferring_whatsapp(
     config = tmp_path / "zaadje.toml"
     config.write_text(ALWAYS_OPEN + '\n[channels]\norder = ["whatsapp", "sms"]\n', "utf-8")
     monkeypatch.setenv("ZAADJE_CONFIG", str(config))
-    now = datetime.now(UTC)
+    now = on_a_working_day()
     csv = tmp_path / "signals.csv"
     signal_date = (now - timedelta(days=40)).date().isoformat()
     csv.write_text(HEADER + f"S-1,Huur,640,{signal_date},Proefhuis,1,9991AA,{PHONE}\n")
