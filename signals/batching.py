@@ -8,16 +8,18 @@ and warnings in file order) and the signals that the second pass regroups by hou
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from signals.columnar import as_frame, split_clean
-from signals.reader import FileWarning, Row, Unreadable, open_rows
+from signals.columnar import MARKERS, as_frame, rows_frame, split_clean
+from signals.plain_csv import is_plain, plain_chunks
+from signals.reader import FileWarning, Row, Unreadable, detect_format, open_rows, read_head
 from signals.validate import ParsedSignal, Rejected, validate_row
 
 # Rows validated together. polars' cost per call is worth sharing out (on 200,000 rows, 6.9 µs
@@ -59,6 +61,10 @@ def check_readable(path: Path, fmt: str | None) -> None:
 def read_batches(path: Path, fmt: str | None, today: date, batch_size: int) -> Iterator[Batch]:
     """The file's rows, validated, in batches of `batch_size` rows (at least `READ_ROWS`)."""
     warnings: list[FileWarning] = []
+    size = max(batch_size, READ_ROWS)
+    if (fmt or detect_format(path, read_head(path))) == "csv" and is_plain(path):
+        header, chunks = plain_chunks(path, size, warnings)
+        return frame_batches(chunks, header.kept, today, warnings)
     # open_rows fills `warnings` (unknown columns) when it reads the header, i.e. on the
     # first row, before validated_batches looks at them for the first batch.
     rows = open_rows(path, fmt, warnings)
@@ -69,7 +75,33 @@ def read_batches(path: Path, fmt: str | None, today: date, batch_size: int) -> I
             yield first
         yield from rows
 
-    return validated_batches(all_rows(), today, max(batch_size, READ_ROWS), warnings)
+    return validated_batches(all_rows(), today, size, warnings)
+
+
+def frame_batches(
+    chunks: Iterable[pl.DataFrame],
+    kept: tuple[str, ...],
+    today: date,
+    file_warnings: list[FileWarning],
+) -> Iterator[Batch]:
+    """As `validated_batches`, for rows that come as frames (`signals.plain_csv`)."""
+    batch = Batch()
+    for line, column, message in file_warnings:
+        _warn(batch, line, column, message)
+    for rows in chunks:
+        batch.received += rows.height
+        _take(rows, today, batch, partial(_as_read, rows, kept))
+        yield batch
+        batch = Batch()
+    yield batch
+
+
+def _as_read(rows: pl.DataFrame, kept: tuple[str, ...], at: int) -> Row:
+    """Row `at` of a frame as the reader gives it: its file's columns in their order, then
+    the reader's notes."""
+    values = rows.row(at, named=True)
+    row = {name: values[name] for name in (*kept, *MARKERS) if values[name] is not None}
+    return values["line"], row
 
 
 def validated_batches(
@@ -111,9 +143,13 @@ def take_rows(chunk: list[Row], today: date, batch: Batch) -> None:
     if not chunk:
         return
     batch.received += len(chunk)
-    clean, others = split_clean(chunk, today)
+    _take(rows_frame(chunk), today, batch, chunk.__getitem__)
+
+
+def _take(rows: pl.DataFrame, today: date, batch: Batch, row_at: Callable[[int], Row]) -> None:
+    clean, others = split_clean(rows, today)
     for at in others:
-        line, row = chunk[at]
+        line, row = row_at(at)
         take_row(row, line, today, batch)
     checked = as_frame(batch.signals, batch.warned_lines)
     batch.frame = pl.concat([f for f in (batch.frame, clean, checked) if f is not None])

@@ -67,11 +67,17 @@ def as_frame(signals: list[ParsedSignal], warned: set[int]) -> pl.DataFrame:
     return frame.with_columns(pl.col("line").is_in(list(warned)).alias("warned"))
 
 
-def split_clean(chunk: list[Row], today: date) -> tuple[pl.DataFrame, list[int]]:
-    """The chunk's clean rows as a frame of `ParsedSignal` fields, and the positions (in the
-    chunk) of the other rows."""
-    frame = pl.from_dicts([row for _, row in chunk], schema=SCHEMA).with_columns(
-        pl.Series("line", [line for line, _ in chunk], dtype=pl.Int64),
+def rows_frame(chunk: list[Row]) -> pl.DataFrame:
+    """Rows as `SCHEMA` columns (null where a row lacks one) and their `line`."""
+    return pl.from_dicts([row for _, row in chunk], schema=SCHEMA).with_columns(
+        pl.Series("line", [line for line, _ in chunk], dtype=pl.Int64)
+    )
+
+
+def split_clean(rows: pl.DataFrame, today: date) -> tuple[pl.DataFrame, list[int]]:
+    """The clean ones of `rows` (as `rows_frame`) as a frame of `ParsedSignal` fields, and
+    the positions of the others."""
+    frame = rows.with_columns(
         pl.any_horizontal(pl.col(MARKERS).is_not_null()).alias("marked"),
         pl.col(COLUMNS).fill_null(""),  # a column a row lacks (DDAS JSON leaves them out)
     )

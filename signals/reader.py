@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
@@ -87,8 +88,38 @@ def has_bad_text(values: list[str]) -> bool:
     return False
 
 
-def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
-    header_line = handle.readline()
+@dataclass(frozen=True)
+class CsvHeader:
+    delimiter: str
+    width: int  # fields in the header
+    kept: tuple[str, ...]  # the known columns, in the file's order
+    index: tuple[int, ...]  # and where they stand
+
+    @property
+    def places(self) -> dict[str, int]:
+        """Each known column's place (of a column named twice, the last)."""
+        return dict(zip(self.kept, self.index, strict=True))
+
+    def row(self, values: list[str]) -> dict[str, str] | None:
+        """One parsed line as a row, with a note when it is short or long; None when blank."""
+        if not values or (len(values) == 1 and not values[0].strip()):
+            return None
+        if has_bad_text(values):
+            return {"__error__": "regel bevat tekens die geen UTF-8 zijn"}
+        if len(values) == self.width:
+            # A full row is picked apart in C; REQUIRED guarantees several columns, so the
+            # getter always returns a tuple.
+            return dict(zip(self.kept, itemgetter(*self.index)(values), strict=True))
+        n = len(values)
+        row = {name: values[i] for name, i in zip(self.kept, self.index, strict=True) if i < n}
+        if n < self.width:
+            row["__short__"] = f"regel heeft {n} van de {self.width} velden"
+        else:
+            row["__long__"] = f"regel heeft {n} velden, de kop {self.width}; extra genegeerd"
+        return row
+
+
+def csv_header(header_line: str, warnings: list[FileWarning]) -> CsvHeader:
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     header = next(csv.reader([header_line], delimiter=delimiter), [])
     names = [canonical(n) for n in header]
@@ -100,12 +131,12 @@ def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
         if name and name not in known:
             warnings.append((1, name, f"onbekende kolom {name!r} genegeerd"))
     index = [(name, i) for i, name in enumerate(names) if name in known]
-    width = len(names)
-    # A full row is picked apart in C; REQUIRED guarantees several columns, so the getter
-    # always returns a tuple.
-    pick = itemgetter(*(i for _, i in index))
-    kept = [name for name, _ in index]
-    reader = csv.reader(handle, delimiter=delimiter)
+    return CsvHeader(delimiter, len(names), tuple(n for n, _ in index), tuple(i for _, i in index))
+
+
+def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
+    header = csv_header(handle.readline(), warnings)
+    reader = csv.reader(handle, delimiter=header.delimiter)
     line = 1
     while True:
         start = line + 1
@@ -118,20 +149,9 @@ def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
             yield start, {"__error__": f"onleesbare regel: {exc}"}
             continue
         line = reader.line_num + 1  # +1: the header was read outside the reader
-        if not values or (len(values) == 1 and not values[0].strip()):
-            continue
-        if has_bad_text(values):
-            yield start, {"__error__": "regel bevat tekens die geen UTF-8 zijn"}
-            continue
-        if len(values) == width:
-            yield start, dict(zip(kept, pick(values), strict=True))
-            continue
-        row = {name: values[i] for name, i in index if i < len(values)}
-        if len(values) < width:
-            row["__short__"] = f"regel heeft {len(values)} van de {width} velden"
-        elif len(values) > width:
-            row["__long__"] = f"regel heeft {len(values)} velden, de kop {width}; extra genegeerd"
-        yield start, row
+        row = header.row(values)
+        if row is not None:
+            yield start, row
 
 
 def _text(value: Any) -> str:

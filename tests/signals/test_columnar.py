@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bench.gen_signals import generate
-from signals.columnar import LANGUAGES, MARKERS, WHITESPACE, split_clean
+from signals.columnar import LANGUAGES, MARKERS, WHITESPACE, rows_frame, split_clean
 from signals.reader import Row, open_rows
 from signals.validate import COLUMNS, GENDERS, PARTNERS, ParsedSignal, Rejected, validate_row
 
@@ -387,7 +387,7 @@ def assert_agrees(chunk: list[Row]) -> int:
     accepted and the other rows are the chunk, each once. Returns how many it accepted."""
     positions = {line: at for at, (line, _) in enumerate(chunk)}
     assert len(positions) == len(chunk), "lines must be unique in a test chunk"
-    clean, others = split_clean(chunk, TODAY)
+    clean, others = split_clean(rows_frame(chunk), TODAY)
     accepted = [positions[line] for line in clean["line"].to_list()]
     assert sorted(accepted + others) == list(range(len(chunk))), (accepted, others)
     assert clean.columns == [*SLOTS, "warned"]
@@ -484,7 +484,7 @@ def test_fast_path_takes_nearly_all_clean_rows_of_a_realistic_file(tmp_path: Pat
         if not warnings:
             unwarned.add(at)
     assert len(unwarned) > 2500  # the generator's rows are mostly clean
-    clean, others = split_clean(chunk, TODAY)
+    clean, others = split_clean(rows_frame(chunk), TODAY)
     taken = {positions[line] for line in clean["line"].to_list()}
     assert taken <= unwarned
     assert len(taken) >= 0.9 * len(unwarned), f"{len(taken)} of {len(unwarned)}"
