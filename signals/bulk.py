@@ -24,19 +24,29 @@ from store.models import Household, table_of
 
 households_t = table_of(Household)
 
-# A write refused by a unique key (signals' partner type + id, one open case per household):
-# raised by the drivers themselves for COPY and executemany, wrapped by SQLAlchemy otherwise.
-CLASH = (asyncpg.UniqueViolationError, sqlite3.IntegrityError, IntegrityError)
 # Moments are stored in UTC (store.models.UTCDateTime): on SQLite as SQLAlchemy's text.
 _MOMENT = {"postgresql": "%Y-%m-%dT%H:%M:%S%.6f+00:00", "sqlite": "%Y-%m-%d %H:%M:%S%.6f"}
+
+
+def is_clash(exc: BaseException) -> bool:
+    """A write refused by a unique key (signals' partner type + id, one open case per
+    household), as the driver raises it for COPY and executemany or SQLAlchemy wraps it; not
+    any other refusal (a NOT NULL or CHECK), which preparing the batch again would not mend."""
+    if isinstance(exc, IntegrityError):
+        exc = exc.orig  # type: ignore[assignment]
+    if isinstance(exc, asyncpg.UniqueViolationError) or getattr(exc, "sqlstate", "") == "23505":
+        return True
+    unique = ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+    return isinstance(exc, sqlite3.IntegrityError) and exc.sqlite_errorname in unique
 
 
 async def driver(conn: AsyncConnection) -> Any:
     """The driver's connection under `conn`, inside the transaction `conn` has begun
     (SQLAlchemy's asyncpg adapter begins it on the first statement it runs itself)."""
-    await conn.execute(text("SELECT 1"))
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
+    raw: Any = (await conn.get_raw_connection()).driver_connection
+    if conn.dialect.name == "postgresql" and not raw.is_in_transaction():
+        await conn.execute(text("SELECT 1"))
+    return raw
 
 
 async def insert_rows(conn: AsyncConnection, table: str, frame: pl.DataFrame) -> None:

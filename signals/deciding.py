@@ -1,8 +1,8 @@
 """Patterns, repeats and growth for a batch of whole households, decided as sets (polars).
 
-The rules are those of `signals.patterns.decide`, which decides one signal at a time against
-what went before it (and stays the reference, used where a single signal is decided: a BSN
-whose address becomes known). Over a set the same rules read:
+Used by the intake for each batch and by `casework.address` when a BSN's signals get their
+address. The rules, which `tests/signals/one_at_a_time.py` spells one signal at a time in
+date order (the property test's oracle), read over a set:
 
 - *meervoudig*: another partner has a signal for the household in the same calendar month
   (stored, or anywhere in the file: a later one makes an earlier one meervoudig too);

@@ -51,13 +51,13 @@ cases_t = table_of(Case)
 CLASHES = 3  # attempts at a batch that an intake alongside keeps clashing with
 SUPPORTED_LOCALES = ("nl", "en", "tr", "ar", "pl", "uk")
 # What scoring looks at (`partner_name` filled in as ""), and what the file gave as is.
-CASE_SIGNAL = CaseSignal._fields[:-1]
+CASE_SIGNAL = tuple(name for name in CaseSignal._fields if name != "language")
 FROM_FILE = tuple(FIELDS)
 
 
 @dataclass
 class Prepared:
-    rows: int  # the batch's signals, duplicates included (for progress)
+    size: int  # the batch's signals, duplicates included (for progress)
     counts: dict[str, Any] = field(default_factory=new_counts)
     signals: pl.DataFrame | None = None
     cases: pl.DataFrame | None = None
@@ -141,13 +141,10 @@ async def _commit(
             await write(conn, prepared)
             await trans.commit()
             break
-        except bulk.CLASH:
+        except BaseException as exc:
             await trans.rollback()
-            if attempt == CLASHES:
+            if attempt == CLASHES or not bulk.is_clash(exc):
                 raise
-        except BaseException:
-            await trans.rollback()
-            raise
         trans = await conn.begin()
         try:
             prepared = await again()
@@ -156,7 +153,7 @@ async def _commit(
             raise
     summary.add(prepared.counts)  # only once committed: never what was rolled back
     if progress:
-        progress(prepared.rows)
+        progress(prepared.size)
 
 
 async def prepare(
