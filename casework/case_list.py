@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signals.priority import CaseSignal, score
 from signals.settings import IntakeSettings
+from signals.storing import SCORED
 from store.models import Case, Household, Signal, table_of
 from store.queries import member_of
 
@@ -54,19 +55,7 @@ async def list_cases(
     ids = [r["id"] for r in rows]
     members: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     sig_query = (
-        select(
-            signals_t.c.case_id,
-            signals_t.c.partner_signal_id,
-            signals_t.c.partner_type,
-            signals_t.c.partner_name,
-            signals_t.c.amount_cents,
-            signals_t.c.signal_date,
-            signals_t.c.crisis,
-            signals_t.c.warm_handover,
-            signals_t.c.contract_end_date,
-            signals_t.c.grew,
-            signals_t.c.pattern,
-        )
+        select(signals_t.c.case_id, signals_t.c.partner_signal_id, *SCORED)
         .where(member_of(signals_t.c.case_id, "ids", conn))
         .order_by(signals_t.c.id)
     )

@@ -26,6 +26,28 @@ cases_t = table_of(Case)
 issues_t = table_of(IngestIssue)
 
 
+# A stored signal as scoring reads it (signals.priority.CaseSignal's fields, in order).
+SCORED = (
+    signals_t.c.partner_type,
+    signals_t.c.partner_name,
+    signals_t.c.amount_cents,
+    signals_t.c.signal_date,
+    signals_t.c.crisis,
+    signals_t.c.warm_handover,
+    signals_t.c.contract_end_date,
+    signals_t.c.grew,
+    signals_t.c.pattern,
+)
+# A household's stored signals as signals.deciding.decide reads them.
+HISTORY: dict[str, Any] = {
+    "id": pl.Int64,
+    "household_id": pl.Int64,
+    "partner_type": pl.String,
+    "partner_name": pl.String,
+    "signal_date": pl.Date,
+    "amount_cents": pl.Int64,
+    "pattern": pl.String,
+}
 CHUNK = 2000  # keys per IN (...) list: well under SQLite's and asyncpg's parameter limits
 
 
@@ -72,16 +94,7 @@ async def stored_history(conn: AsyncConnection, households: list[int], since: An
     rows = [
         tuple(r) for part in chunks(households) for r in await conn.execute(query, {"hh": part})
     ]
-    schema = {
-        "id": pl.Int64,
-        "household_id": pl.Int64,
-        "partner_type": pl.String,
-        "partner_name": pl.String,
-        "signal_date": pl.Date,
-        "amount_cents": pl.Int64,
-        "pattern": pl.String,
-    }
-    return pl.DataFrame(rows, schema=schema, orient="row").sort("id")
+    return pl.DataFrame(rows, schema=HISTORY, orient="row").sort("id")
 
 
 async def store_issues(conn: AsyncConnection, batch: Batch, run_id: int) -> None:
@@ -160,19 +173,7 @@ async def case_scores(
     members: dict[int, list[CaseSignal]] = defaultdict(list)
     opened: dict[int, date] = {}
     sig_query = (
-        select(
-            signals_t.c.case_id,
-            signals_t.c.id,
-            signals_t.c.partner_type,
-            signals_t.c.partner_name,
-            signals_t.c.amount_cents,
-            signals_t.c.signal_date,
-            signals_t.c.crisis,
-            signals_t.c.warm_handover,
-            signals_t.c.contract_end_date,
-            signals_t.c.grew,
-            signals_t.c.pattern,
-        )
+        select(signals_t.c.case_id, signals_t.c.id, *SCORED)
         .where(
             member_of(signals_t.c.case_id, "ids", conn),
             signals_t.c.suppressed_reason.is_(None),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import polars as pl
 from hypothesis import given, settings
@@ -21,6 +21,7 @@ from signals.patterns import (
     SUPPRESSED_SMALL,
     months_back,
 )
+from signals.storing import HISTORY
 from tests.signals.one_at_a_time import Decision, Known, decide
 
 MINIMUM = 5000
@@ -37,15 +38,7 @@ class Row(NamedTuple):  # a file signal, in the columns `deciding.decide` reads
 
 Stored = tuple[int, int, str, str | None, date, int, str]  # id, household, ..., pattern
 Outcome = tuple[str, str | None, bool]  # pattern, suppressed_reason, grew
-STORED_SCHEMA: dict[str, Any] = {
-    "id": pl.Int64,
-    "household_id": pl.Int64,
-    "partner_type": pl.String,
-    "partner_name": pl.String,
-    "signal_date": pl.Date,
-    "amount_cents": pl.Int64,
-    "pattern": pl.String,
-}
+STORED_SCHEMA = HISTORY
 
 
 def content_key(s: Row) -> tuple[int, date, str, str]:
