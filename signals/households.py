@@ -1,35 +1,31 @@
-"""The intake's second pass: a batch of whole households taken in as sets, on either database.
+"""A batch of whole households taken in as sets, on either database.
 
 `prepare` looks up what is stored for the batch's households (a few queries per batch),
 decides every signal at once (`signals.deciding`), finds each household's case — open,
 re-opened or new — and scores the cases; `write` stores the signals and new cases in bulk
-(`signals.bulk`) and updates the rest. Both run in the batch's one transaction. On PostgreSQL
-the intake alternates two connections so that batch n's writes overlap batch n+1's
-`prepare` (`take_in`); on SQLite, the single writer, one connection does both in turn.
+(`signals.bulk`) and updates the rest. Both run in the batch's one transaction
+(`signals.pipeline` runs the batches).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.ddas import NOG_NIET_OPGEPAKT
+from flows.intents import LOCALES  # the languages residents are written to in
 from signals import bulk, deciding
 from signals.columnar import FIELDS
 from signals.patterns import months_back
 from signals.priority import CaseSignal
-from signals.settings import IntakeSettings, analyze_due
+from signals.settings import IntakeSettings
 from signals.storing import (
     case_scores,
     chunks,
@@ -40,7 +36,7 @@ from signals.storing import (
     stored_history,
     write_scores,
 )
-from signals.summary import Summary, new_counts
+from signals.summary import new_counts
 from store.models import Case, Household, Signal, table_of
 from store.queries import member_of
 
@@ -48,8 +44,6 @@ households_t = table_of(Household)
 signals_t = table_of(Signal)
 cases_t = table_of(Case)
 
-CLASHES = 3  # attempts at a batch that an intake alongside keeps clashing with
-SUPPORTED_LOCALES = ("nl", "en", "tr", "ar", "pl", "uk")
 # What scoring looks at (`partner_name` filled in as ""), and what the file gave as is.
 CASE_SIGNAL = tuple(name for name in CaseSignal._fields if name != "language")
 FROM_FILE = tuple(FIELDS)
@@ -63,97 +57,6 @@ class Prepared:
     cases: pl.DataFrame | None = None
     retro: list[int] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
-
-
-async def take_in(
-    engine: AsyncEngine,
-    batches: AsyncIterator[pl.DataFrame],
-    run_id: int,
-    now: datetime,
-    settings: IntakeSettings,
-    summary: Summary,
-    progress: Callable[[int], None] | None,
-) -> None:
-    """Each batch in its own transaction, committed in turn: batch n+1 is prepared on the
-    other connection while batch n writes, and writes only once batch n has committed. Their
-    households are disjoint and the file's repeated ids were set aside before
-    (`signals.ordering`), so what batch n+1 reads of its own households is complete."""
-    # Measured on PostgreSQL against one batch at a time (200,000 rows): 28 s instead of 36.
-    overlap = engine.dialect.name == "postgresql"
-    async with AsyncExitStack() as stack:
-        conns = [await stack.enter_async_context(engine.connect()) for _ in range(1 + overlap)]
-        pending: asyncio.Task[None] | None = None
-        try:
-            async for number, frame in _numbered(batches):
-                analyze = overlap and analyze_due(number)
-                if pending is not None and (analyze or not overlap):
-                    await pending  # statistics include the batch before; SQLite: one writer
-                    pending = None
-                conn = conns[number % len(conns)]
-                trans = await conn.begin()
-                try:
-                    if analyze:
-                        # Nothing else keeps the planner's statistics current on a server
-                        # without autovacuum (as CI's is). Measured without (200,000 rows):
-                        # taking the file in again cost PostgreSQL 19 instead of 4 µs per row.
-                        await conn.execute(text("ANALYZE signals, households, cases"))
-                    prepared = await prepare(conn, frame, run_id, now, settings, recheck=False)
-                    if pending is not None:
-                        await pending
-                        pending = None
-                except BaseException:
-                    await trans.rollback()
-                    raise
-                again = partial(prepare, conn, frame, run_id, now, settings, recheck=True)
-                pending = asyncio.create_task(
-                    _commit(conn, trans, prepared, again, summary, progress)
-                )
-            if pending is not None:
-                await pending
-                pending = None
-        finally:
-            if pending is not None:
-                with suppress(Exception):  # let the batch in flight commit or fail as it would
-                    await pending
-
-
-async def _numbered(batches: AsyncIterator[pl.DataFrame]) -> AsyncIterator[tuple[int, Any]]:
-    number = 0
-    async for frame in batches:
-        number += 1
-        yield number, frame
-
-
-async def _commit(
-    conn: AsyncConnection,
-    trans: AsyncTransaction,
-    prepared: Prepared,
-    again: Callable[[], Awaitable[Prepared]],
-    summary: Summary,
-    progress: Callable[[int], None] | None,
-) -> None:
-    """Write and commit a prepared batch. An intake running alongside may have stored some of
-    its signals or opened a case for one of its households since it was prepared: the
-    database's unique keys refuse the write, and the batch is prepared again (`again`) and
-    written in a new transaction, now finding what the other one stored."""
-    for attempt in range(1, CLASHES + 1):
-        try:
-            await write(conn, prepared)
-            await trans.commit()
-            break
-        except BaseException as exc:
-            await trans.rollback()
-            if attempt == CLASHES or not bulk.is_clash(exc):
-                raise
-        trans = await conn.begin()
-        try:
-            prepared = await again()
-        except BaseException:
-            await trans.rollback()
-            raise
-    summary.add(prepared.counts)  # only once committed: never what was rolled back
-    if progress:
-        progress(prepared.size)
 
 
 async def prepare(
@@ -297,7 +200,7 @@ async def _cases(
         "household_id", "language", *CASE_SIGNAL
     ).iter_rows():
         members[hh].append(CaseSignal(*values))
-        if language in SUPPORTED_LOCALES and hh not in locale:
+        if language in LOCALES and hh not in locale:
             locale[hh] = language
     new_now = set(created)
     ask = [hh for hh in members if hh not in new_now]

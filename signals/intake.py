@@ -23,8 +23,9 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signals.batching import Batch, check_readable, read_batches
-from signals.households import not_stored, take_in
+from signals.households import not_stored
 from signals.ordering import Regrouped
+from signals.pipeline import take_in
 from signals.settings import IntakeSettings
 from signals.storing import store_issues
 from signals.summary import Summary, new_counts, take_issues

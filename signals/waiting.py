@@ -16,10 +16,10 @@ import polars as pl
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from flows.intents import LOCALES
 from signals import bulk
 from signals.households import (
     CASE_SIGNAL,
-    SUPPORTED_LOCALES,
     count_decided,
     not_stored,
     stored_rows,
@@ -112,7 +112,7 @@ async def _open_waiting(
     opened: dict[str, int] = {}
     for bsn, group in groups.items():
         scored = score_case([CaseSignal(*values) for _, *values in group], today, today, settings)
-        locale = next((lang for lang, *_ in group if lang in SUPPORTED_LOCALES), "nl")
+        locale = next((lang for lang, *_ in group if lang in LOCALES), "nl")
         case_id = (
             await conn.execute(
                 insert(cases_t).returning(cases_t.c.id),

@@ -4,7 +4,7 @@ Each intake looks its addresses up and then creates the missing households; when
 intake created some of them in between, the insert meets their keys and the intake keeps the
 other's households instead of failing. When the other stored some of the same signals, or
 opened a case for one of the households, since a batch was prepared, the database's unique
-keys refuse the batch and it is prepared again (signals/households.py). Nothing is lost and
+keys refuse the batch and it is prepared again (signals/pipeline.py). Nothing is lost and
 nothing doubles.
 """
 
