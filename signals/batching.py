@@ -160,16 +160,19 @@ def take_row(row: dict[str, str], line: int, today: date, batch: Batch) -> None:
     if "__error__" in row:
         _error(batch, line, "regel", row["__error__"], row)
         return
+    # A short or long row's fields may have slid into the wrong columns: its note says so,
+    # also beside the rejection that often follows (a comma-decimal amount unquoted in a
+    # comma file shifts the date into `bedrag`'s neighbour).
+    shape = [(line, "regel", row[m]) for m in ("__short__", "__long__") if m in row]
     row_warnings: list[tuple[int, str, str]] = []
     try:
         parsed = validate_row(row, line, today, row_warnings)
     except Rejected as exc:
         _error(batch, line, exc.field, exc.message, row)
+        for w_line, column, message in shape:
+            _warn(batch, w_line, column, message)
         return
-    if "__short__" in row:
-        row_warnings.append((line, "regel", row["__short__"]))
-    if "__long__" in row:
-        row_warnings.append((line, "regel", row["__long__"]))
+    row_warnings += shape
     if row_warnings:
         for w_line, column, message in row_warnings:
             _warn(batch, w_line, column, message)

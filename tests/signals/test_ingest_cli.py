@@ -305,3 +305,25 @@ def test_a_file_that_breaks_off_keeps_the_counts_whole(cli: Cli, tmp_path: Path)
     summary = cli.json("ingest", str(path), "--now", NOW)
     check_counts(summary)
     assert summary["accepted"] == 1 and summary["errors"][0]["field"] == "bestand"
+
+
+def test_a_rejected_long_row_says_it_was_long(cli: Cli, tmp_path: Path) -> None:
+    """An amount with a decimal comma, unquoted in a comma file, splits into two fields and
+    shifts the rest: the rejection names the field it tripped on, and the row's note says why
+    its fields look wrong."""
+    header = ",".join(HEADER)
+    good = ",".join(quote(row(id="A").get(c, "")) for c in HEADER)
+    shifted = ",".join(row(id="B").get(c, "") if c != "bedrag" else "1234,56" for c in HEADER)
+    path = tmp_path / "s.csv"
+    path.write_text(f"{header}\n{good}\n{shifted}\n", encoding="utf-8")
+    summary = ingest(cli, path)
+    assert summary["accepted"] == 1 and summary["rejected"] == 1
+    assert [e["line"] for e in summary["errors"]] == [3]
+    width = len(HEADER)
+    assert summary["warnings"] == [
+        {
+            "line": 3,
+            "field": "regel",
+            "message": f"regel heeft {width + 1} velden, de kop {width}; extra genegeerd",
+        }
+    ]
