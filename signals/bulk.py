@@ -10,28 +10,28 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import asyncpg
 import polars as pl
 from sqlalchemy import text
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.models import Household, table_of
-
-households_t = table_of(Household)
-
 # Moments are stored in UTC (store.models.UTCDateTime): on SQLite as SQLAlchemy's text.
 _MOMENT = {"postgresql": "%Y-%m-%dT%H:%M:%S%.6f+00:00", "sqlite": "%Y-%m-%d %H:%M:%S%.6f"}
+
+
+class Clash(Exception):
+    """Another intake wrote what this batch was prepared without (found after the fact)."""
 
 
 def is_clash(exc: BaseException) -> bool:
     """A write refused by a unique key (signals' partner type + id, one open case per
     household), as the driver raises it for COPY and executemany or SQLAlchemy wraps it; not
     any other refusal (a NOT NULL or CHECK), which preparing the batch again would not mend."""
+    if isinstance(exc, Clash | asyncpg.DeadlockDetectedError):
+        return True  # a deadlock between two intakes' writes: PostgreSQL undid one of them
     if isinstance(exc, IntegrityError):
         exc = exc.orig  # type: ignore[assignment]
     if isinstance(exc, asyncpg.UniqueViolationError) or getattr(exc, "sqlstate", "") == "23505":
@@ -66,48 +66,6 @@ async def insert_rows(conn: AsyncConnection, table: str, frame: pl.DataFrame) ->
     columns = ", ".join(frame.columns)
     marks = ", ".join("?" for _ in frame.columns)
     await raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", frame.rows())
-
-
-_INSERT_HOUSEHOLDS = (
-    "INSERT INTO households (address_key, postcode, huisnummer, toevoeging, created_at)"
-    " SELECT k, p, n, t, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
-    " AS u(k, p, n, t)"
-)
-
-
-async def insert_households(
-    conn: AsyncConnection, addresses: pl.DataFrame, now: datetime
-) -> list[tuple[str, int]]:
-    """`addresses` (household, postcode, huisnummer, toevoeging) as new households: the
-    (key, id) of those inserted; a key another intake took in meanwhile is left out."""
-    if conn.dialect.name == "postgresql":
-        pg = await driver(conn)
-        args = [*(addresses.get_column(c).to_list() for c in addresses.columns), now]
-        try:
-            # Looked up a moment ago: a plain insert nearly always succeeds, and costs the
-            # server a third less than ON CONFLICT's speculative insertion.
-            async with pg.transaction():  # a savepoint: a conflict undoes only this statement
-                return list(
-                    await pg.fetch(f"{_INSERT_HOUSEHOLDS} RETURNING address_key, id", *args)
-                )
-        except asyncpg.UniqueViolationError:
-            return list(
-                await pg.fetch(
-                    f"{_INSERT_HOUSEHOLDS} ON CONFLICT (address_key) DO NOTHING"
-                    " RETURNING address_key, id",
-                    *args,
-                )
-            )
-    stmt = (
-        sqlite.insert(households_t)
-        .on_conflict_do_nothing(index_elements=["address_key"])
-        .returning(households_t.c.address_key, households_t.c.id)
-    )
-    values = [
-        {"address_key": k, "postcode": p, "huisnummer": n, "toevoeging": t, "created_at": now}
-        for k, p, n, t in addresses.iter_rows()
-    ]
-    return [(k, i) for k, i in await conn.execute(stmt, values)]
 
 
 async def _whole(data: bytes) -> AsyncIterator[bytes]:

@@ -29,9 +29,10 @@ from signals.settings import IntakeSettings
 from signals.storing import (
     case_scores,
     chunks,
+    closed_recently,
     find_existing_keys,
     mark_meervoudig,
-    reopen_recent,
+    reopen,
     score_case,
     stored_history,
     write_scores,
@@ -52,7 +53,10 @@ FROM_FILE = tuple(FIELDS)
 @dataclass
 class Prepared:
     size: int  # the batch's signals, duplicates included (for progress)
+    now: datetime
     counts: dict[str, Any] = field(default_factory=new_counts)
+    households: pl.DataFrame | None = None  # new ones
+    reopened: list[int] = field(default_factory=list)  # closed cases to open again
     signals: pl.DataFrame | None = None
     cases: pl.DataFrame | None = None
     retro: list[int] = field(default_factory=list)
@@ -68,18 +72,21 @@ async def prepare(
     recheck: bool,
 ) -> Prepared:
     """Lookups, decisions and scores of a batch (`frame`: signals with a known address, whole
-    households in content order); its only writes are new households and re-opened cases.
+    households in content order), writing nothing: while it waits for the batch before it
+    to commit (`signals.pipeline`) it holds no lock that another intake could wait for
+    without PostgreSQL seeing the cycle. New households and cases get their ids from the
+    sequences here, and `write` finds out whether another intake took them meanwhile.
 
     Pass 1 set apart the signals stored before this intake began; only when an intake
     running alongside clashed with this batch (`_commit`) are its keys looked up again."""
-    prepared = Prepared(frame.height)
+    prepared = Prepared(frame.height, now)
     counts = prepared.counts
     if recheck:
         frame = await not_stored(conn, frame, counts)
     if frame.is_empty():
         return prepared
 
-    ids, created = await _household_ids(conn, frame, now)
+    ids, created = await _household_ids(conn, frame, now, prepared)
     frame = frame.join(ids, on="household", how="left", maintain_order="left")
     households = ids.get_column("household_id")
     # A household's signals are all in one batch (signals.ordering): counted once.
@@ -140,6 +147,15 @@ def count_decided(counts: dict[str, Any], decided: pl.DataFrame, counting: pl.Da
 
 
 async def write(conn: AsyncConnection, prepared: Prepared) -> None:
+    """The prepared batch into the database. A household or a case that another intake
+    created or re-opened since `prepare` is refused by a unique key, or found re-opened:
+    either way `bulk.Clash`, and the batch is prepared again."""
+    if prepared.households is not None:
+        await bulk.insert_rows(conn, "households", prepared.households)
+    if prepared.reopened and await reopen(conn, prepared.reopened, prepared.now) != len(
+        prepared.reopened
+    ):
+        raise bulk.Clash("a case to re-open was re-opened by another intake")
     if prepared.cases is not None:
         await bulk.insert_rows(conn, "cases", prepared.cases)
     if prepared.signals is not None:
@@ -151,10 +167,11 @@ async def write(conn: AsyncConnection, prepared: Prepared) -> None:
 
 
 async def _household_ids(
-    conn: AsyncConnection, frame: pl.DataFrame, now: datetime
+    conn: AsyncConnection, frame: pl.DataFrame, now: datetime, prepared: Prepared
 ) -> tuple[pl.DataFrame, list[int]]:
-    """household (key) → household_id for the batch's addresses, creating the missing ones;
-    and the ids created now (they have no stored signals or cases)."""
+    """household (key) → household_id for the batch's addresses, the missing ones new (left
+    in `prepared` to be written); and the new ones' ids (they have no stored signals or
+    cases)."""
     addresses = frame.select("household", "postcode", "huisnummer", "toevoeging").unique(
         "household", keep="first"
     )
@@ -165,17 +182,18 @@ async def _household_ids(
     found: dict[str, int] = {}
     for part in chunks(keys):
         found.update((k, i) for k, i in await conn.execute(query, {"keys": part}))
-    created: list[int] = []
     missing = addresses.filter(~pl.col("household").is_in(list(found)))
-    if not missing.is_empty():
-        # Another intake may take some of these in meanwhile: its households are kept, and
-        # are not "created" (they may have signals and a case by now).
-        for k, i in await bulk.insert_households(conn, missing, now):
-            found[k] = i
-            created.append(i)
-        taken = [k for k in missing.get_column("household").to_list() if k not in found]
-        for part in chunks(taken):
-            found.update((k, i) for k, i in await conn.execute(query, {"keys": part}))
+    created = await bulk.next_ids(conn, "households", missing.height)
+    if created:
+        prepared.households = missing.select(
+            pl.Series("id", created, dtype=pl.Int64),
+            pl.col("household").alias("address_key"),
+            "postcode",
+            "huisnummer",
+            "toevoeging",
+            pl.lit(now).alias("created_at"),
+        )
+        found.update(zip(missing.get_column("household").to_list(), created, strict=True))
     ids = pl.DataFrame(
         {"household": list(found), "household_id": list(found.values())},
         schema={"household": pl.String, "household_id": pl.Int64},
@@ -212,11 +230,13 @@ async def _cases(
         case_of.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
     closed = [hh for hh in ask if hh not in case_of]
     if closed:
-        case_of.update(await reopen_recent(conn, sorted(closed), now, settings))
+        recent = await closed_recently(conn, sorted(closed), now, settings)
+        prepared.reopened = sorted(recent.values())
+        case_of.update(recent)
     prepared.counts["cases_updated"] += len(case_of)
     joined = {case_of[hh]: signals for hh, signals in members.items() if hh in case_of}
     prepared.scores = await case_scores(
-        conn, sorted(joined), joined, set(prepared.retro), now, settings
+        conn, sorted(joined), joined, set(prepared.retro), now, settings, prepared.reopened
     )
 
     new = sorted(hh for hh in members if hh not in case_of)

@@ -22,7 +22,7 @@ from signals.households import Prepared, prepare, write
 from signals.settings import IntakeSettings, analyze_due
 from signals.summary import Summary
 
-CLASHES = 3  # attempts at a batch that an intake alongside keeps clashing with
+CLASHES = 5  # attempts at a batch that an intake alongside keeps clashing with
 
 
 async def take_in(

@@ -122,6 +122,15 @@ async def reopen_recent(
     The case is marked open with news; the flow engine hears of it as `NewSignal` and decides
     how to go on (e.g. one gentle message to a resident who said "no thanks" before).
     """
+    latest = await closed_recently(conn, households, now, settings)
+    await reopen(conn, sorted(latest.values()), now)
+    return latest
+
+
+async def closed_recently(
+    conn: AsyncConnection, households: list[int], now: datetime, settings: IntakeSettings
+) -> dict[int, int]:
+    """household → its case closed last within the look-back window, if any."""
     since = settings.calendar.at(
         months_back(settings.calendar.local_date(now), settings.lookback_months), time(0, 0)
     )
@@ -138,15 +147,21 @@ async def reopen_recent(
     for part in chunks(households):
         for hh, cid in await conn.execute(query, {"hh": part}):
             latest[hh] = cid  # ordered by closing time: the last one wins
-    if latest:
-        await conn.execute(
-            update(cases_t)
-            .where(member_of(cases_t.c.id, "ids", conn))
-            # Waiting time and the first-contact deadline count from the re-opening.
-            .values(state="open", signal_news=True, opened_at=now),
-            {"ids": sorted(latest.values())},
-        )
     return latest
+
+
+async def reopen(conn: AsyncConnection, case_ids: list[int], now: datetime) -> int:
+    """Open the closed cases again (with news); how many were still closed."""
+    if not case_ids:
+        return 0
+    result = await conn.execute(
+        update(cases_t)
+        .where(member_of(cases_t.c.id, "ids", conn), cases_t.c.state == "closed")
+        # Waiting time and the first-contact deadline count from the re-opening.
+        .values(state="open", signal_news=True, opened_at=now),
+        {"ids": case_ids},
+    )
+    return int(result.rowcount)
 
 
 async def rescore_cases(
@@ -163,9 +178,11 @@ async def case_scores(
     retro: set[int],
     now: datetime,
     settings: IntakeSettings,
+    reopened: Iterable[int] = (),
 ) -> list[dict[str, Any]]:
     """The cases' scores from their stored counting signals (in id order; those in `retro`
-    about to become meervoudig) followed by the signals `joining` them, not yet stored."""
+    about to become meervoudig) followed by the signals `joining` them, not yet stored; the
+    `reopened` ones (about to be) count their waiting from now."""
     if not case_ids:
         return []
     calendar = settings.calendar
@@ -192,6 +209,7 @@ async def case_scores(
             )
         for cid, opened_at in await conn.execute(case_query, {"ids": part}):
             opened[cid] = calendar.local_date(opened_at)
+    opened.update(dict.fromkeys(reopened, today))
     scores = []
     for cid in case_ids:
         signals = members[cid] + joining.get(cid, [])
