@@ -59,12 +59,19 @@ def check_readable(path: Path, fmt: str | None) -> None:
 
 
 def read_batches(path: Path, fmt: str | None, today: date, batch_size: int) -> Iterator[Batch]:
-    """The file's rows, validated, in batches of `batch_size` rows (at least `READ_ROWS`)."""
-    warnings: list[FileWarning] = []
+    """The file's rows, validated, in batches of `batch_size` rows (at least `READ_ROWS`):
+    a plain CSV file split by polars (`signals.plain_csv`), any other read row by row."""
     size = max(batch_size, READ_ROWS)
     if (fmt or detect_format(path, read_head(path))) == "csv" and is_plain(path):
+        warnings: list[FileWarning] = []
         header, chunks = plain_chunks(path, size, warnings)
         return frame_batches(chunks, header.kept, today, warnings)
+    return row_batches(path, fmt, today, size)
+
+
+def row_batches(path: Path, fmt: str | None, today: date, size: int) -> Iterator[Batch]:
+    """The file read row by row (`signals.reader`), in batches of `size` rows."""
+    warnings: list[FileWarning] = []
     # open_rows fills `warnings` (unknown columns) when it reads the header, i.e. on the
     # first row, before validated_batches looks at them for the first batch.
     rows = open_rows(path, fmt, warnings)

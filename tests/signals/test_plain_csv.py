@@ -4,7 +4,6 @@ and the same accepted signals. Also which files `is_plain` lets through."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,9 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import signals.batching as batching
-from signals.batching import Batch, read_batches, validated_batches
+from signals.batching import Batch, read_batches, row_batches
 from signals.plain_csv import BLOCK, is_plain
-from signals.reader import FileWarning, Row, open_rows
 from tests.signals.test_ingest_cli import HEADER, row
 
 TODAY = date(2026, 11, 20)
@@ -24,19 +22,9 @@ BOM = b"\xef\xbb\xbf"
 
 
 def old_path(path: Path, batch_size: int) -> list[Batch]:
-    """read_batches' non-plain branch, mirrored: the header's warnings are filled by the
-    first `next`, before validated_batches reads them."""
-    warnings: list[FileWarning] = []
-    rows = open_rows(path, None, warnings)
-    first = next(rows, None)
-
-    def all_rows() -> Iterator[Row]:
-        if first is not None:
-            yield first
-        yield from rows
-
+    """read_batches' path for files that are not plain."""
     size = max(batch_size, batching.READ_ROWS)  # read at call time, as read_batches does
-    return list(validated_batches(all_rows(), TODAY, size, warnings))
+    return list(row_batches(path, None, TODAY, size))
 
 
 def signals_of(batches: list[Batch]) -> pl.DataFrame | None:
