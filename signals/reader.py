@@ -134,12 +134,23 @@ def csv_header(header_line: str, warnings: list[FileWarning]) -> CsvHeader:
     return CsvHeader(delimiter, len(names), tuple(n for n, _ in index), tuple(i for _, i in index))
 
 
+UNCLOSED = 'onleesbare regel: een aanhalingsteken (") wordt niet gesloten'
+
+
 def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
     header = csv_header(handle.readline(), warnings)
-    reader = csv.reader(handle, delimiter=header.delimiter)
+    taken: list[str] = []  # the physical lines of the row being read
+
+    def lines() -> Iterator[str]:
+        for text in handle:
+            taken.append(text)
+            yield text
+
+    reader = csv.reader(lines(), delimiter=header.delimiter)
     line = 1
     while True:
         start = line + 1
+        taken.clear()
         try:
             values = next(reader)
         except StopIteration:
@@ -149,9 +160,27 @@ def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
             yield start, {"__error__": f"onleesbare regel: {exc}"}
             continue
         line = reader.line_num + 1  # +1: the header was read outside the reader
+        if len(taken) > 1 and len(values) != header.width:
+            # A quote that is never closed swallows the lines after it, up to the next quote
+            # anywhere (or the end of the file): a row of the wrong width over several lines.
+            # Each of those lines is read again on its own, so only the broken one is lost.
+            yield from _one_by_one(list(taken), start, header)
+            continue
         row = header.row(values)
         if row is not None:
             yield start, row
+
+
+def _one_by_one(texts: list[str], start: int, header: CsvHeader) -> Iterator[Row]:
+    for number, text in enumerate(texts, start=start):
+        try:
+            values = next(csv.reader([text], delimiter=header.delimiter, strict=True), [])
+        except csv.Error:
+            yield number, {"__error__": UNCLOSED}
+            continue
+        row = header.row(values)
+        if row is not None:
+            yield number, row
 
 
 def _text(value: Any) -> str:

@@ -327,3 +327,41 @@ def test_a_rejected_long_row_says_it_was_long(cli: Cli, tmp_path: Path) -> None:
             "message": f"regel heeft {width + 1} velden, de kop {width}; extra genegeerd",
         }
     ]
+
+
+def test_a_quote_never_closed_costs_only_its_own_row(cli: Cli, tmp_path: Path) -> None:
+    """The quote opened on line 3 is never closed: Python's csv module reads on to the next
+    quote (line 6) as one field, which took lines 4 and 5 with it, unreported. Now line 3 is
+    rejected and every other line taken in (CONTRACT §4: the rest is still taken in)."""
+    header = "id,signaalpartner,bedrag,signaaldatum,achternaam,straatnaam,huisnummer,postcode"
+    lines = [
+        header,
+        'A,Huur,"450,00",2026-11-02,Jansen,Dorpsstraat,1,1234AB',
+        'B,Huur,450,2026-11-02,"Jansen,Dorpsstraat,2,1234AB',
+        "C,Huur,450,2026-11-02,Jansen,Dorpsstraat,3,1234AB",
+        "D,Huur,450,2026-11-02,Jansen,Dorpsstraat,4,1234AB",
+        'E,Huur,"1.234,56",2026-11-02,Jansen,Dorpsstraat,5,1234AB',
+        "F,Huur,450,2026-11-02,Jansen,Dorpsstraat,6,1234AB",
+    ]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = ingest(cli, path)
+    assert (summary["received"], summary["accepted"], summary["rejected"]) == (6, 5, 1)
+    (error,) = summary["errors"]
+    assert error["line"] == 3 and "aanhalingsteken" in error["message"]
+    cases = cli.json("cases", "--now", NOW)
+    assert sorted(c["signals"][0] for c in cases) == ["A", "C", "D", "E", "F"]
+
+
+def test_a_quoted_line_break_still_belongs_to_its_field(cli: Cli, tmp_path: Path) -> None:
+    """A row over two lines of the header's width is a field with a line break, not a quote
+    left open: it is taken in whole."""
+    header = "id,signaalpartner,bedrag,signaaldatum,achternaam,straatnaam,huisnummer,postcode"
+    body = (
+        'A,Huur,450,2026-11-02,Jansen,"Dorps\nstraat",1,1234AB\n'
+        "B,Huur,450,2026-11-02,X,Y,2,1234AB\n"
+    )
+    path = tmp_path / "s.csv"
+    path.write_text(f"{header}\n{body}", encoding="utf-8")
+    summary = ingest(cli, path)
+    assert (summary["accepted"], summary["rejected"]) == (2, 0)
