@@ -12,10 +12,9 @@ import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import polars as pl
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # Moments are stored in UTC (store.models.UTCDateTime): on SQLite as SQLAlchemy's text.
@@ -26,15 +25,21 @@ class Clash(Exception):
     """Another intake wrote what this batch was prepared without (found after the fact)."""
 
 
+# PostgreSQL's unique_violation and deadlock_detected: a deadlock between two intakes' writes
+# is undone by PostgreSQL in one of them.
+_CLASHES = ("23505", "40P01")
+
+
 def is_clash(exc: BaseException) -> bool:
-    """A write refused by a unique key (signals' partner type + id, one open case per
-    household), as the driver raises it for COPY and executemany or SQLAlchemy wraps it; not
+    """A write refused because another intake got there first: a unique key (signals'
+    partner type + id, a household's address, one open case per household), a deadlock, or
+    `Clash` — as the driver raises it for COPY and executemany or SQLAlchemy wraps it. Not
     any other refusal (a NOT NULL or CHECK), which preparing the batch again would not mend."""
-    if isinstance(exc, Clash | asyncpg.DeadlockDetectedError):
-        return True  # a deadlock between two intakes' writes: PostgreSQL undid one of them
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, Clash):
+        return True
+    if isinstance(exc, DBAPIError):
         exc = exc.orig  # type: ignore[assignment]
-    if isinstance(exc, asyncpg.UniqueViolationError) or getattr(exc, "sqlstate", "") == "23505":
+    if getattr(exc, "sqlstate", None) in _CLASHES:
         return True
     unique = ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
     return isinstance(exc, sqlite3.IntegrityError) and exc.sqlite_errorname in unique

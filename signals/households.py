@@ -183,7 +183,7 @@ async def _household_ids(
     for part in chunks(keys):
         found.update((k, i) for k, i in await conn.execute(query, {"keys": part}))
     missing = addresses.filter(~pl.col("household").is_in(list(found)))
-    created = await bulk.next_ids(conn, "households", missing.height)
+    created = await bulk.next_ids(conn, "households", missing.height) if missing.height else []
     if created:
         prepared.households = missing.select(
             pl.Series("id", created, dtype=pl.Int64),

@@ -157,18 +157,31 @@ def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
             return
         except csv.Error as exc:
             line = reader.line_num + 1
-            yield start, {"__error__": f"onleesbare regel: {exc}"}
+            if len(taken) > 1:  # e.g. a field over the size limit: an open quote ran on
+                yield from _one_by_one(list(taken), start, header)
+            else:
+                yield start, {"__error__": f"onleesbare regel: {exc}"}
             continue
         line = reader.line_num + 1  # +1: the header was read outside the reader
-        if len(taken) > 1 and len(values) != header.width:
-            # A quote that is never closed swallows the lines after it, up to the next quote
-            # anywhere (or the end of the file): a row of the wrong width over several lines.
-            # Each of those lines is read again on its own, so only the broken one is lost.
+        if len(taken) > 1 and _ran_on(taken, header.delimiter):
+            # Each of the lines is read again on its own, so only the broken one is lost.
             yield from _one_by_one(list(taken), start, header)
             continue
         row = header.row(values)
         if row is not None:
             yield start, row
+
+
+def _ran_on(texts: list[str], delimiter: str) -> bool:
+    """True when a row read over several lines is a quote never closed rather than a field
+    with a line break: its first line leaves a quote open, and its last line does not close
+    one (an even number of quotes) but met the next quote of the file — in a file that
+    quotes a column in every row, the same column one line further down."""
+    try:
+        next(csv.reader([texts[0]], delimiter=delimiter, strict=True), [])
+    except csv.Error:
+        return texts[-1].count('"') % 2 == 0
+    return False
 
 
 def _one_by_one(texts: list[str], start: int, header: CsvHeader) -> Iterator[Row]:

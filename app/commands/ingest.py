@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
+
+import asyncpg
+from sqlalchemy.exc import DBAPIError
 
 from app.database import open_database
 from app.errors import UserError
@@ -48,11 +52,29 @@ def run(args: argparse.Namespace) -> int:
         summary = asyncio.run(go())
     except Unreadable as exc:
         raise UserError(f"cannot read {path}: {exc}") from exc
+    except (DBAPIError, asyncpg.PostgresError, sqlite3.Error) as exc:
+        # The driver's own text may quote the row it refused (an address, a BSN): only what
+        # was refused is named. What was committed before stays; a re-run finishes the file.
+        raise UserError(
+            f"the database refused a batch of {path} ({_refusal(exc)}); the batches before it"
+            " were stored, and taking the file in again finishes it"
+        ) from None
     if args.json:
         emit_json(summary)
     else:
         _print_summary(summary)
     return 0
+
+
+def _refusal(exc: BaseException) -> str:
+    """The SQLSTATE and constraint of a database error, or SQLite's error name."""
+    cause: BaseException = exc
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        cause = exc.orig
+    cause = cause.__cause__ or cause  # SQLAlchemy's asyncpg adapter wraps the driver's error
+    name = getattr(cause, "constraint_name", None) or getattr(cause, "sqlite_errorname", None)
+    code = getattr(cause, "sqlstate", None)
+    return ", ".join(str(part) for part in (code, name) if part) or type(cause).__name__
 
 
 def _progress_bar(quiet: bool) -> Any:

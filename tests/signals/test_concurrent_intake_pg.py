@@ -1,11 +1,10 @@
 """Two files taken in at the same moment on PostgreSQL, for the same addresses.
 
-Each intake looks its addresses up and then creates the missing households; when the other
-intake created some of them in between, the insert meets their keys and the intake keeps the
-other's households instead of failing. When the other stored some of the same signals, or
-opened a case for one of the households, since a batch was prepared, the database's unique
-keys refuse the batch and it is prepared again (signals/pipeline.py). Nothing is lost and
-nothing doubles.
+A batch is prepared without writing and then written in one transaction. When the other
+intake stored some of the same signals, created one of the households, or opened a case for
+one of them since the batch was prepared, the database's unique keys refuse the write and the
+batch is prepared again, now finding what the other stored (signals/pipeline.py). Nothing is
+lost and nothing doubles.
 """
 
 from __future__ import annotations

@@ -5,10 +5,12 @@ line, a field and a reason without costing the rest of the file."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
-from tests.conftest import Cli
+from tests.conftest import Cli, on_db
 
 NOW = "2026-11-20T10:00"
 HEADER = [
@@ -365,3 +367,75 @@ def test_a_quoted_line_break_still_belongs_to_its_field(cli: Cli, tmp_path: Path
     path.write_text(f"{header}\n{body}", encoding="utf-8")
     summary = ingest(cli, path)
     assert (summary["accepted"], summary["rejected"]) == (2, 0)
+
+
+def test_an_open_quote_does_not_join_two_rows_that_quote_the_same_column(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Found by a reviewer: when every row quotes its name, an open quote runs on to the
+    next row's, and the two lines read as one row of the right width — A at B's address."""
+    header = "id,signaalpartner,bedrag,signaaldatum,achternaam,huisnummer,postcode"
+    lines = [
+        header,
+        'A,Huur,450,2026-11-02,"Jansen,1,1234AB',
+        'B,Huur,450,2026-11-02,"Pietersen",2,5678CD',
+        'C,Huur,450,2026-11-02,"De Vries",3,1234AB',
+    ]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = ingest(cli, path)
+    assert (summary["received"], summary["accepted"], summary["rejected"]) == (3, 2, 1)
+    assert [e["line"] for e in summary["errors"]] == [2]
+    cases = {c["signals"][0]: c["address"] for c in cli.json("cases", "--now", NOW)}
+    assert cases == {"B": "5678CD 2", "C": "1234AB 3"}
+
+
+def test_a_line_break_in_a_long_row_stays_in_its_field(cli: Cli, tmp_path: Path) -> None:
+    header = "id,signaalpartner,bedrag,signaaldatum,achternaam,straatnaam,huisnummer,postcode"
+    body = 'A,Huur,450,2026-11-02,Jansen,"Dorps\nstraat",1,1234AB,extra\n'
+    path = tmp_path / "s.csv"
+    path.write_text(f"{header}\n{body}", encoding="utf-8")
+    summary = ingest(cli, path)
+    assert (summary["received"], summary["accepted"], summary["rejected"]) == (1, 1, 0)
+    assert [w["line"] for w in summary["warnings"]] == [2]
+
+
+def test_an_open_quote_past_the_field_limit_loses_no_later_line(cli: Cli, tmp_path: Path) -> None:
+    """With no other quote in the file, the open field grows past the csv module's size
+    limit, which stops the reader with an error part-way: the lines it took are read again."""
+    header = "id,signaalpartner,bedrag,signaaldatum,achternaam,huisnummer,postcode"
+    rows = [f"R{n},Huur,450,2026-11-02,{'x' * 60},{n},1234AB" for n in range(3000)]
+    rows[0] = rows[0].replace(",x", ',"x', 1)
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    summary = ingest(cli, path)
+    assert (summary["received"], summary["accepted"], summary["rejected"]) == (3000, 2999, 1)
+    assert [e["line"] for e in summary["errors"]] == [2]
+
+
+def test_a_batch_the_database_refuses_is_named_without_its_data(cli: Cli, tmp_path: Path) -> None:
+    """The database may refuse what validation let through (here a rule a municipality's
+    DBA added): the intake stops with one line that names the rule, not the row — the
+    driver's own message would quote the resident's name, address and BSN."""
+
+    async def refuse(conn: Any) -> None:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(
+                text(
+                    "ALTER TABLE signals ADD CONSTRAINT no_weigeraar CHECK (surname <> 'Weigeraar')"
+                )
+            )
+        else:
+            await conn.execute(
+                text(
+                    "CREATE TRIGGER no_weigeraar BEFORE INSERT ON signals"
+                    " WHEN NEW.surname = 'Weigeraar' BEGIN SELECT RAISE(ABORT, 'no_weigeraar'); END"
+                )
+            )
+
+    on_db(cli.db, refuse)
+    path = write_csv(tmp_path / "s.csv", [row(id="W", achternaam="Weigeraar", bsn="111222333")])
+    code, out, err = cli.run("ingest", str(path), "--now", NOW)
+    assert code == 2 and out == ""
+    assert "Traceback" not in err and "refused" in err
+    assert "Weigeraar" not in err and "111222333" not in err and "1234AB" not in err
