@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +22,7 @@ async def open_database(
     settings: Settings,
 ) -> AsyncIterator[AsyncEngine]:
     """An engine on a reachable, migrated database; disposed afterwards."""
+    _sqlite_file_exists(settings.database_url)
     engine = engine_for(settings)
     try:
         try:
@@ -38,6 +41,16 @@ async def open_database(
         yield engine
     finally:
         await engine.dispose()
+
+
+def _sqlite_file_exists(url: str) -> None:
+    """SQLite creates a missing file on connecting: a mistyped path would leave an empty
+    database behind and then be called "not migrated"."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if not Path(parsed.database).exists():
+        raise UserError(f"no database at {parsed.database}: `zaadje db upgrade` creates one there")
 
 
 def _first_line(exc: BaseException) -> str:

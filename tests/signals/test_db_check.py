@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
+from app.cli import main
 from store.engine import make_engine
 from store.models import Signal, table_of
 from tests.conftest import Cli, run_sync
@@ -59,3 +61,14 @@ def test_db_check_passes_after_an_intake_and_names_a_dangling_case(
             await engine.dispose()
 
     run_sync(repair)
+
+
+def test_a_mistyped_sqlite_path_is_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite would create the missing file on connecting, leave it behind empty and then
+    call it "not migrated"."""
+    missing = tmp_path / "typo.db"
+    assert main(["db", "check", "--db", f"sqlite:///{missing}"]) == 2
+    assert "no database at" in capsys.readouterr().err
+    assert not missing.exists()
