@@ -120,7 +120,8 @@ async def _issues_and_stored(
     """Store a read batch's rejected rows and warnings, and set apart (as duplicates) the
     signals whose partner type + id is stored already: nothing in the file can change that,
     so they need not wait for the second pass, and taking a file in again costs little more
-    than reading it. (The second pass still asks again, for an intake running alongside.)"""
+    than reading it. (The second pass asks again only when a batch clashes with an intake
+    running alongside: signals/pipeline.py.)"""
     counts = new_counts()
     async with engine.begin() as conn:
         if batch.issues:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
@@ -95,6 +96,12 @@ class CsvHeader:
     kept: tuple[str, ...]  # the known columns, in the file's order
     index: tuple[int, ...]  # and where they stand
 
+    @cached_property
+    def _pick(self) -> Callable[[list[str]], tuple[str, ...]]:
+        """A full row picked apart in C, made once per file (the reader asks for every row);
+        REQUIRED guarantees several columns, so the getter always returns a tuple."""
+        return itemgetter(*self.index)
+
     @property
     def places(self) -> dict[str, int]:
         """Each known column's place (of a column named twice, the last)."""
@@ -107,9 +114,7 @@ class CsvHeader:
         if has_bad_text(values):
             return {"__error__": "regel bevat tekens die geen UTF-8 zijn"}
         if len(values) == self.width:
-            # A full row is picked apart in C; REQUIRED guarantees several columns, so the
-            # getter always returns a tuple.
-            return dict(zip(self.kept, itemgetter(*self.index)(values), strict=True))
+            return dict(zip(self.kept, self._pick(values), strict=True))
         n = len(values)
         row = {name: values[i] for name, i in zip(self.kept, self.index, strict=True) if i < n}
         if n < self.width:
