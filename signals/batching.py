@@ -31,20 +31,17 @@ READ_ROWS = 10_000
 
 @dataclass
 class Batch:
-    """Pass 1 (file order) keeps its accepted signals as a `frame`, pass 2 (households) as
-    `signals`."""
+    """A chunk of a file's rows, validated: the accepted signals as a `frame`, the rejected
+    rows and warnings as `issues`."""
 
-    signals: list[ParsedSignal] = field(default_factory=list)
     frame: pl.DataFrame | None = None  # signals.columnar.SIGNAL_SCHEMA and `warned`
+    # The row validator's signals and lines it warned about, until `_take` adds them to frame.
+    signals: list[ParsedSignal] = field(default_factory=list)
     warned_lines: set[int] = field(default_factory=set)
     # Errors and warnings in file order, as stored in ingest_issues.
     issues: list[dict[str, Any]] = field(default_factory=list)
     received: int = 0
     rejected: int = 0
-
-    def __len__(self) -> int:
-        accepted = self.frame.height if self.frame is not None else len(self.signals)
-        return accepted + len(self.issues)
 
 
 def check_readable(path: Path, fmt: str | None) -> None:

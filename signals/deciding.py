@@ -10,7 +10,7 @@ date order (the property test's oracle), read over a set:
   start of this one's month;
 - a *repeat* of the same partner (type and name) is suppressed unless its amount is higher
   than that partner's latest earlier signal within the window ("earlier": stored, or before
-  it in `content_order`; of one date, the first stored or taken in) — then it *grew*;
+  it in `signals.ordering.ORDER`; of one date, the first stored or taken in) — then it *grew*;
 - under the minimum amount it is suppressed whatever else holds.
 
 Each signal is paired with the household's other signals (stored since the look-back of the
@@ -42,8 +42,8 @@ def decide(
     signals: pl.DataFrame, stored: pl.DataFrame, minimum_cents: int, lookback_months: int
 ) -> tuple[pl.DataFrame, list[int]]:
     """`signals` (household_id, partner_type, partner_name, signal_date, amount_cents; each
-    household's in `content_order`) with `pattern`, `suppressed_reason` and `grew` added, and
-    the ids of stored signals that they make meervoudig.
+    household's in `signals.ordering.ORDER`) with `pattern`, `suppressed_reason` and `grew`
+    added, and the ids of stored signals that they make meervoudig.
 
     `stored`: id, household_id, partner_type, partner_name, signal_date, amount_cents and
     pattern of the households' stored signals, in id order."""

@@ -23,17 +23,19 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO
 
 import polars as pl
-
-from signals.validate import ParsedSignal
 
 SPILL_ROWS = 50_000  # signals kept in memory (~20 MB) before they are written out
 # Buckets per spill. Fewer, larger buckets are faster on SQLite and cost memory (1,000,000 rows,
 # first run: 16 buckets 110 µs per row and 345 MB at peak, 64 buckets 124–129 µs and 276–289
 # MB), likely because each bucket sweeps SQLite's index of household keys once (not tested).
 BUCKETS = 64
+# The order signals are decided in: by household, date, then a content tie-break. The file's
+# line is left out on purpose: two signals of the same date are decided the same way wherever
+# they stand in the file; (partner type, id) is unique among the signals taken in, so the
+# order is total.
 ORDER = ("household", "signal_date", "partner_type", "partner_signal_id")
 # A signal's household: its address key (signals.normalize.address_key), or its BSN when it
 # came without an address (an address key starts with a digit: the two never meet).
@@ -42,16 +44,6 @@ HOUSEHOLD = (
     .then(pl.concat_str("postcode", "huisnummer", "toevoeging", separator="|"))
     .otherwise(pl.concat_str(pl.lit("bsn:"), "bsn"))
 )
-
-
-def content_order(s: ParsedSignal) -> tuple[Any, ...]:
-    """The order signals of one household are decided in: by date, then a content tie-break.
-
-    The file's line is left out on purpose: two signals of the same date are decided the
-    same way wherever they stand in the file. (partner type, id) is unique among the signals
-    taken in, so the order is total.
-    """
-    return (s.signal_date, s.partner_type, s.partner_signal_id)
 
 
 class Buckets:

@@ -13,7 +13,7 @@ import pytest
 
 import signals.ordering
 from signals.columnar import as_frame
-from signals.ordering import Regrouped, content_order
+from signals.ordering import Regrouped
 from signals.validate import ParsedSignal
 
 
@@ -28,6 +28,11 @@ def signal(line: int, ptype: str, sid: str, huisnummer: str, day: int) -> Parsed
         line, ptype, sid, None, 10_000, date(2026, 11, day), None, False, False, None, None,
         None, None, "Jansen", None, None, huisnummer, "", "1234AB", None, None, None, None, None,
     )  # fmt: skip
+
+
+def content_order(s: ParsedSignal) -> tuple[date, str, str]:
+    """`signals.ordering.ORDER` within one household."""
+    return (s.signal_date, s.partner_type, s.partner_signal_id)
 
 
 def signals_of(frame: pl.DataFrame) -> list[ParsedSignal]:
