@@ -97,9 +97,14 @@ def _print_summary(summary: dict[str, Any]) -> None:
             f"waiting for an address {summary['waiting_for_address']}"
             " (only a BSN came: complete it on the case page or with `zaadje case address`)"
         )
-    for item in summary["errors"][:50]:
-        print(f"  line {item['line']}, {item['field']}: {item['message']}")
-    if len(summary["errors"]) > 50:
-        print(f"  … and {len(summary['errors']) - 50} more rejected rows (see --json)")
-    for item in summary["warnings"][:20]:
-        print(f"  warning: line {item['line']}, {item['field']}: {item['message']}")
+    # Rejected rows are one issue each, so their count says how many are not shown; the
+    # summary keeps the first 1,000 warnings (all are in ingest_issues).
+    rows = (
+        ("errors", "", 50, summary["rejected"], "rejected rows"),
+        ("warnings", "warning: ", 20, len(summary["warnings"]), "warnings"),
+    )
+    for key, prefix, shown, total, name in rows:
+        for item in summary[key][:shown]:
+            print(f"  {prefix}line {item['line']}, {item['field']}: {item['message']}")
+        if total > shown:
+            print(f"  … and {total - shown} more {name} (see --json)")

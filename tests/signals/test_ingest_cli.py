@@ -439,3 +439,11 @@ def test_a_batch_the_database_refuses_is_named_without_its_data(cli: Cli, tmp_pa
     assert code == 2 and out == ""
     assert "Traceback" not in err and "refused" in err
     assert "Weigeraar" not in err and "111222333" not in err and "1234AB" not in err
+
+
+def test_the_plain_summary_says_how_many_warnings_it_left_out(cli: Cli, tmp_path: Path) -> None:
+    rows = [row(id=f"W{n}", huisnummer=str(n + 1), telefoonnummer="12") for n in range(25)]
+    code, out, _ = cli.run("ingest", str(write_csv(tmp_path / "s.csv", rows)), "--now", NOW)
+    assert code == 0
+    assert out.count("  warning: line") == 20
+    assert "… and 5 more warnings (see --json)" in out
