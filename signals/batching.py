@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from signals.columnar import MARKERS, as_frame, rows_frame, split_clean
+from signals.columnar import MARKERS, SCHEMA, as_frame, rows_frame, split_clean
 from signals.plain_csv import is_plain, plain_chunks
 from signals.reader import FileWarning, Row, Unreadable, detect_format, open_rows, read_head
 from signals.validate import ParsedSignal, Rejected, validate_row
@@ -44,6 +44,16 @@ class Batch:
     rejected: int = 0
 
 
+@dataclass
+class Chunk:
+    """Rows of a file as read, before they are validated (`validate`)."""
+
+    rows: pl.DataFrame  # columnar.SCHEMA and `line`
+    row_at: Callable[[int], Row]  # row `at` of `rows` as the reader gives it
+    warnings: list[FileWarning] = field(default_factory=list)  # the file's, before its rows
+    broken: tuple[int, str] | None = None  # the line where the file breaks off, and why
+
+
 def check_readable(path: Path, fmt: str | None) -> None:
     """Raise `Unreadable` if the file cannot be read at all (nothing may be written then)."""
     rows = open_rows(path, fmt, [])
@@ -56,21 +66,27 @@ def check_readable(path: Path, fmt: str | None) -> None:
 
 
 def read_batches(path: Path, fmt: str | None, today: date, batch_size: int) -> Iterator[Batch]:
-    """The file's rows, validated, in batches of `batch_size` rows (at least `READ_ROWS`):
-    a plain CSV file split by polars (`signals.plain_csv`), any other read row by row."""
+    """The file's rows, validated, in batches of `batch_size` rows (at least `READ_ROWS`)."""
+    return (validate(chunk, today) for chunk in read_chunks(path, fmt, batch_size))
+
+
+def read_chunks(path: Path, fmt: str | None, batch_size: int) -> Iterator[Chunk]:
+    """The file's rows in chunks of `batch_size` rows (at least `READ_ROWS`): a plain CSV
+    file split by polars (`signals.plain_csv`), any other read row by row. The last chunk may
+    be empty."""
     size = max(batch_size, READ_ROWS)
     if (fmt or detect_format(path, read_head(path))) == "csv" and is_plain(path):
         warnings: list[FileWarning] = []
-        header, chunks = plain_chunks(path, size, warnings)
-        return frame_batches(chunks, header.kept, today, warnings)
-    return row_batches(path, fmt, today, size)
+        header, frames = plain_chunks(path, size, warnings)
+        return frame_chunks(frames, header.kept, warnings)
+    return row_chunks(path, fmt, size)
 
 
-def row_batches(path: Path, fmt: str | None, today: date, size: int) -> Iterator[Batch]:
-    """The file read row by row (`signals.reader`), in batches of `size` rows."""
+def row_chunks(path: Path, fmt: str | None, size: int) -> Iterator[Chunk]:
+    """The file read row by row (`signals.reader`), in chunks of `size` rows."""
     warnings: list[FileWarning] = []
     # open_rows fills `warnings` (unknown columns) when it reads the header, i.e. on the
-    # first row, before validated_batches looks at them for the first batch.
+    # first row, before the first chunk is made.
     rows = open_rows(path, fmt, warnings)
     first = next(rows, None)
 
@@ -79,25 +95,41 @@ def row_batches(path: Path, fmt: str | None, today: date, size: int) -> Iterator
             yield first
         yield from rows
 
-    return validated_batches(all_rows(), today, size, warnings)
+    return _row_chunks(all_rows(), size, warnings)
 
 
-def frame_batches(
-    chunks: Iterable[pl.DataFrame],
-    kept: tuple[str, ...],
-    today: date,
-    file_warnings: list[FileWarning],
-) -> Iterator[Batch]:
-    """As `validated_batches`, for rows that come as frames (`signals.plain_csv`)."""
-    batch = Batch()
-    for line, column, message in file_warnings:
-        _warn(batch, line, column, message)
-    for rows in chunks:
-        batch.received += rows.height
-        _take(rows, today, batch, partial(_as_read, rows, kept))
-        yield batch
-        batch = Batch()
-    yield batch
+def _row_chunks(rows: Iterable[Row], size: int, warnings: list[FileWarning]) -> Iterator[Chunk]:
+    chunk: list[Row] = []
+    last_line = 0
+    try:
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield Chunk(rows_frame(chunk), chunk.__getitem__, warnings)
+                last_line, warnings = chunk[-1][0], []
+                chunk = []
+    except Unreadable as exc:
+        # The file breaks off part-way: what came before it is kept, and the unreadable rest
+        # counts as one received, rejected row (so received = accepted + rejected + …).
+        last_line = chunk[-1][0] if chunk else last_line
+        broken = (last_line + 1, f"bestand breekt af: {exc}")
+        yield Chunk(rows_frame(chunk), chunk.__getitem__, warnings, broken)
+        return
+    yield Chunk(rows_frame(chunk), chunk.__getitem__, warnings)
+
+
+def frame_chunks(
+    frames: Iterable[pl.DataFrame], kept: tuple[str, ...], warnings: list[FileWarning]
+) -> Iterator[Chunk]:
+    """Rows that come as frames (`signals.plain_csv`) as chunks; the last one is empty."""
+    for rows in frames:
+        yield Chunk(rows, partial(_as_read, rows, kept), warnings)
+        warnings = []
+    yield Chunk(pl.DataFrame(schema={**SCHEMA, "line": pl.Int64}), _no_row, warnings)
+
+
+def _no_row(at: int) -> Row:
+    raise IndexError(at)
 
 
 def _as_read(rows: pl.DataFrame, kept: tuple[str, ...], at: int) -> Row:
@@ -108,46 +140,23 @@ def _as_read(rows: pl.DataFrame, kept: tuple[str, ...], at: int) -> Row:
     return values["line"], row
 
 
-def validated_batches(
-    rows: Iterable[Row],
-    today: date,
-    batch_size: int,
-    file_warnings: list[tuple[int, str, str]],
-) -> Iterator[Batch]:
-    """One batch per `batch_size` rows; the last one may be empty."""
-    batch = Batch()
-    for line, column, message in file_warnings:
+def validate(chunk: Chunk, today: date, skip: pl.Series | None = None) -> Batch:
+    """The chunk's rows validated — the clean ones as columns (`signals.columnar`), the rest
+    row by row, in file order so that the batch's issues are — except the lines in `skip`,
+    which are only counted as received."""
+    batch = Batch(received=chunk.rows.height + (chunk.broken is not None))
+    for line, column, message in chunk.warnings:
         _warn(batch, line, column, message)
-    chunk: list[Row] = []
-    last_line = 0
-    try:
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= batch_size:
-                take_rows(chunk, today, batch)
-                yield batch
-                last_line = chunk[-1][0]
-                batch, chunk = Batch(), []
-    except Unreadable as exc:
-        # The file breaks off part-way: what came before it is kept, and the unreadable rest
-        # counts as one received, rejected row (so received = accepted + rejected + …).
-        last_line = chunk[-1][0] if chunk else last_line
-        take_rows(chunk, today, batch)
-        batch.received += 1
-        _error(batch, last_line + 1, "bestand", f"bestand breekt af: {exc}", None)
-        yield batch
-        return
-    take_rows(chunk, today, batch)
-    yield batch
-
-
-def take_rows(chunk: list[Row], today: date, batch: Batch) -> None:
-    """The clean rows validated as columns (`signals.columnar`), the rest row by row (in file
-    order, so the batch's issues are)."""
-    if not chunk:
-        return
-    batch.received += len(chunk)
-    _take(rows_frame(chunk), today, batch, chunk.__getitem__)
+    rows = chunk.rows.with_row_index("at")
+    if skip is not None and not skip.is_empty():
+        rows = rows.filter(~pl.col("line").is_in(skip))
+    if not rows.is_empty():
+        at = rows.get_column("at")
+        _take(rows.drop("at"), today, batch, lambda p: chunk.row_at(at[p]))
+    if chunk.broken is not None:
+        line, message = chunk.broken
+        _error(batch, line, "bestand", message, None)
+    return batch
 
 
 def _take(rows: pl.DataFrame, today: date, batch: Batch, row_at: Callable[[int], Row]) -> None:

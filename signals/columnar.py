@@ -74,6 +74,21 @@ def rows_frame(chunk: list[Row]) -> pl.DataFrame:
     )
 
 
+def plain_keys(rows: pl.DataFrame) -> pl.DataFrame:
+    """The partner type + id of the rows (as `rows_frame`) whose key is plain to see, as
+    the row validator would read it, with their `line`: what a row can be looked up by
+    before it is validated. Rows the reader marked as broken have none."""
+    partner_type = _mapped(pl.col("signaalpartner").str.strip_chars(WHITESPACE), PARTNERS)
+    signal_id = pl.col("id").str.strip_chars(WHITESPACE)
+    return rows.filter(
+        pl.all_horizontal(pl.col(MARKERS).is_null()),
+        partner_type.is_not_null(),
+        signal_id.str.len_chars().is_between(1, MAX_TEXT),
+        ~pl.col("signaalpartner").str.contains("\x00", literal=True),
+        ~signal_id.str.contains("\x00", literal=True),
+    ).select("line", partner_type.alias("partner_type"), signal_id.alias("partner_signal_id"))
+
+
 def split_clean(rows: pl.DataFrame, today: date) -> tuple[pl.DataFrame, list[int]]:
     """The clean ones of `rows` (as `rows_frame`) as a frame of `ParsedSignal` fields, and
     the positions of the others."""
@@ -156,10 +171,10 @@ def _language() -> pl.Expr:
     return pl.when(code.is_in(LANGUAGES)).then(code)
 
 
-def _mapped(name: str, table: dict[str, str]) -> pl.Expr:
+def _mapped(name: str | pl.Expr, table: dict[str, str]) -> pl.Expr:
     """A value looked up case-insensitively (ASCII only: Python and Rust lower-case other
     letters in different ways)."""
-    value = pl.col(name)
+    value = pl.col(name) if isinstance(name, str) else name
     found = value.str.to_lowercase().replace_strict(table, default=None, return_dtype=pl.String)
     return pl.when(value.str.contains(r"^[\x20-\x7e]*$")).then(found)
 

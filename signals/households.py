@@ -30,10 +30,10 @@ from signals.storing import (
     case_scores,
     chunks,
     closed_recently,
-    find_existing_keys,
     mark_meervoudig,
     reopen,
     score_case,
+    stored_at,
     stored_history,
     write_scores,
 )
@@ -112,12 +112,8 @@ async def not_stored(
     conn: AsyncConnection, frame: pl.DataFrame, counts: dict[str, Any]
 ) -> pl.DataFrame:
     """`frame` without the signals whose partner type + id is stored, counted as duplicates."""
-    keys = ["partner_type", "partner_signal_id"]
-    stored = await find_existing_keys(conn, frame.select(keys).iter_rows())
-    if not stored:
-        return frame
-    taken = pl.DataFrame(list(stored), schema=keys, orient="row")
-    fresh = frame.join(taken, on=keys, how="anti", maintain_order="left")
+    stored = await stored_at(conn, frame.select("partner_type", "partner_signal_id"))
+    fresh = frame.filter(~stored)
     counts["duplicates"] += frame.height - fresh.height
     return fresh
 

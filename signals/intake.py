@@ -13,8 +13,10 @@ batch overlap the lookups of the next; on SQLite one connection does both in tur
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from contextlib import aclosing
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +24,13 @@ import polars as pl
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from signals.batching import Batch, check_readable, read_batches
+from signals.batching import Batch, Chunk, check_readable, read_chunks, validate
+from signals.columnar import plain_keys
 from signals.households import not_stored
 from signals.ordering import Regrouped
 from signals.pipeline import take_in
 from signals.settings import IntakeSettings
-from signals.storing import store_issues
+from signals.storing import store_issues, stored_at
 from signals.summary import Summary, new_counts, take_issues
 from signals.waiting import store_waiting
 from store.models import IngestRun, table_of
@@ -61,13 +64,15 @@ async def ingest_file(
     try:
         # Pass 1: read and validate the whole file; rejected rows and warnings are stored at
         # once, the signals wait (on disk) until every one of their household's is known.
-        for batch in read_batches(path, fmt, today, settings.batch_size):
-            take_issues(summary, batch)
-            known = await _issues_and_stored(engine, batch, run_id, summary)
-            if batch.frame is not None:
-                regrouped.add(batch.frame)
-            if progress:
-                progress(len(batch.issues) + known)
+        first_pass = aclosing(_first_pass(engine, path, fmt, today, run_id, settings))
+        async with first_pass as chunks:
+            async for batch, known in chunks:
+                take_issues(summary, batch)
+                summary.duplicates += known
+                if batch.frame is not None:
+                    regrouped.add(batch.frame)
+                if progress:
+                    progress(len(batch.issues) + known)
         repeated = regrouped.repeated_lines()
         summary.duplicates += len(repeated)
         if progress:
@@ -114,19 +119,71 @@ async def _second_pass(
             yield frame
 
 
-async def _issues_and_stored(
-    engine: AsyncEngine, batch: Batch, run_id: int, summary: Summary
+async def _first_pass(
+    engine: AsyncEngine,
+    path: Path,
+    fmt: str | None,
+    today: date,
+    run_id: int,
+    settings: IntakeSettings,
+) -> AsyncGenerator[tuple[Batch, int], None]:
+    """The file's chunks validated, their rejected rows and warnings stored, each with the
+    number of its rows that were duplicates.
+
+    A row whose partner type + id is stored already is a duplicate and changes nothing
+    (CONTRACT §4), whatever else it holds: it is looked up first (`columnar.plain_keys`)
+    and neither validated nor reported again, so taking a file in again costs little more
+    than reading it. Nothing in the file can change what is stored, so these need not wait
+    for the second pass (which asks again only when a batch clashes with an intake running
+    alongside: signals/pipeline.py).
+
+    The database looks a chunk's keys up while the next chunk is read, and the one after
+    that while this one is validated: reading and validating run in a worker thread, so
+    that the event loop can send the query meanwhile (polars lets go of the GIL)."""
+    chunks = read_chunks(path, fmt, settings.batch_size)
+    chunk = await asyncio.to_thread(next, chunks, None)
+    lookup = _looked_up(engine, chunk)
+    try:
+        while chunk is not None:
+            following = await asyncio.to_thread(next, chunks, None)
+            keys, stored = await lookup
+            lookup = _looked_up(engine, following)
+            known = keys.get_column("line").filter(stored)
+            batch = await asyncio.to_thread(validate, chunk, today, known)
+            duplicates = known.len() + await _issues_and_unseen(engine, batch, keys, run_id)
+            yield batch, duplicates
+            chunk = following
+    finally:
+        lookup.cancel()
+
+
+def _looked_up(
+    engine: AsyncEngine, chunk: Chunk | None
+) -> asyncio.Future[tuple[pl.DataFrame, pl.Series]]:
+    """The chunk's plain keys and which of them are stored, asked in a task of its own."""
+
+    async def ask() -> tuple[pl.DataFrame, pl.Series]:
+        keys = plain_keys(chunk.rows) if chunk is not None else pl.DataFrame({"line": []})
+        if keys.is_empty():
+            return keys, pl.Series(dtype=pl.Boolean)
+        async with engine.begin() as conn:
+            return keys, await stored_at(conn, keys.drop("line"))
+
+    return asyncio.ensure_future(ask())
+
+
+async def _issues_and_unseen(
+    engine: AsyncEngine, batch: Batch, keys: pl.DataFrame, run_id: int
 ) -> int:
-    """Store a read batch's rejected rows and warnings, and set apart (as duplicates) the
-    signals whose partner type + id is stored already: nothing in the file can change that,
-    so they need not wait for the second pass, and taking a file in again costs little more
-    than reading it. (The second pass asks again only when a batch clashes with an intake
-    running alongside: signals/pipeline.py.)"""
+    """Store the batch's rejected rows and warnings, and set apart the signals that only the
+    row validator could find the key of, when stored; their number."""
     counts = new_counts()
     async with engine.begin() as conn:
         if batch.issues:
             await store_issues(conn, batch, run_id)
-        if batch.frame is not None and not batch.frame.is_empty():
-            batch.frame = await not_stored(conn, batch.frame, counts)
-    summary.duplicates += counts["duplicates"]
+        frame = batch.frame
+        if frame is not None and not frame.is_empty():
+            seen = pl.col("line").is_in(keys.get_column("line").implode())
+            unseen = await not_stored(conn, frame.filter(~seen), counts)
+            batch.frame = pl.concat([frame.filter(seen), unseen])
     return int(counts["duplicates"])

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signals.batching import Batch
@@ -56,24 +56,37 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield items[start : start + size]
 
 
-async def find_existing_keys(
-    conn: AsyncConnection, keys: Iterable[tuple[str, str]]
-) -> set[tuple[str, str]]:
-    """Those of the (partner type, id) keys already stored, asked per partner type so the
-    (type, id) unique index is used."""
-    by_type: dict[str, set[str]] = defaultdict(set)
-    for partner_type, signal_id in keys:
-        by_type[partner_type].add(signal_id)
-    found: set[tuple[str, str]] = set()
-    query = select(signals_t.c.partner_signal_id).where(
-        signals_t.c.partner_type == bindparam("ptype"),
-        member_of(signals_t.c.partner_signal_id, "ids", conn),
-    )
-    for partner_type, ids in by_type.items():
-        for part in chunks(sorted(ids)):
-            rows = await conn.execute(query, {"ptype": partner_type, "ids": part})
-            found.update((partner_type, signal_id) for (signal_id,) in rows)
-    return found
+# Which rows of a frame of keys (partner type, id) are stored, by their position: one query for
+# the whole frame, the keys sent as one JSON text and the positions found coming back as one
+# value (PostgreSQL) or as few rows as are stored (SQLite). Asked as IN lists per partner type
+# and fetched key by key, re-reading a file of 1,000,000 stored rows cost 17 µs per row; as
+# two text arrays, asyncpg's encoding of them alone cost ~1.7 µs per row, JSON ~0.6.
+_STORED_AT = {
+    "postgresql": text(
+        "SELECT array_agg(k.n - 1) FROM json_array_elements(CAST(:keys AS json))"
+        " WITH ORDINALITY AS k(key, n) WHERE EXISTS (SELECT 1 FROM signals s"
+        " WHERE s.partner_type = k.key ->> 'partner_type'"
+        " AND s.partner_signal_id = k.key ->> 'partner_signal_id')"
+    ),
+    "sqlite": text(
+        "SELECT k.key FROM json_each(:keys) AS k WHERE EXISTS (SELECT 1 FROM signals s"
+        " WHERE s.partner_type = json_extract(k.value, '$.partner_type')"
+        " AND s.partner_signal_id = json_extract(k.value, '$.partner_signal_id'))"
+    ),
+}
+
+
+async def stored_at(conn: AsyncConnection, keys: pl.DataFrame) -> pl.Series:
+    """Whether each row of `keys` (`partner_type`, `partner_signal_id`) is stored."""
+    stored = pl.repeat(False, keys.height, dtype=pl.Boolean, eager=True).alias("stored")
+    if keys.is_empty():
+        return stored
+    found = await conn.execute(_STORED_AT[conn.dialect.name], {"keys": keys.write_json()})
+    if conn.dialect.name == "postgresql":
+        positions = found.scalar_one() or []
+    else:
+        positions = [at for (at,) in found]
+    return stored.scatter(positions, True) if positions else stored
 
 
 async def stored_history(conn: AsyncConnection, households: list[int], since: Any) -> pl.DataFrame:

@@ -252,6 +252,45 @@ def test_duplicates_within_and_across_files(cli: Cli, tmp_path: Path) -> None:
     assert cli.json("cases", "--now", NOW) == before
 
 
+def test_a_signal_taken_in_before_is_a_duplicate_whatever_it_holds_now(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """CONTRACT §4: partner type + id identify a signal; sending it again is a duplicate,
+    not an error, and changes nothing — so it is neither rejected nor warned about again,
+    however its other fields changed. Also when its key is written in a way only the row
+    validator reads (a Kelvin sign lower-cases to k in Python, and is not ASCII)."""
+    cak = "CAK Zorgverzekeringen"
+    first = ingest(
+        cli,
+        write_csv(
+            tmp_path / "a.csv",
+            [
+                row(id="R1", telefoonnummer="12"),
+                row(id="C1", signaalpartner=cak, huisnummer="3"),
+                row(id='Q"\\1\u00e9', huisnummer="5"),
+            ],
+        ),
+    )
+    assert first["accepted"] == 3 and [w["field"] for w in first["warnings"]] == ["telefoonnummer"]
+    again = ingest(
+        cli,
+        write_csv(
+            tmp_path / "b.csv",
+            [
+                row(id="R1", telefoonnummer="12"),
+                row(id=" R1 ", bedrag="veel", signaaldatum="gisteren"),
+                row(id="C1", signaalpartner="CA\u212a Zorgverzekeringen", huisnummer="3"),
+                row(id="R2", bedrag="veel"),
+                row(id='Q"\\1\u00e9', huisnummer="5"),
+            ],
+        ),
+    )
+    check_counts(again)
+    assert (again["duplicates"], again["rejected"], again["accepted"]) == (4, 1, 0), again
+    assert [(e["line"], e["field"]) for e in again["errors"]] == [(5, "bedrag")]
+    assert again["warnings"] == []
+
+
 def test_ddas_json_document_and_list(cli: Cli, tmp_path: Path) -> None:
     example = Path(__file__).parents[1] / "data" / "ddas" / "meervoudigVoorbeeld.json"
     summary = cli.json("ingest", str(example), "--now", "2025-03-01T10:00")

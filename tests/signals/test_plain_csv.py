@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import signals.batching as batching
-from signals.batching import Batch, read_batches, row_batches
+from signals.batching import Batch, read_batches, row_chunks, validate
 from signals.plain_csv import BLOCK, is_plain
 from tests.signals.test_ingest_cli import HEADER, row
 
@@ -24,7 +24,7 @@ BOM = b"\xef\xbb\xbf"
 def old_path(path: Path, batch_size: int) -> list[Batch]:
     """read_batches' path for files that are not plain."""
     size = max(batch_size, batching.READ_ROWS)  # read at call time, as read_batches does
-    return list(row_batches(path, None, TODAY, size))
+    return [validate(chunk, TODAY) for chunk in row_chunks(path, None, size)]
 
 
 def signals_of(batches: list[Batch]) -> pl.DataFrame | None:
