@@ -141,33 +141,38 @@ async def _first_pass(
     that while this one is validated: reading and validating run in a worker thread, so
     that the event loop can send the query meanwhile (polars lets go of the GIL)."""
     chunks = read_chunks(path, fmt, settings.batch_size)
-    chunk = await asyncio.to_thread(next, chunks, None)
-    lookup = _looked_up(engine, chunk)
+    chunk, keys = await asyncio.to_thread(_next_keyed, chunks)
+    lookup = _looked_up(engine, keys)
     try:
         while chunk is not None:
-            following = await asyncio.to_thread(next, chunks, None)
-            keys, stored = await lookup
-            lookup = _looked_up(engine, following)
+            following, following_keys = await asyncio.to_thread(_next_keyed, chunks)
+            stored = await lookup
+            lookup = _looked_up(engine, following_keys)
             known = keys.get_column("line").filter(stored)
             batch = await asyncio.to_thread(validate, chunk, today, known)
             duplicates = known.len() + await _issues_and_unseen(engine, batch, keys, run_id)
             yield batch, duplicates
-            chunk = following
+            chunk, keys = following, following_keys
     finally:
         lookup.cancel()
 
 
-def _looked_up(
-    engine: AsyncEngine, chunk: Chunk | None
-) -> asyncio.Future[tuple[pl.DataFrame, pl.Series]]:
-    """The chunk's plain keys and which of them are stored, asked in a task of its own."""
+def _next_keyed(chunks: Iterator[Chunk]) -> tuple[Chunk | None, pl.DataFrame]:
+    """The next chunk and its plain keys."""
+    chunk = next(chunks, None)
+    if chunk is None:
+        return None, pl.DataFrame()
+    return chunk, plain_keys(chunk.rows)
 
-    async def ask() -> tuple[pl.DataFrame, pl.Series]:
-        keys = plain_keys(chunk.rows) if chunk is not None else pl.DataFrame({"line": []})
+
+def _looked_up(engine: AsyncEngine, keys: pl.DataFrame) -> asyncio.Future[pl.Series]:
+    """Which of the keys are stored, asked in a task of its own."""
+
+    async def ask() -> pl.Series:
         if keys.is_empty():
-            return keys, pl.Series(dtype=pl.Boolean)
+            return pl.Series(dtype=pl.Boolean)
         async with engine.begin() as conn:
-            return keys, await stored_at(conn, keys.drop("line"))
+            return await stored_at(conn, keys.drop("line"))
 
     return asyncio.ensure_future(ask())
 
