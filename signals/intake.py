@@ -2,7 +2,8 @@
 
 Two passes. The first reads and validates the whole file — the rows in their common shape as
 columns (`signals/columnar.py`), the others row by row —, storing its rejected rows and
-warnings; the second takes the signals in household by household (`signals/ordering.py`),
+warnings, after setting apart the rows whose partner type + id is stored (duplicates); the
+second takes the signals in household by household (`signals/ordering.py`),
 so that each household is decided once with all of the file's signals of it in date order:
 results depend on neither the order of the rows nor the batch size. Each batch of households
 is stored in its own transaction: a crash loses at most the batches in flight, and re-running
