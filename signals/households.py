@@ -9,7 +9,6 @@ re-opened or new — and scores the cases; `write` stores the signals and new ca
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -96,10 +95,8 @@ async def prepare(
     stored = await stored_history(
         conn, households.filter(~households.is_in(created)).to_list(), since
     )
-    # The CPU-heavy steps run in a worker thread: meanwhile the event loop keeps the batch
-    # before this one writing (signals.pipeline).
-    decided, prepared.retro = await asyncio.to_thread(
-        deciding.decide, frame, stored, settings.minimum_cents, settings.lookback_months
+    decided, prepared.retro = deciding.decide(
+        frame, stored, settings.minimum_cents, settings.lookback_months
     )
     counting = decided.filter(pl.col("suppressed_reason").is_null()).with_columns(
         pl.col("partner_name").fill_null("")
@@ -211,7 +208,14 @@ async def _cases(
     """household_id → the case its counting signals join: the open one, else one closed
     within the look-back (re-opened), else a new one (left in `prepared` to be written).
     Every case concerned is scored with all its signals."""
-    members, locale = await asyncio.to_thread(_members, counting)
+    members: dict[int, list[CaseSignal]] = defaultdict(list)
+    locale: dict[int, str] = {}
+    for hh, language, *values in counting.select(
+        "household_id", "language", *CASE_SIGNAL
+    ).iter_rows():
+        members[hh].append(CaseSignal(*values))
+        if language in LOCALES and hh not in locale:
+            locale[hh] = language
     new_now = set(created)
     ask = [hh for hh in members if hh not in new_now]
     case_of: dict[int, int] = {}
@@ -233,56 +237,29 @@ async def _cases(
 
     new = sorted(hh for hh in members if hh not in case_of)
     if new:
+        today = settings.calendar.local_date(now)
         ids = await bulk.next_ids(conn, "cases", len(new))
-        case_of.update(zip(new, ids, strict=True))
-        prepared.cases = await asyncio.to_thread(
-            _new_cases, dict(zip(ids, new, strict=True)), members, locale, now, settings
-        )
+        rows = []
+        for cid, hh in zip(ids, new, strict=True):
+            scored = score_case(members[hh], today, today, settings)
+            rows.append(
+                (
+                    cid,
+                    hh,
+                    "open",
+                    scored["priority"],
+                    json.dumps(scored["reasons"]),  # as SQLAlchemy's JSON type stores it
+                    locale.get(hh, "nl"),
+                    scored["deadline"],
+                    scored["crisis"],
+                    now,
+                    1,
+                )
+            )
+            case_of[hh] = cid
+        prepared.cases = pl.DataFrame(rows, schema=CASE_SCHEMA, orient="row")
         prepared.counts["cases_opened"] += len(new)
     return case_of
-
-
-def _members(counting: pl.DataFrame) -> tuple[dict[int, list[CaseSignal]], dict[int, str]]:
-    """The counting signals of each household, and its language: the first one residents
-    can be written to, in date order."""
-    members: dict[int, list[CaseSignal]] = defaultdict(list)
-    locale: dict[int, str] = {}
-    for hh, language, *values in counting.select(
-        "household_id", "language", *CASE_SIGNAL
-    ).iter_rows():
-        members[hh].append(CaseSignal(*values))
-        if language in LOCALES and hh not in locale:
-            locale[hh] = language
-    return members, locale
-
-
-def _new_cases(
-    households: dict[int, int],
-    members: dict[int, list[CaseSignal]],
-    locale: dict[int, str],
-    now: datetime,
-    settings: IntakeSettings,
-) -> pl.DataFrame:
-    """New cases (case id → household), scored, as rows of the cases table."""
-    today = settings.calendar.local_date(now)
-    rows = []
-    for cid, hh in households.items():
-        scored = score_case(members[hh], today, today, settings)
-        rows.append(
-            (
-                cid,
-                hh,
-                "open",
-                scored["priority"],
-                json.dumps(scored["reasons"]),  # as SQLAlchemy's JSON type stores it
-                locale.get(hh, "nl"),
-                scored["deadline"],
-                scored["crisis"],
-                now,
-                1,
-            )
-        )
-    return pl.DataFrame(rows, schema=CASE_SCHEMA, orient="row")
 
 
 CASE_SCHEMA: dict[str, Any] = {
