@@ -27,6 +27,7 @@ from signals.validate import ParsedSignal, Rejected, validate_row
 # memory: 20,000 rows took ~40 MB as Python dicts and ~60 MB of polars' working memory, which
 # put a first ingest over its 300 MB.
 READ_ROWS = 10_000
+FIELD_CHARS = 80  # ingest_issues.field
 
 
 @dataclass
@@ -149,7 +150,7 @@ def validate(chunk: Chunk, today: date, skip: pl.Series | None = None) -> Batch:
         _warn(batch, line, column, message)
     rows = chunk.rows.with_row_index("at")
     if skip is not None and not skip.is_empty():
-        rows = rows.filter(~pl.col("line").is_in(skip))
+        rows = rows.filter(~pl.col("line").is_in(skip.implode()))
     if not rows.is_empty():
         at = rows.get_column("at")
         _take(rows.drop("at"), today, batch, lambda p: chunk.row_at(at[p]))
@@ -206,6 +207,8 @@ def _error(batch: Batch, line: int, column: str, message: str, raw: dict[str, st
 
 
 def _warn(batch: Batch, line: int, column: str, message: str) -> None:
+    # An unknown column is named in full in the message; `field` holds 80 characters.
+    field = column[:FIELD_CHARS]
     batch.issues.append(
-        {"severity": "warning", "line": line, "field": column, "message": message, "raw": None}
+        {"severity": "warning", "line": line, "field": field, "message": message, "raw": None}
     )

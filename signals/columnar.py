@@ -77,11 +77,12 @@ def rows_frame(chunk: list[Row]) -> pl.DataFrame:
 def plain_keys(rows: pl.DataFrame) -> pl.DataFrame:
     """The partner type + id of the rows (as `rows_frame`) whose key is plain to see, as
     the row validator would read it, with their `line`: what a row can be looked up by
-    before it is validated. Rows the reader marked as broken have none."""
+    before it is validated. A row the reader could not read has none; a short or long one
+    has, as the row validator reads it: by column name."""
     partner_type = _mapped(pl.col("signaalpartner").str.strip_chars(WHITESPACE), PARTNERS)
     signal_id = pl.col("id").str.strip_chars(WHITESPACE)
     return rows.filter(
-        pl.all_horizontal(pl.col(MARKERS).is_null()),
+        pl.col("__error__").is_null(),
         partner_type.is_not_null(),
         signal_id.str.len_chars().is_between(1, MAX_TEXT),
         ~pl.col("signaalpartner").str.contains("\x00", literal=True),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,12 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from signals.batching import Batch, Chunk, check_readable, read_chunks, validate
 from signals.columnar import plain_keys
-from signals.households import not_stored
 from signals.ordering import Regrouped
-from signals.pipeline import take_in
+from signals.pipeline import take_in, tidy_up
 from signals.settings import IntakeSettings
 from signals.storing import store_issues, stored_at
-from signals.summary import Summary, new_counts, take_issues
+from signals.summary import Summary, take_issues
 from signals.waiting import store_waiting
 from store.models import IngestRun, table_of
 
@@ -82,7 +81,7 @@ async def ingest_file(
         batches = _second_pass(
             engine, regrouped.batches(settings.batch_size, repeated), run_id, now, settings, summary
         )
-        await take_in(engine, batches, run_id, now, settings, summary, progress)
+        written = await take_in(engine, batches, run_id, now, settings, summary, progress)
     finally:
         regrouped.close()
     result = summary.as_dict()
@@ -91,6 +90,8 @@ async def ingest_file(
         await conn.execute(
             update(runs_t).where(runs_t.c.id == run_id).values(finished_at=now, summary=stored)
         )
+    if written >= 2 and engine.dialect.name == "postgresql":
+        await tidy_up(engine)
     return result
 
 
@@ -156,6 +157,8 @@ async def _first_pass(
             chunk, keys = following, following_keys
     finally:
         lookup.cancel()
+        with suppress(asyncio.CancelledError, Exception):
+            await lookup  # its connection back in the pool before the error goes on
 
 
 def _next_keyed(chunks: Iterator[Chunk]) -> tuple[Chunk | None, pl.DataFrame]:
@@ -181,15 +184,21 @@ def _looked_up(engine: AsyncEngine, keys: pl.DataFrame) -> asyncio.Future[pl.Ser
 async def _issues_and_unseen(
     engine: AsyncEngine, batch: Batch, keys: pl.DataFrame, run_id: int
 ) -> int:
-    """Store the batch's rejected rows and warnings, and set apart the signals that only the
-    row validator could find the key of, when stored; their number."""
-    counts = new_counts()
+    """Set apart the signals that only the row validator could read the key of, when it is
+    stored (with their warnings: a duplicate changes nothing), and store the batch's
+    rejected rows and warnings; the number set apart."""
+    duplicates = 0
     async with engine.begin() as conn:
-        if batch.issues:
-            await store_issues(conn, batch, run_id)
         frame = batch.frame
         if frame is not None and not frame.is_empty():
             seen = pl.col("line").is_in(keys.get_column("line").implode())
-            unseen = await not_stored(conn, frame.filter(~seen), counts)
-            batch.frame = pl.concat([frame.filter(seen), unseen])
-    return int(counts["duplicates"])
+            unseen = frame.filter(~seen)
+            stored = await stored_at(conn, unseen.select("partner_type", "partner_signal_id"))
+            if stored.any():
+                gone = set(unseen.get_column("line").filter(stored).to_list())
+                batch.issues = [i for i in batch.issues if i["line"] not in gone]
+                duplicates = len(gone)
+            batch.frame = pl.concat([frame.filter(seen), unseen.filter(~stored)])
+        if batch.issues:
+            await store_issues(conn, batch, run_id)
+    return duplicates

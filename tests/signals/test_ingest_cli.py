@@ -279,7 +279,12 @@ def test_a_signal_taken_in_before_is_a_duplicate_whatever_it_holds_now(
             [
                 row(id="R1", telefoonnummer="12"),
                 row(id=" R1 ", bedrag="veel", signaaldatum="gisteren"),
-                row(id="C1", signaalpartner="CA\u212a Zorgverzekeringen", huisnummer="3"),
+                row(
+                    id="C1",
+                    signaalpartner="CA\u212a Zorgverzekeringen",
+                    huisnummer="3",
+                    telefoonnummer="12",
+                ),
                 row(id="R2", bedrag="veel"),
                 row(id='Q"\\1\u00e9', huisnummer="5"),
             ],
@@ -289,6 +294,24 @@ def test_a_signal_taken_in_before_is_a_duplicate_whatever_it_holds_now(
     assert (again["duplicates"], again["rejected"], again["accepted"]) == (4, 1, 0), again
     assert [(e["line"], e["field"]) for e in again["errors"]] == [(5, "bedrag")]
     assert again["warnings"] == []
+    # A short row (an export that leaves out its empty last columns) sent again: no shape
+    # warning either.
+    short = tmp_path / "c.csv"
+    short.write_text(",".join(HEADER) + "\nR1,Huur,Woonstad,450\n", encoding="utf-8")
+    third = ingest(cli, short)
+    assert (third["duplicates"], third["warnings"], third["errors"]) == (1, [], []), third
+
+
+def test_an_unknown_column_with_a_long_name_is_warned_about(cli: Cli, tmp_path: Path) -> None:
+    """The warning names the column in full; its `field` (80 characters) holds the start."""
+    long_name = "opmerking_" + "x" * 120
+    path = write_csv(
+        tmp_path / "long.csv", [{**row(), long_name: "iets"}], header=[*HEADER, long_name]
+    )
+    summary = ingest(cli, path)
+    assert summary["accepted"] == 1, summary
+    assert [w["field"] for w in summary["warnings"]] == [long_name[:80]]
+    assert long_name in summary["warnings"][0]["message"]
 
 
 def test_ddas_json_document_and_list(cli: Cli, tmp_path: Path) -> None:
