@@ -9,12 +9,14 @@ lost and nothing doubles.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 import asyncpg
@@ -122,3 +124,43 @@ def test_the_same_file_twice_at_once_is_taken_in_once(pg_url: str, tmp_path: Pat
     assert sum(s["accepted"] for s in summaries) == ADDRESSES
     assert sum(s["duplicates"] for s in summaries) == ADDRESSES
     assert _stored(pg_url) == (ADDRESSES, ADDRESSES, ADDRESSES, 0)
+
+
+def test_an_intake_never_waits_for_maintenance_on_its_tables(pg_url: str, tmp_path: Path) -> None:
+    """While another session holds its tables against maintenance (as a VACUUM, an ANALYZE
+    or CREATE INDEX CONCURRENTLY does), a large intake still takes the whole file in and
+    finishes: its own ANALYZE and VACUUM skip the tables they cannot have, they never wait."""
+    path = _partner_file(tmp_path / "huur.csv", "Huur")
+    config = tmp_path / "batches.toml"
+    config.write_text("[intake]\nbatch_size = 100\n", encoding="utf-8")
+    env = {**os.environ, "ZAADJE_CONFIG": str(config)}
+    command = [sys.executable, "-m", "app.cli", "ingest", str(path), "--now", NOW, "--json"]
+
+    async def ingest_while_held() -> tuple[int, str, str, int]:
+        holder = await asyncpg.connect(pg_url)
+        try:
+            async with holder.transaction():
+                await holder.execute(
+                    "LOCK TABLE signals, households, cases IN SHARE UPDATE EXCLUSIVE MODE"
+                )
+                run = await asyncio.create_subprocess_exec(
+                    *command, "--db", pg_url, cwd=ROOT, env=env, stdout=PIPE, stderr=PIPE
+                )
+                try:
+                    out, err = await asyncio.wait_for(run.communicate(), 120)
+                except TimeoutError:
+                    run.kill()
+                    raise
+                unfinished = await holder.fetchval(
+                    "SELECT count(*) FROM ingest_runs WHERE finished_at IS NULL"
+                )
+            assert run.returncode is not None
+            return run.returncode, out.decode(), err.decode(), unfinished
+        finally:
+            await holder.close()
+
+    returncode, out, err, unfinished = run_sync(ingest_while_held)
+    assert returncode == 0, err
+    assert json.loads(out)["accepted"] == ADDRESSES
+    assert unfinished == 0
+    assert _stored(pg_url)[2] == ADDRESSES
