@@ -269,7 +269,10 @@ def read_json(handle: IO[bytes], head: bytes) -> Iterator[Row]:
         for number, item in enumerate(ijson.items(handle, prefix), start=1):
             yield number, ddas_to_row(item)
     except ijson.JSONError as exc:
-        raise Unreadable(f"not valid JSON: {exc}") from exc
+        # Only the parser's first line: the lines after it quote the file around the fault
+        # (a resident's name or BSN, as likely as not) and point at it with a caret.
+        reason = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+        raise Unreadable(f"not valid JSON: {reason}") from exc
 
 
 def open_rows(

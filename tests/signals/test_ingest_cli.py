@@ -369,6 +369,14 @@ def test_a_file_that_breaks_off_keeps_the_counts_whole(cli: Cli, tmp_path: Path)
     summary = cli.json("ingest", str(path), "--now", NOW)
     check_counts(summary)
     assert summary["accepted"] == 1 and summary["errors"][0]["field"] == "bestand"
+    # One line, and none of the file's text (ijson's own message quotes it around the fault).
+    cut = tmp_path / "cut2.json"
+    cut.write_text(
+        '[{"ID": "C3"}, {"ID": "C4", "client": {"Achternaam": Visser}}]', encoding="utf-8"
+    )
+    message = cli.json("ingest", str(cut), "--now", NOW)["errors"][-1]["message"]
+    assert message.startswith("bestand breekt af: not valid JSON: "), message
+    assert "\n" not in message and "Visser" not in message, message
 
 
 def test_a_rejected_long_row_says_it_was_long(cli: Cli, tmp_path: Path) -> None:
