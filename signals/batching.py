@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +74,7 @@ def read_batches(path: Path, fmt: str | None, today: date, batch_size: int) -> I
 
 def read_chunks(path: Path, fmt: str | None, batch_size: int) -> Iterator[Chunk]:
     """The file's rows in chunks of `batch_size` rows (at least `READ_ROWS`): a plain CSV
-    file split by polars (`signals.plain_csv`), any other read row by row. The last chunk may
-    be empty."""
+    file split by polars (`signals.plain_csv`), any other read row by row."""
     size = max(batch_size, READ_ROWS)
     if (fmt or detect_format(path, read_head(path))) == "csv" and is_plain(path):
         warnings: list[FileWarning] = []
@@ -84,26 +84,17 @@ def read_chunks(path: Path, fmt: str | None, batch_size: int) -> Iterator[Chunk]
 
 
 def row_chunks(path: Path, fmt: str | None, size: int) -> Iterator[Chunk]:
-    """The file read row by row (`signals.reader`), in chunks of `size` rows."""
+    """The file read row by row (`signals.reader`), in chunks of `size` rows; the last one
+    may be empty."""
     warnings: list[FileWarning] = []
-    # open_rows fills `warnings` (unknown columns) when it reads the header, i.e. on the
-    # first row, before the first chunk is made.
     rows = open_rows(path, fmt, warnings)
+    # Read the header now: a file that lacks a column raises `Unreadable` here, as a whole,
+    # not as a file that breaks off after its rows.
     first = next(rows, None)
-
-    def all_rows() -> Iterator[Row]:
-        if first is not None:
-            yield first
-        yield from rows
-
-    return _row_chunks(all_rows(), size, warnings)
-
-
-def _row_chunks(rows: Iterable[Row], size: int, warnings: list[FileWarning]) -> Iterator[Chunk]:
     chunk: list[Row] = []
     last_line = 0
     try:
-        for row in rows:
+        for row in chain(() if first is None else (first,), rows):
             chunk.append(row)
             if len(chunk) >= size:
                 yield Chunk(rows_frame(chunk), chunk.__getitem__, warnings)
@@ -122,15 +113,13 @@ def _row_chunks(rows: Iterable[Row], size: int, warnings: list[FileWarning]) -> 
 def frame_chunks(
     frames: Iterable[pl.DataFrame], kept: tuple[str, ...], warnings: list[FileWarning]
 ) -> Iterator[Chunk]:
-    """Rows that come as frames (`signals.plain_csv`) as chunks; the last one is empty."""
+    """Rows that come as frames (`signals.plain_csv`) as chunks."""
     for rows in frames:
         yield Chunk(rows, partial(_as_read, rows, kept), warnings)
         warnings = []
-    yield Chunk(pl.DataFrame(schema={**SCHEMA, "line": pl.Int64}), _no_row, warnings)
-
-
-def _no_row(at: int) -> Row:
-    raise IndexError(at)
+    if warnings:  # a file of only a header still reports its unknown columns
+        empty = pl.DataFrame(schema={**SCHEMA, "line": pl.Int64})
+        yield Chunk(empty, partial(_as_read, empty, kept), warnings)
 
 
 def _as_read(rows: pl.DataFrame, kept: tuple[str, ...], at: int) -> Row:
