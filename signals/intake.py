@@ -23,14 +23,14 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import insert, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from signals.batching import Batch, Chunk, check_readable, read_chunks, validate
 from signals.columnar import plain_keys
-from signals.ordering import Regrouped
+from signals.ordering import HOUSEHOLD, Regrouped
 from signals.pipeline import take_in, tidy_up
 from signals.settings import IntakeSettings
-from signals.storing import store_issues, stored_at
+from signals.storing import household_ids, store_issues, stored_at
 from signals.summary import Summary, take_issues
 from signals.waiting import store_waiting
 from store.models import IngestRun, table_of
@@ -109,7 +109,8 @@ async def _second_pass(
     Those touch no household, so `take_in` need not know of them; their own transaction
     keeps the rule that a crash loses at most the batch in flight.
     """
-    for frame in batches:
+    # Read in a worker thread: the batch before is written meanwhile (signals/households.py).
+    while (frame := await asyncio.to_thread(next, batches, None)) is not None:
         unknown = pl.col("postcode").is_null()
         waiting = frame.filter(unknown)
         if not waiting.is_empty():
@@ -139,26 +140,46 @@ async def _first_pass(
     for the second pass (which asks again only when a batch clashes with an intake running
     alongside: signals/pipeline.py).
 
-    The database looks a chunk's keys up while the next chunk is read, and the one after
-    that while this one is validated: reading and validating run in a worker thread, so
-    that the event loop can send the query meanwhile (polars lets go of the GIL)."""
+    Three steps overlap, each a chunk apart: reading the next chunk (and finding its keys),
+    validating this one, and settling the one before (`_settle`); reading and validating
+    run in worker threads (polars lets go of the GIL), so that the event loop sends the
+    queries meanwhile."""
     chunks = read_chunks(path, fmt, settings.batch_size)
-    chunk, keys = await asyncio.to_thread(_next_keyed, chunks)
-    lookup = _looked_up(engine, keys)
+
+    async def read_next() -> tuple[Chunk | None, pl.DataFrame, asyncio.Future[pl.Series]]:
+        chunk, keys = await asyncio.to_thread(_next_keyed, chunks)
+        return chunk, keys, _looked_up(engine, keys)
+
+    reading = asyncio.ensure_future(read_next())
+    lookup: asyncio.Future[pl.Series] | None = None
+    settling: asyncio.Future[tuple[Batch, int]] | None = None
     try:
+        chunk, keys, lookup = await reading
         while chunk is not None:
-            following, following_keys = await asyncio.to_thread(_next_keyed, chunks)
+            reading = asyncio.ensure_future(read_next())
             stored = await lookup
-            lookup = _looked_up(engine, following_keys)
             known = keys.get_column("line").filter(stored)
             batch = await asyncio.to_thread(validate, chunk, today, known)
-            duplicates = known.len() + await _issues_and_unseen(engine, batch, keys, run_id)
-            yield batch, duplicates
-            chunk, keys = following, following_keys
+            if settling is not None:
+                yield await settling
+            settling = asyncio.ensure_future(_settle(engine, batch, keys, known.len(), run_id))
+            chunk, keys, lookup = await reading
+        if settling is not None:
+            yield await settling
     finally:
-        lookup.cancel()
-        with suppress(asyncio.CancelledError, Exception):
-            await lookup  # its connection back in the pool before the error goes on
+        # Whatever is in flight ends before the error goes on: its connection back in the pool.
+        for task in (settling, lookup, reading):
+            if task is not None:
+                await _cancelled(task)
+        if not reading.cancelled() and reading.exception() is None:
+            await _cancelled(reading.result()[2])  # the lookup it started
+
+
+async def _cancelled(task: asyncio.Future[Any]) -> None:
+    """`task` cancelled, if it is still running, and over."""
+    task.cancel()
+    with suppress(asyncio.CancelledError, Exception):
+        await task
 
 
 def _next_keyed(chunks: Iterator[Chunk]) -> tuple[Chunk | None, pl.DataFrame]:
@@ -181,13 +202,13 @@ def _looked_up(engine: AsyncEngine, keys: pl.DataFrame) -> asyncio.Future[pl.Ser
     return asyncio.ensure_future(ask())
 
 
-async def _issues_and_unseen(
-    engine: AsyncEngine, batch: Batch, keys: pl.DataFrame, run_id: int
-) -> int:
-    """Set apart the signals that only the row validator could read the key of, when it is
-    stored (with their warnings: a duplicate changes nothing), and store the batch's
-    rejected rows and warnings; the number set apart."""
-    duplicates = 0
+async def _settle(
+    engine: AsyncEngine, batch: Batch, keys: pl.DataFrame, duplicates: int, run_id: int
+) -> tuple[Batch, int]:
+    """The batch with its rejected rows and warnings stored and its signals' households
+    looked up, and its number of duplicates: the `duplicates` found by key before, and the
+    signals that only the row validator could read the key of, when it is stored (set apart
+    with their warnings: a duplicate changes nothing)."""
     async with engine.begin() as conn:
         frame = batch.frame
         if frame is not None and not frame.is_empty():
@@ -197,8 +218,23 @@ async def _issues_and_unseen(
             if stored.any():
                 gone = set(unseen.get_column("line").filter(stored).to_list())
                 batch.issues = [i for i in batch.issues if i["line"] not in gone]
-                duplicates = len(gone)
-            batch.frame = pl.concat([frame.filter(seen), unseen.filter(~stored)])
+                duplicates += len(gone)
+            frame = pl.concat([frame.filter(seen), unseen.filter(~stored)])
+            batch.frame = await _with_households(conn, frame)
         if batch.issues:
             await store_issues(conn, batch, run_id)
-    return duplicates
+    return batch, duplicates
+
+
+async def _with_households(conn: AsyncConnection, frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the id of each signal's household where it is stored (`household_id`):
+    the second pass need not ask for them, and a first intake, whose households are all
+    new, asks while the database has little else to do."""
+    household = HOUSEHOLD.alias("household")
+    addressed = frame.filter(pl.col("postcode").is_not_null())
+    stored = await household_ids(conn, addressed.select(household).to_series().unique().to_list())
+    return (
+        frame.with_columns(household)
+        .join(stored, on="household", how="left", maintain_order="left")
+        .drop("household")
+    )

@@ -20,12 +20,12 @@ from signals.bulk import insert_rows
 from signals.patterns import MEERVOUDIG, months_back
 from signals.priority import CaseSignal, first_contact_deadline, score
 from signals.settings import IntakeSettings
-from store.models import Case, IngestIssue, Signal, table_of
+from store.models import Case, Household, Signal, table_of
 from store.queries import member_of
 
+households_t = table_of(Household)
 signals_t = table_of(Signal)
 cases_t = table_of(Case)
-issues_t = table_of(IngestIssue)
 
 
 # A stored signal as scoring reads it (signals.priority.CaseSignal's fields, in order).
@@ -50,6 +50,7 @@ HISTORY: dict[str, Any] = {
     "amount_cents": pl.Int64,
     "pattern": pl.String,
 }
+HOUSEHOLD_IDS = {"household": pl.String, "household_id": pl.Int64}
 CHUNK = 2000  # keys per IN (...) list: well under SQLite's and asyncpg's parameter limits
 
 
@@ -89,6 +90,18 @@ async def stored_at(conn: AsyncConnection, keys: pl.DataFrame) -> pl.Series:
     else:
         positions = [at for (at,) in found]
     return stored.scatter(positions, True) if positions else stored
+
+
+async def household_ids(conn: AsyncConnection, keys: list[str]) -> pl.DataFrame:
+    """The stored households among address `keys`: `household`, `household_id`. Asked in
+    key order, so that neighbouring keys are neighbours in the index."""
+    query = select(households_t.c.address_key, households_t.c.id).where(
+        member_of(households_t.c.address_key, "keys", conn)
+    )
+    rows = [
+        tuple(r) for part in chunks(sorted(keys)) for r in await conn.execute(query, {"keys": part})
+    ]
+    return pl.DataFrame(rows, schema=HOUSEHOLD_IDS, orient="row")
 
 
 async def stored_history(conn: AsyncConnection, households: list[int], since: Any) -> pl.DataFrame:
