@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -54,23 +55,38 @@ async def driver(conn: AsyncConnection) -> Any:
     return raw
 
 
-async def insert_rows(conn: AsyncConnection, table: str, frame: pl.DataFrame) -> None:
-    """`frame`'s rows into `table`, its columns named as the table's."""
-    if frame.is_empty():
-        return
-    dialect = conn.dialect.name
+@dataclass(frozen=True)
+class Encoded:
+    """A frame's rows as the database takes them (`encode`)."""
+
+    columns: list[str]
+    data: Any  # CSV (PostgreSQL's COPY) or tuples (SQLite's executemany)
+
+
+def encode(frame: pl.DataFrame, dialect: str) -> Encoded:
     frame = frame.with_columns(
         pl.col(pl.Datetime).dt.convert_time_zone("UTC").dt.strftime(_MOMENT[dialect])
     )
-    raw = await driver(conn)
     if dialect == "postgresql":
-        data = frame.write_csv(include_header=False).encode()
-        await raw.copy_to_table(table, source=_whole(data), columns=frame.columns, format="csv")
-        return
+        return Encoded(frame.columns, frame.write_csv(include_header=False).encode())
     frame = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
-    columns = ", ".join(frame.columns)
-    marks = ", ".join("?" for _ in frame.columns)
-    await raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", frame.rows())
+    return Encoded(frame.columns, frame.rows())
+
+
+async def insert_rows(conn: AsyncConnection, table: str, rows: pl.DataFrame | Encoded) -> None:
+    """`rows` into `table`, their columns named as the table's."""
+    if isinstance(rows, pl.DataFrame):
+        rows = encode(rows, conn.dialect.name)
+    if not rows.data:
+        return
+    raw = await driver(conn)
+    if conn.dialect.name == "postgresql":
+        source = _whole(rows.data)
+        await raw.copy_to_table(table, source=source, columns=rows.columns, format="csv")
+        return
+    columns = ", ".join(rows.columns)
+    marks = ", ".join("?" for _ in rows.columns)
+    await raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows.data)
 
 
 async def _whole(data: bytes) -> AsyncIterator[bytes]:

@@ -70,7 +70,7 @@ async def ingest_file(
                 take_issues(summary, batch)
                 summary.duplicates += known
                 if batch.frame is not None:
-                    regrouped.add(batch.frame)
+                    await asyncio.to_thread(regrouped.add, batch.frame)
                 if progress:
                     progress(len(batch.issues) + known)
         repeated = regrouped.repeated_lines()
@@ -227,14 +227,18 @@ async def _settle(
 
 
 async def _with_households(conn: AsyncConnection, frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` with the id of each signal's household where it is stored (`household_id`):
+    """`frame` with each signal's `household` and its id where it is stored (`household_id`):
     the second pass need not ask for them, and a first intake, whose households are all
     new, asks while the database has little else to do."""
-    household = HOUSEHOLD.alias("household")
-    addressed = frame.filter(pl.col("postcode").is_not_null())
-    stored = await household_ids(conn, addressed.select(household).to_series().unique().to_list())
-    return (
-        frame.with_columns(household)
-        .join(stored, on="household", how="left", maintain_order="left")
-        .drop("household")
+    frame, keys = await asyncio.to_thread(_household_keys, frame)
+    stored = await household_ids(conn, keys)
+    return await asyncio.to_thread(
+        frame.join, stored, on="household", how="left", maintain_order="left"
     )
+
+
+def _household_keys(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """`frame` with each signal's household, and the households with an address."""
+    frame = frame.with_columns(HOUSEHOLD.alias("household"))
+    addressed = frame.filter(pl.col("postcode").is_not_null())
+    return frame, addressed.get_column("household").unique().to_list()

@@ -115,9 +115,12 @@ class Regrouped:
         self._keys = Buckets("partner_signal_id")  # with type and line: repeats in the file
 
     def add(self, signals: pl.DataFrame) -> None:
-        """`signals`: ParsedSignal's fields and `warned`, as `Batch.frame`."""
+        """`signals`: ParsedSignal's fields and `warned`, as `Batch.frame`, perhaps with
+        their `household` already."""
         self._keys.add(signals.select("partner_type", "partner_signal_id", "line"))
-        self._signals.add(signals.with_columns(HOUSEHOLD.alias("household")))
+        if "household" not in signals.columns:
+            signals = signals.with_columns(HOUSEHOLD.alias("household"))
+        self._signals.add(signals)
 
     def repeated_lines(self) -> set[int]:
         """Lines whose (partner type, id) came on an earlier line of this file: the first one
