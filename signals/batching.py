@@ -37,9 +37,6 @@ class Batch:
     rows and warnings as `issues`."""
 
     frame: pl.DataFrame | None = None  # signals.columnar.SIGNAL_SCHEMA and `warned`
-    # The row validator's signals and lines it warned about, until `_take` adds them to frame.
-    signals: list[ParsedSignal] = field(default_factory=list)
-    warned_lines: set[int] = field(default_factory=set)
     # Errors and warnings in file order, as stored in ingest_issues.
     issues: list[dict[str, Any]] = field(default_factory=list)
     received: int = 0
@@ -65,11 +62,6 @@ def check_readable(path: Path, fmt: str | None) -> None:
         raise Unreadable(f"{path}: not UTF-8 text") from exc
     finally:
         rows.close()
-
-
-def read_batches(path: Path, fmt: str | None, today: date, batch_size: int) -> Iterator[Batch]:
-    """The file's rows, validated, in batches of `batch_size` rows (at least `READ_ROWS`)."""
-    return (validate(chunk, today) for chunk in read_chunks(path, fmt, batch_size))
 
 
 def read_chunks(path: Path, fmt: str | None, batch_size: int) -> Iterator[Chunk]:
@@ -151,36 +143,28 @@ def validate(chunk: Chunk, today: date, skip: pl.Series | None = None) -> Batch:
 
 def _take(rows: pl.DataFrame, today: date, batch: Batch, row_at: Callable[[int], Row]) -> None:
     clean, others = split_clean(rows, today)
+    signals: list[ParsedSignal] = []
+    warned: set[int] = set()
     for at in others:
         line, row = row_at(at)
-        take_row(row, line, today, batch)
-    checked = as_frame(batch.signals, batch.warned_lines)
+        if "__error__" in row:
+            _error(batch, line, "regel", row["__error__"], row)
+            continue
+        # A short or long row's fields may have slid into the wrong columns: its note says
+        # so, also beside the rejection that often follows (a comma-decimal amount unquoted
+        # in a comma file shifts the date into `bedrag`'s neighbour).
+        shape = [(line, "regel", row[m]) for m in ("__short__", "__long__") if m in row]
+        warnings: list[tuple[int, str, str]] = []
+        try:
+            signals.append(validate_row(row, line, today, warnings))
+        except Rejected as exc:
+            _error(batch, line, exc.field, exc.message, row)
+            warnings = []  # a rejected row's own warnings are not reported
+        for w_line, column, message in warnings + shape:
+            _warn(batch, w_line, column, message)
+            warned.add(line)  # a rejected line has no signal: harmless
+    checked = as_frame(signals, warned)
     batch.frame = pl.concat([f for f in (batch.frame, clean, checked) if f is not None])
-    batch.signals = []
-
-
-def take_row(row: dict[str, str], line: int, today: date, batch: Batch) -> None:
-    if "__error__" in row:
-        _error(batch, line, "regel", row["__error__"], row)
-        return
-    # A short or long row's fields may have slid into the wrong columns: its note says so,
-    # also beside the rejection that often follows (a comma-decimal amount unquoted in a
-    # comma file shifts the date into `bedrag`'s neighbour).
-    shape = [(line, "regel", row[m]) for m in ("__short__", "__long__") if m in row]
-    row_warnings: list[tuple[int, str, str]] = []
-    try:
-        parsed = validate_row(row, line, today, row_warnings)
-    except Rejected as exc:
-        _error(batch, line, exc.field, exc.message, row)
-        for w_line, column, message in shape:
-            _warn(batch, w_line, column, message)
-        return
-    row_warnings += shape
-    if row_warnings:
-        for w_line, column, message in row_warnings:
-            _warn(batch, w_line, column, message)
-        batch.warned_lines.add(line)
-    batch.signals.append(parsed)
 
 
 def _error(batch: Batch, line: int, column: str, message: str, raw: dict[str, str] | None) -> None:

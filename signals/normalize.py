@@ -97,14 +97,11 @@ BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}  # also s
 
 def parse_bool(raw: str) -> bool:
     known = BOOLS.get(raw)  # `ja` / `nee` as most files write them
-    if known is not None:
-        return known
-    text = raw.strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise Invalid(f"geen ja/nee-waarde: {raw.strip()[:40]!r}")
+    if known is None:
+        known = BOOLS.get(raw.strip().lower())
+    if known is None:
+        raise Invalid(f"geen ja/nee-waarde: {raw.strip()[:40]!r}")
+    return known
 
 
 # -- address ----------------------------------------------------------------------------------

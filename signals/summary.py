@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from signals.batching import Batch
@@ -26,30 +27,11 @@ class Summary:
 
     def add(self, counts: dict[str, Any]) -> None:
         """A committed batch's counts (never those of a batch that was rolled back)."""
-        self.accepted += counts["accepted"]
-        self.accepted_with_warning += counts["accepted_with_warning"]
-        self.duplicates += counts["duplicates"]
-        self.suppressed += counts["suppressed"]
-        self.cases_opened += counts["cases_opened"]
-        self.cases_updated += counts["cases_updated"]
-        self.waiting_for_address += counts.get("waiting_for_address", 0)
-        self.households += counts["households"]
+        for name, n in counts.items():
+            setattr(self, name, getattr(self, name) + n)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "received": self.received,
-            "accepted": self.accepted,
-            "accepted_with_warning": self.accepted_with_warning,
-            "rejected": self.rejected,
-            "duplicates": self.duplicates,
-            "suppressed": self.suppressed,
-            "households": self.households,
-            "cases_opened": self.cases_opened,
-            "cases_updated": self.cases_updated,
-            "waiting_for_address": self.waiting_for_address,
-            "errors": self.errors,
-            "warnings": self.warnings,
-        }
+        return asdict(self)
 
 
 # Errors and warnings kept in the printed summary; all of them are stored in ingest_issues.
@@ -68,13 +50,6 @@ def take_issues(summary: Summary, batch: Batch) -> None:
             )
 
 
-def new_counts() -> dict[str, Any]:
-    return {
-        "accepted": 0,
-        "accepted_with_warning": 0,
-        "duplicates": 0,
-        "suppressed": 0,
-        "cases_opened": 0,
-        "cases_updated": 0,
-        "households": 0,
-    }
+def new_counts() -> Counter[str]:
+    """A batch's counts, by the name of `Summary`'s field."""
+    return Counter()

@@ -15,7 +15,6 @@ from typing import TypeVar
 from flows.ddas import SIGNAALPARTNERS
 from signals.normalize import (
     Invalid,
-    address_key,
     bsn_digits,
     check_bsn,
     normalize_email,
@@ -63,12 +62,7 @@ COLUMNS = (
 )
 # Columns a file must have. A name is not required (DDAS v1.2 carries none); a file must
 # also have either postcode + huisnummer or bsn (see `missing_columns`).
-REQUIRED = (
-    "id",
-    "signaalpartner",
-    "bedrag",
-    "signaaldatum",
-)
+REQUIRED = ("id", "signaalpartner", "bedrag", "signaaldatum")
 
 
 def missing_columns(names: list[str]) -> list[str]:
@@ -115,20 +109,6 @@ class ParsedSignal:
     email: str | None
     language: str | None
     gender: str | None
-
-    @property
-    def address_known(self) -> bool:
-        return self.postcode is not None
-
-    @property
-    def address(self) -> tuple[str, str, str]:
-        """postcode, huisnummer, toevoeging: only for a signal whose address is known."""
-        assert self.postcode is not None and self.huisnummer is not None
-        return self.postcode, self.huisnummer, self.toevoeging
-
-    @property
-    def address_key(self) -> str:
-        return address_key(*self.address)
 
 
 Warning = tuple[int, str, str]  # line, field, message

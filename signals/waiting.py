@@ -18,12 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flows.intents import LOCALES
 from signals import bulk
-from signals.households import (
-    CASE_SIGNAL,
-    count_decided,
-    not_stored,
-    stored_rows,
-)
+from signals.households import CASE_SIGNAL, count_decided, not_stored, stored_rows
 from signals.patterns import ENKELVOUDIG, SUPPRESSED_SMALL
 from signals.priority import CaseSignal
 from signals.settings import IntakeSettings
@@ -116,17 +111,8 @@ async def _open_waiting(
         case_id = (
             await conn.execute(
                 insert(cases_t).returning(cases_t.c.id),
-                {
-                    "household_id": None,
-                    "state": WAITING,
-                    "priority": scored["priority"],
-                    "reasons": scored["reasons"],
-                    "locale": locale,
-                    "deadline": scored["deadline"],
-                    "crisis": scored["crisis"],
-                    "opened_at": now,
-                    "version": 1,
-                },
+                {"household_id": None, "state": WAITING, **scored, "locale": locale}
+                | {"opened_at": now, "version": 1},
             )
         ).scalar_one()
         deadline = scored["deadline"]
