@@ -8,7 +8,7 @@ and warnings in file order) and the signals that the second pass regroups by hou
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -64,7 +64,7 @@ def check_readable(path: Path, fmt: str | None) -> None:
         rows.close()
 
 
-def read_chunks(path: Path, fmt: str | None, batch_size: int) -> Iterator[Chunk]:
+def read_chunks(path: Path, fmt: str | None, batch_size: int) -> Generator[Chunk, None, None]:
     """The file's rows in chunks of `batch_size` rows (at least `READ_ROWS`): a plain CSV
     file split by polars (`signals.plain_csv`), any other read row by row."""
     size = max(batch_size, READ_ROWS)
@@ -75,7 +75,7 @@ def read_chunks(path: Path, fmt: str | None, batch_size: int) -> Iterator[Chunk]
     return row_chunks(path, fmt, size)
 
 
-def row_chunks(path: Path, fmt: str | None, size: int) -> Iterator[Chunk]:
+def row_chunks(path: Path, fmt: str | None, size: int) -> Generator[Chunk, None, None]:
     """The file read row by row (`signals.reader`), in chunks of `size` rows; the last one
     may be empty."""
     warnings: list[FileWarning] = []
@@ -104,7 +104,7 @@ def row_chunks(path: Path, fmt: str | None, size: int) -> Iterator[Chunk]:
 
 def frame_chunks(
     frames: Iterable[pl.DataFrame], kept: tuple[str, ...], warnings: list[FileWarning]
-) -> Iterator[Chunk]:
+) -> Generator[Chunk, None, None]:
     """Rows that come as frames (`signals.plain_csv`) as chunks."""
     for rows in frames:
         yield Chunk(rows, partial(_as_read, rows, kept), warnings)

@@ -182,13 +182,17 @@ async def _household_ids(
 ) -> tuple[pl.DataFrame, list[int]]:
     """household (key) → household_id for the batch's addresses, the missing ones new (left
     in `prepared` to be written); and the new ones' ids (they have no stored signals or
-    cases). Households are never deleted: one that pass 1 found is still there."""
+    cases). Pass 1 found the households stored then (`household_id`): those are asked for
+    again, since erasure may have rewritten one's address key or deleted it since
+    (`scheduler/erasure.py`); the others are new, unless an intake alongside has created one
+    since, which the write finds out (and then, `recheck`, every address is asked for). So a
+    first intake, whose households are all new, asks for none."""
     addresses = frame.group_by("household").agg(
         pl.col("postcode", "huisnummer", "toevoeging").first(), pl.col("household_id").max()
     )
-    if recheck:
-        stored = await household_ids(conn, addresses.get_column("household").to_list())
-        addresses = addresses.drop("household_id").join(stored, on="household", how="left")
+    ask = addresses if recheck else addresses.filter(pl.col("household_id").is_not_null())
+    stored = await household_ids(conn, ask.get_column("household").to_list())
+    addresses = addresses.drop("household_id").join(stored, on="household", how="left")
     missing = addresses.filter(pl.col("household_id").is_null())
     created = await bulk.next_ids(conn, "households", missing.height) if missing.height else []
     new = missing.with_columns(pl.Series("household_id", created, dtype=pl.Int64))

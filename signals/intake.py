@@ -69,7 +69,7 @@ async def ingest_file(
             async for batch, known in chunks:
                 take_issues(summary, batch)
                 summary.duplicates += known
-                if batch.frame is not None:
+                if batch.frame is not None and not batch.frame.is_empty():
                     await asyncio.to_thread(regrouped.add, batch.frame)
                 if progress:
                     progress(len(batch.issues) + known)
@@ -168,11 +168,15 @@ async def _first_pass(
             yield await settling
     finally:
         # Whatever is in flight ends before the error goes on: its connection back in the pool.
-        for task in (settling, lookup, reading):
+        for task in (settling, lookup):
             if task is not None:
                 await _cancelled(task)
+        # A worker thread cannot be cancelled: the chunk it reads is waited for, and the
+        # lookup it started cancelled, before the file is closed.
+        await asyncio.wait({reading})
         if not reading.cancelled() and reading.exception() is None:
-            await _cancelled(reading.result()[2])  # the lookup it started
+            await _cancelled(reading.result()[2])
+        chunks.close()
 
 
 async def _cancelled(task: asyncio.Future[Any]) -> None:
@@ -228,8 +232,8 @@ async def _settle(
 
 async def _with_households(conn: AsyncConnection, frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` with each signal's `household` and its id where it is stored (`household_id`):
-    the second pass need not ask for them, and a first intake, whose households are all
-    new, asks while the database has little else to do."""
+    the second pass asks again only for those (signals/households.py), so a first intake,
+    whose households are all new, asks here, while the database has little else to do."""
     frame, keys = await asyncio.to_thread(_household_keys, frame)
     stored = await household_ids(conn, keys)
     return await asyncio.to_thread(

@@ -107,6 +107,8 @@ _HOUSEHOLD_IDS = {
 
 async def household_ids(conn: AsyncConnection, keys: list[str]) -> pl.DataFrame:
     """The stored households among address `keys`: `household`, `household_id`."""
+    if not keys:
+        return pl.DataFrame(schema=HOUSEHOLD_IDS)
     found = await conn.execute(_HOUSEHOLD_IDS[conn.dialect.name], {"keys": json.dumps(keys)})
     if conn.dialect.name == "postgresql":
         columns = [values or [] for values in found.one()]
