@@ -154,28 +154,28 @@ async def _first_pass(
     lookup: asyncio.Future[pl.Series] | None = None
     settling: asyncio.Future[tuple[Batch, int]] | None = None
     try:
-        chunk, keys, lookup = await reading
+        chunk, keys, lookup = await asyncio.shield(reading)
         while chunk is not None:
             reading = asyncio.ensure_future(read_next())
+            assert lookup is not None  # read with its chunk
             stored = await lookup
             known = keys.get_column("line").filter(stored)
             batch = await asyncio.to_thread(validate, chunk, today, known)
             if settling is not None:
                 yield await settling
             settling = asyncio.ensure_future(_settle(engine, batch, keys, known.len(), run_id))
-            chunk, keys, lookup = await reading
+            chunk, keys, lookup = await asyncio.shield(reading)
         if settling is not None:
             yield await settling
     finally:
         # Whatever is in flight ends before the error goes on: its connection back in the pool.
-        for task in (settling, lookup):
+        # A worker thread cannot be cancelled (hence `shield` above: a cancelled wait left it
+        # reading on), so the chunk it reads is waited for before the file is closed.
+        await asyncio.wait({reading})
+        started = reading.result()[2] if reading.exception() is None else None
+        for task in (settling, lookup, started):
             if task is not None:
                 await _cancelled(task)
-        # A worker thread cannot be cancelled: the chunk it reads is waited for, and the
-        # lookup it started cancelled, before the file is closed.
-        await asyncio.wait({reading})
-        if not reading.cancelled() and reading.exception() is None:
-            await _cancelled(reading.result()[2])
         chunks.close()
 
 

@@ -4,14 +4,23 @@ line, a field and a reason without costing the rest of the file."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+import signals.intake
+from app.runtime import calendar_for, parse_now
+from app.settings import load_settings
+from signals.intake import IntakeSettings, ingest_file
 from signals.ordering import Regrouped
-from tests.conftest import Cli, on_db
+from store.engine import make_engine
+from tests.conftest import Cli, on_db, run_sync
 
 NOW = "2026-11-20T10:00"
 HEADER = [
@@ -558,3 +567,43 @@ def test_a_household_erased_while_a_file_is_taken_in_gets_none_of_its_signals(
     stored = on_db(db_url, households)
     assert stored["A-1"].startswith("erased:")
     assert stored["B-1"] == "1234AB|12|"
+
+
+def test_an_intake_stopped_while_it_reads_the_file_stops_and_closes_it(
+    cli: Cli, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C cancels the intake's task (asyncio.run). The worker thread reading the file
+    # cannot be cancelled: the intake waits for the chunk it reads, then closes the file.
+    path = write_csv(tmp_path / "a.csv", [row(id=f"S-{n}") for n in range(3)])
+    reading, closed = threading.Event(), threading.Event()
+    read_chunks = signals.intake.read_chunks
+
+    def slow_disk(*args: Any) -> Iterator[Any]:
+        try:
+            reading.set()
+            time.sleep(0.3)  # the worker thread is inside next() here
+            yield from read_chunks(*args)
+        finally:
+            closed.set()
+
+    monkeypatch.setattr(signals.intake, "read_chunks", slow_disk)
+    settings = load_settings(db_url)
+    calendar = calendar_for(settings)
+    intake = IntakeSettings.from_config(settings.config, calendar)
+
+    async def stopped() -> str:
+        engine = make_engine(db_url)
+        now = parse_now(NOW, calendar)
+        task = asyncio.create_task(ingest_file(engine, path, None, now, intake))
+        await asyncio.to_thread(reading.wait)
+        task.cancel()
+        try:
+            await task
+        except BaseException as exc:
+            return type(exc).__name__
+        finally:
+            await engine.dispose()
+        return "finished"
+
+    assert run_sync(stopped) == "CancelledError"
+    assert closed.is_set()
