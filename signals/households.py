@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +39,6 @@ from signals.storing import (
     stored_history,
     write_scores,
 )
-from signals.summary import new_counts
 from store.models import Case, Signal, table_of
 from store.queries import member_of
 
@@ -55,21 +54,17 @@ FROM_FILE = tuple(FIELDS)
 class Prepared:
     size: int  # the batch's signals, duplicates included (for progress)
     now: datetime
-    counts: dict[str, Any] = field(default_factory=new_counts)
-    households: pl.DataFrame | None = None  # new ones
+    counts: Counter[str] = field(default_factory=Counter)  # by the name of Summary's field
     reopened: list[int] = field(default_factory=list)  # closed cases to open again
-    signals: pl.DataFrame | None = None
-    cases: pl.DataFrame | None = None
     retro: list[int] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     # The new rows of each table as the database takes them, so that `write` only sends them.
     rows: dict[str, bulk.Encoded] = field(default_factory=dict)
 
-    def encode(self, dialect: str) -> None:
-        # In the event loop's thread, not a worker's: megabytes of CSV made in worker threads
-        # kept growing glibc's arenas (1,000,000 rows: peak RSS 307–319 MB instead of 227).
-        new = {"households": self.households, "cases": self.cases, "signals": self.signals}
-        self.rows = {t: bulk.encode(f, dialect) for t, f in new.items() if f is not None}
+    def add_rows(self, table: str, frame: pl.DataFrame, dialect: str) -> None:
+        # Encoded in the event loop's thread, not a worker's: megabytes of CSV made in worker
+        # threads kept growing glibc's arenas (1,000,000 rows: peak RSS 307–319 MB, not 227).
+        self.rows[table] = bulk.encode(frame, dialect)
 
 
 async def prepare(
@@ -117,9 +112,9 @@ async def prepare(
     )
     case_of = await _cases(conn, counting, created, now, settings, prepared)
     case_id = pl.col("household_id").replace_strict(case_of, default=None, return_dtype=pl.Int64)
-    prepared.signals = await asyncio.to_thread(stored_rows, decided, case_id, run_id, now)
+    signals = await asyncio.to_thread(stored_rows, decided, case_id, run_id, now)
+    prepared.add_rows("signals", signals, conn.dialect.name)
     count_decided(counts, decided, counting)
-    prepared.encode(conn.dialect.name)
     return prepared
 
 
@@ -197,7 +192,7 @@ async def _household_ids(
     created = await bulk.next_ids(conn, "households", missing.height) if missing.height else []
     new = missing.with_columns(pl.Series("household_id", created, dtype=pl.Int64))
     if created:
-        prepared.households = new.select(
+        households = new.select(
             pl.col("household_id").alias("id"),
             pl.col("household").alias("address_key"),
             "postcode",
@@ -205,6 +200,7 @@ async def _household_ids(
             "toevoeging",
             pl.lit(now).alias("created_at"),
         )
+        prepared.add_rows("households", households, conn.dialect.name)
     known = addresses.filter(pl.col("household_id").is_not_null())
     return pl.concat([known, new]).select("household", "household_id"), created
 
@@ -243,7 +239,8 @@ async def _cases(
     new = sorted(hh for hh in members if hh not in case_of)
     if new:
         ids = dict(zip(new, await bulk.next_ids(conn, "cases", len(new)), strict=True))
-        prepared.cases = await asyncio.to_thread(_new_cases, ids, members, locale, now, settings)
+        cases = await asyncio.to_thread(_new_cases, ids, members, locale, now, settings)
+        prepared.add_rows("cases", cases, conn.dialect.name)
         case_of.update(ids)
         prepared.counts["cases_opened"] += len(new)
     return case_of

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
-from contextlib import aclosing, suppress
+from contextlib import aclosing
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from signals.batching import Batch, Chunk, check_readable, read_chunks, validate
 from signals.columnar import plain_keys
 from signals.ordering import HOUSEHOLD, Regrouped
-from signals.pipeline import take_in, tidy_up
+from signals.pipeline import cancelled, take_in, tidy_up
 from signals.settings import IntakeSettings
 from signals.storing import household_ids, store_issues, stored_at
 from signals.summary import Summary, take_issues
@@ -175,15 +175,8 @@ async def _first_pass(
         started = reading.result()[2] if reading.exception() is None else None
         for task in (settling, lookup, started):
             if task is not None:
-                await _cancelled(task)
+                await cancelled(task)
         chunks.close()
-
-
-async def _cancelled(task: asyncio.Future[Any]) -> None:
-    """`task` cancelled, if it is still running, and over."""
-    task.cancel()
-    with suppress(asyncio.CancelledError, Exception):
-        await task
 
 
 def _next_keyed(chunks: Iterator[Chunk]) -> tuple[Chunk | None, pl.DataFrame]:
@@ -213,17 +206,19 @@ async def _settle(
     looked up, and its number of duplicates: the `duplicates` found by key before, and the
     signals that only the row validator could read the key of, when it is stored (set apart
     with their warnings: a duplicate changes nothing)."""
+    frame = batch.frame
+    if (frame is None or frame.is_empty()) and not batch.issues:
+        return batch, duplicates  # a chunk of duplicates only (taking a file in again)
     async with engine.begin() as conn:
-        frame = batch.frame
         if frame is not None and not frame.is_empty():
-            seen = pl.col("line").is_in(keys.get_column("line").implode())
-            unseen = frame.filter(~seen)
+            unseen = frame.filter(~pl.col("line").is_in(keys.get_column("line").implode()))
             stored = await stored_at(conn, unseen.select("partner_type", "partner_signal_id"))
             if stored.any():
-                gone = set(unseen.get_column("line").filter(stored).to_list())
-                batch.issues = [i for i in batch.issues if i["line"] not in gone]
-                duplicates += len(gone)
-            frame = pl.concat([frame.filter(seen), unseen.filter(~stored)])
+                gone = unseen.get_column("line").filter(stored)
+                lines = set(gone.to_list())
+                batch.issues = [i for i in batch.issues if i["line"] not in lines]
+                duplicates += gone.len()
+                frame = frame.filter(~pl.col("line").is_in(gone.implode()))
             batch.frame = await _with_households(conn, frame)
         if batch.issues:
             await store_issues(conn, batch, run_id)

@@ -80,10 +80,15 @@ async def take_in(
                 with suppress(Exception):  # let the batch in flight commit or fail as it would
                     await pending
             if analyzing is not None:
-                analyzing.cancel()
-                with suppress(asyncio.CancelledError, Exception):
-                    await analyzing
+                await cancelled(analyzing)
     return number
+
+
+async def cancelled(task: asyncio.Future[Any]) -> None:
+    """`task` cancelled, if it is still running, and over."""
+    task.cancel()
+    with suppress(asyncio.CancelledError, Exception):
+        await task
 
 
 async def _analyze(engine: AsyncEngine, after: asyncio.Task[None] | None) -> None:
@@ -95,12 +100,8 @@ async def _analyze(engine: AsyncEngine, after: asyncio.Task[None] | None) -> Non
     intake waiting for it."""
     if after is not None:
         await asyncio.wait({after})  # not `await after`: cancelling this must not cancel it
-    try:
-        async with engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("ANALYZE (SKIP_LOCKED) signals, households, cases"))
-    except DBAPIError as exc:
-        log.warning("ANALYZE during the intake failed (SQLSTATE %s)", _sqlstate(exc))
+    statement = "ANALYZE (SKIP_LOCKED) signals, households, cases"
+    await _maintain(engine, statement, failed="ANALYZE during the intake failed")
 
 
 async def tidy_up(engine: AsyncEngine) -> None:
@@ -110,17 +111,21 @@ async def tidy_up(engine: AsyncEngine) -> None:
     on a file of 1,000,000 rows taken in again right after: 10.7 s instead of 14.3 s; this
     took 0.2 s. Only an optimisation: a table another session holds a lock on is skipped,
     and a failure is logged, not raised (everything is stored by now)."""
+    vacuum = "VACUUM (ANALYZE, SKIP_LOCKED) signals, households, cases"
+    lock_timeout = "SET lock_timeout = '5s'"
+    await _maintain(engine, lock_timeout, vacuum, failed="VACUUM after the intake did not run")
+
+
+async def _maintain(engine: AsyncEngine, *statements: str, failed: str) -> None:
+    """Maintenance statements on a connection of their own, outside a transaction. Only an
+    optimisation: a failure is logged with its SQLSTATE, not raised."""
     try:
         async with engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("SET lock_timeout = '5s'"))
-            await conn.execute(text("VACUUM (ANALYZE, SKIP_LOCKED) signals, households, cases"))
+            for statement in statements:
+                await conn.execute(text(statement))
     except DBAPIError as exc:
-        log.warning("VACUUM after the intake did not run (SQLSTATE %s)", _sqlstate(exc))
-
-
-def _sqlstate(exc: DBAPIError) -> str | None:
-    return getattr(exc.orig, "sqlstate", None)
+        log.warning("%s (SQLSTATE %s)", failed, getattr(exc.orig, "sqlstate", None))
 
 
 async def _numbered(batches: AsyncIterator[pl.DataFrame]) -> AsyncIterator[tuple[int, Any]]:

@@ -83,12 +83,21 @@ async def stored_at(conn: AsyncConnection, keys: pl.DataFrame) -> pl.Series:
     stored = pl.repeat(False, keys.height, dtype=pl.Boolean, eager=True).alias("stored")
     if keys.is_empty():
         return stored
-    found = await conn.execute(_STORED_AT[conn.dialect.name], {"keys": keys.write_json()})
-    if conn.dialect.name == "postgresql":
-        positions = found.scalar_one() or []
-    else:
-        positions = [at for (at,) in found]
+    (positions,) = await _found_columns(conn, _STORED_AT, keys.write_json())
     return stored.scatter(positions, True) if positions else stored
+
+
+async def _found_columns(conn: AsyncConnection, queries: dict[str, Any], keys: str) -> list[Any]:
+    """The columns a lookup (`queries`, by dialect) found for `keys` (one JSON text):
+    PostgreSQL's aggregated into one array each (NULL when nothing is found), SQLite's a row
+    each."""
+    found = await conn.execute(queries[conn.dialect.name], {"keys": keys})
+    if conn.dialect.name == "postgresql":
+        return [values or [] for values in found.one()]
+    rows = found.all()
+    if not rows:
+        return [[] for _ in range(len(found.keys()))]
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 # The stored households among address keys, the keys sent as one JSON text: as an array
@@ -109,11 +118,8 @@ async def household_ids(conn: AsyncConnection, keys: list[str]) -> pl.DataFrame:
     """The stored households among address `keys`: `household`, `household_id`."""
     if not keys:
         return pl.DataFrame(schema=HOUSEHOLD_IDS)
-    found = await conn.execute(_HOUSEHOLD_IDS[conn.dialect.name], {"keys": json.dumps(keys)})
-    if conn.dialect.name == "postgresql":
-        columns = [values or [] for values in found.one()]
-        return pl.DataFrame(dict(zip(HOUSEHOLD_IDS, columns, strict=True)), HOUSEHOLD_IDS)
-    return pl.DataFrame(list(found), HOUSEHOLD_IDS, orient="row")
+    columns = await _found_columns(conn, _HOUSEHOLD_IDS, json.dumps(keys))
+    return pl.DataFrame(dict(zip(HOUSEHOLD_IDS, columns, strict=True)), HOUSEHOLD_IDS)
 
 
 async def stored_history(conn: AsyncConnection, households: list[int], since: Any) -> pl.DataFrame:

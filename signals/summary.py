@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -48,8 +47,3 @@ def take_issues(summary: Summary, batch: Batch) -> None:
             kept.append(
                 {"line": issue["line"], "field": issue["field"], "message": issue["message"]}
             )
-
-
-def new_counts() -> Counter[str]:
-    """A batch's counts, by the name of `Summary`'s field."""
-    return Counter()

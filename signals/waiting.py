@@ -8,7 +8,7 @@ address up. `casework.address` takes them on from there once the address is know
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,6 @@ from signals.patterns import ENKELVOUDIG, SUPPRESSED_SMALL
 from signals.priority import CaseSignal
 from signals.settings import IntakeSettings
 from signals.storing import chunks, rescore_cases, score_case
-from signals.summary import new_counts
 from store.models import Case, Signal, Task, table_of
 from store.queries import member_of
 
@@ -45,7 +44,7 @@ async def store_waiting(
 ) -> dict[str, Any]:
     """`frame`: signals without an address (as `signals.households.prepare` takes them), in
     content order."""
-    counts = new_counts()
+    counts: Counter[str] = Counter()
     frame = await not_stored(conn, frame, counts)
     if frame.is_empty():
         return counts
