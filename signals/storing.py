@@ -202,6 +202,7 @@ async def closed_recently(
             member_of(cases_t.c.household_id, "hh", conn),
             cases_t.c.state == "closed",
             cases_t.c.closed_at >= since,
+            cases_t.c.erased_at.is_(None),  # an erased case stays closed
         )
         .order_by(cases_t.c.closed_at)
     )

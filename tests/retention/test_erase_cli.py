@@ -16,7 +16,16 @@ from flows import Delivered, Event, Timeout, load_flow
 from store.engine import make_engine
 from store.models import Case, table_of
 from tests.conftest import Cli, run_sync
-from tests.retention.residents import ANNA, BART, every_cell, found, ingest, monitor, skeleton
+from tests.retention.residents import (
+    ANNA,
+    BART,
+    CARLA,
+    every_cell,
+    found,
+    ingest,
+    monitor,
+    skeleton,
+)
 
 cases_t = table_of(Case)
 ANNA_WRITES = "Bel me liever na vijven, groet van Zwartbroek uit Appelscha"
@@ -205,3 +214,25 @@ def test_partner_feedback_leaves_out_what_was_erased(cli: Cli, tmp_path: Path) -
     written = "".join(f.read_text(encoding="utf-8") for f in sorted(out.iterdir()))
     assert "B-1" in written  # Bart's signal is reported as usual
     assert "A-1" not in written and "erased" not in written
+
+
+def test_a_new_signal_at_her_address_opens_a_new_case_not_her_erased_one(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Her housemate's small signal (it opened no case) keeps the address, and so the
+    household, after she is erased; a new signal there within the look-back, which would
+    re-open the household's case closed last, opens a new case instead of her erased one."""
+    housemate = replace(
+        CARLA, street=ANNA.street, number=ANNA.number, postcode=ANNA.postcode, city=ANNA.city
+    )
+    ingest(cli, tmp_path, [ANNA.row("A-1"), housemate.row("C-1", amount="40")], "2026-11-02T08:00")
+    (hers,) = cli.json("cases", "--state", "open")
+    erased = cli.json("erase", "--phone", ANNA.phone, "--now", "2026-11-03T10:00")
+    assert erased["cases"] == [hers["id"]]
+
+    ingest(cli, tmp_path, [housemate.row("C-2", partner="Energie")], "2026-11-16T08:00")
+
+    (new,) = cli.json("cases", "--state", "open")
+    assert new["id"] != hers["id"]
+    assert new["signals"] == ["C-2"]
+    assert _case_state(cli.db, hers["id"]) == ("closed", "closed")
