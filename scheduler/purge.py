@@ -26,6 +26,7 @@ from scheduler.context import Context
 from scheduler.erasure import Target, erase, erase_aged, expand
 from scheduler.locks import try_pass_lock
 from scheduler.retention import RetentionPolicy
+from store.erasure_lock import lock_for_erasure
 from store.erasure_models import Erasure
 from store.models import Case, Signal, table_of
 
@@ -53,6 +54,7 @@ async def purge(ctx: Context, now: datetime) -> dict[str, Any]:
             async with ctx.engine.begin() as conn:
                 if not await try_pass_lock(conn, "purge"):
                     return summary  # another worker is purging right now
+                await lock_for_erasure(conn)
                 target = await _due(conn, reason, now, policy, batch)
                 if target.empty():
                     break

@@ -33,6 +33,7 @@ from signals.settings import IntakeSettings
 from signals.storing import household_ids, store_issues, stored_at
 from signals.summary import Summary, take_issues
 from signals.waiting import store_waiting
+from store.erasure_lock import lock_for_intake
 from store.models import IngestRun, table_of
 
 runs_t = table_of(IngestRun)
@@ -116,6 +117,7 @@ async def _second_pass(
         if not waiting.is_empty():
             frame = frame.filter(~unknown)
             async with engine.begin() as conn:
+                await lock_for_intake(conn)
                 counts = await store_waiting(conn, waiting, run_id, now, settings)
             summary.add(counts)
         if not frame.is_empty():

@@ -23,6 +23,7 @@ from signals import bulk
 from signals.households import Prepared, prepare, write
 from signals.settings import IntakeSettings, analyze_due
 from signals.summary import Summary
+from store.erasure_lock import lock_for_intake
 
 log = logging.getLogger("zaadje.intake")
 
@@ -59,6 +60,7 @@ async def take_in(
                 conn = conns[number % len(conns)]
                 trans = await conn.begin()
                 try:
+                    await lock_for_intake(conn)
                     prepared = await prepare(conn, frame, run_id, now, settings, recheck=False)
                     if pending is not None:
                         await pending
@@ -158,6 +160,7 @@ async def _commit(
                 raise
         trans = await conn.begin()
         try:
+            await lock_for_intake(conn)
             prepared = await again()
         except BaseException:
             await trans.rollback()

@@ -20,6 +20,7 @@ from scheduler.erasure import Target, erase, expand
 from scheduler.purge import log_erasure
 from scheduler.subject import by_bsn, by_case, by_phone
 from signals.normalize import Invalid, check_bsn, normalize_phone
+from store.erasure_lock import lock_for_erasure
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def go() -> dict[str, Any]:
         async with open_database(settings) as engine, engine.begin() as conn:
+            await lock_for_erasure(conn)  # before the resident is looked for
             if kind == "phone":
                 found: Target | None = await by_phone(conn, value)
             elif kind == "bsn":
