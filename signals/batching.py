@@ -49,7 +49,8 @@ class Chunk:
 
     rows: pl.DataFrame  # columnar.SCHEMA and `line`
     row_at: Callable[[int], Row]  # row `at` of `rows` as the reader gives it
-    warnings: list[FileWarning] = field(default_factory=list)  # the file's, before its rows
+    # The file's own (a CSV header's unknown columns, DDAS keys nothing reads) found so far.
+    warnings: list[FileWarning] = field(default_factory=list)
     broken: tuple[int, str] | None = None  # the line where the file breaks off, and why
 
 
@@ -89,17 +90,23 @@ def row_chunks(path: Path, fmt: str | None, size: int) -> Generator[Chunk, None,
         for row in chain(() if first is None else (first,), rows):
             chunk.append(row)
             if len(chunk) >= size:
-                yield Chunk(rows_frame(chunk), chunk.__getitem__, warnings)
-                last_line, warnings = chunk[-1][0], []
-                chunk = []
+                yield Chunk(rows_frame(chunk), chunk.__getitem__, _taken(warnings))
+                last_line, chunk = chunk[-1][0], []
     except Unreadable as exc:
         # The file breaks off part-way: what came before it is kept, and the unreadable rest
         # counts as one received, rejected row (so received = accepted + rejected + …).
         last_line = chunk[-1][0] if chunk else last_line
         broken = (last_line + 1, f"bestand breekt af: {exc}")
-        yield Chunk(rows_frame(chunk), chunk.__getitem__, warnings, broken)
+        yield Chunk(rows_frame(chunk), chunk.__getitem__, _taken(warnings), broken)
         return
-    yield Chunk(rows_frame(chunk), chunk.__getitem__, warnings)
+    yield Chunk(rows_frame(chunk), chunk.__getitem__, _taken(warnings))
+
+
+def _taken(warnings: list[FileWarning]) -> list[FileWarning]:
+    """The reader's warnings so far, for the chunk read (the reader adds to the same list)."""
+    taken = warnings.copy()
+    warnings.clear()
+    return taken
 
 
 def frame_chunks(

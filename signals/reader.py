@@ -217,6 +217,35 @@ def _either(client: dict[str, Any], name: str) -> Any:
     return client.get(name[0].upper() + name[1:]) if value is None else value
 
 
+# What `ddas_to_row` reads of a `vroegsignaal`, its `client`, `contact` and `signaalpartner`,
+# and the signal's `status` (the municipality's own, not a partner's): any other key is
+# warned about, once per file, so that a misspelt one (`telefoon`) is not dropped unseen.
+_CLIENT = (
+    "burgerservicenummer", "voorletters", "voorvoegsel", "achternaam", "geboortedatum",
+    "straatnaam", "huisnummer", "huisnummertoevoeging", "postcode", "plaatsnaam",
+    "geslachtsaanduiding",
+)  # fmt: skip
+_KNOWN = {
+    "": {
+        "ID", "id", "signaalpartner", "bedrag", "signaaldatum", "ontstaansdatum",
+        "crisissignaal", "warmeOverdracht", "eindeleveringsdatum", "client", "contact", "status",
+    },
+    "client": {spelling for name in _CLIENT for spelling in (name, name[0].upper() + name[1:])},
+    "contact": {"telefoonnummer", "email", "taal"},
+    "signaalpartner": {"type", "naam"},
+}  # fmt: skip
+
+
+def unknown_keys(item: Any) -> Iterator[str]:
+    """The keys of a `vroegsignaal` that nothing reads, as `client.telefoon`."""
+    if not isinstance(item, dict):
+        return
+    for part, known in _KNOWN.items():
+        values = item.get(part) if part else item
+        if isinstance(values, dict):
+            yield from (f"{part}.{key}" if part else key for key in values if key not in known)
+
+
 def ddas_to_row(item: Any) -> dict[str, str]:
     """A DDAS `vroegsignaal` object (plus `contact`, `eindeleveringsdatum`) → row columns.
 
@@ -253,7 +282,7 @@ def ddas_to_row(item: Any) -> dict[str, str]:
         "huisnummertoevoeging": _either(client, "huisnummertoevoeging"),
         "postcode": _either(client, "postcode"),
         "plaatsnaam": _either(client, "plaatsnaam"),
-        "geslachtsaanduiding": client.get("geslachtsaanduiding"),
+        "geslachtsaanduiding": _either(client, "geslachtsaanduiding"),
         "telefoonnummer": contact.get("telefoonnummer"),
         "email": contact.get("email"),
         "taal": contact.get("taal"),
@@ -261,12 +290,17 @@ def ddas_to_row(item: Any) -> dict[str, str]:
     return {k: _text(v) for k, v in row.items() if v is not None}
 
 
-def read_json(handle: IO[bytes], head: bytes) -> Iterator[Row]:
+def read_json(handle: IO[bytes], head: bytes, warnings: list[FileWarning]) -> Iterator[Row]:
     """Signals are numbered from 1 in file order; that number is their "line"."""
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     prefix = "item" if first == b"[" else "leveringen.item.vroegsignalen.item"
+    noted: set[str] = set()
     try:
         for number, item in enumerate(ijson.items(handle, prefix), start=1):
+            for key in unknown_keys(item):
+                if key not in noted:
+                    noted.add(key)
+                    warnings.append((number, key, f"onbekend veld {key!r} genegeerd"))
             yield number, ddas_to_row(item)
     except ijson.JSONError as exc:
         # Only the parser's first line: the lines after it quote the file around the fault
@@ -284,7 +318,7 @@ def open_rows(
         with path.open("rb") as raw:
             if head.startswith(b"\xef\xbb\xbf"):
                 raw.read(3)
-            yield from read_json(raw, head)
+            yield from read_json(raw, head, warnings)
         return
     if fmt != "csv":
         raise Unreadable(f"unknown format {fmt!r}: use csv or json")

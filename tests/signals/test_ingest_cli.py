@@ -345,6 +345,37 @@ def test_ddas_json_document_and_list(cli: Cli, tmp_path: Path) -> None:
     assert visser["locale"] == "pl" and "Crisissignaal" in visser["reasons"]
 
 
+def test_ddas_keys_nothing_reads_are_warned_about_once(cli: Cli, tmp_path: Path) -> None:
+    """A misspelt key (`telefoon` for contact.telefoonnummer) would drop a value unseen: each
+    unknown key is named once, on the first signal that has it; the signals are taken in."""
+    signal = (
+        '{{"ID": "{id}", "signaalpartner": {{"type": "Huur", "naam": "Woonstad"}}, "bedrag": 500,'
+        ' "signaaldatum": "2026-11-01", "status": "Nog niet opgepakt", {extra}'
+        ' "client": {{"Achternaam": "Smit", "postcode": "1234AB", "huisnummer": "{n}",'
+        ' "Geslachtsaanduiding": "Vrouw", "telefoon": "0612345678"}}}}'
+    )
+    path = tmp_path / "keys.json"
+    path.write_text(
+        "["
+        + ", ".join(
+            [
+                signal.format(id="K1", n=1, extra=""),
+                signal.format(id="K2", n=2, extra='"opmerking": "x", "contact": {"tel": "1"},'),
+                signal.format(id="K3", n=3, extra='"opmerking": "y",'),
+            ]
+        )
+        + "]",
+        encoding="utf-8",
+    )
+    summary = cli.json("ingest", str(path), "--now", NOW)
+    assert summary["accepted"] == 3 and summary["rejected"] == 0, summary
+    assert [(w["line"], w["field"], w["message"]) for w in summary["warnings"]] == [
+        (1, "client.telefoon", "onbekend veld 'client.telefoon' genegeerd"),
+        (2, "opmerking", "onbekend veld 'opmerking' genegeerd"),
+        (2, "contact.tel", "onbekend veld 'contact.tel' genegeerd"),
+    ]
+
+
 def test_broken_json_is_exit_2(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text('{"leveringen": [', encoding="utf-8")
