@@ -28,26 +28,22 @@ from signals.patterns import months_back
 from signals.priority import CaseSignal
 from signals.settings import IntakeSettings
 from signals.storing import (
+    CASE_SIGNAL,
     case_scores,
-    chunks,
     closed_recently,
     household_ids,
     mark_meervoudig,
     reopen,
+    rows_for,
     score_case,
     stored_at,
     stored_history,
     write_scores,
 )
-from store.models import Case, Signal, table_of
+from store.models import Case, table_of
 from store.queries import member_of
 
-signals_t = table_of(Signal)
 cases_t = table_of(Case)
-
-# What scoring looks at (`partner_name` filled in as ""), and what the file gave as is.
-CASE_SIGNAL = tuple(name for name in CaseSignal._fields if name != "language")
-FROM_FILE = tuple(FIELDS)
 
 
 @dataclass
@@ -107,14 +103,11 @@ async def prepare(
     decided, prepared.retro = await asyncio.to_thread(
         deciding.decide, frame, stored, settings.minimum_cents, settings.lookback_months
     )
-    counting = decided.filter(pl.col("suppressed_reason").is_null()).with_columns(
-        pl.col("partner_name").fill_null("")
-    )
+    counting = count_decided(counts, decided)
     case_of = await _cases(conn, counting, created, now, settings, prepared)
     case_id = pl.col("household_id").replace_strict(case_of, default=None, return_dtype=pl.Int64)
     signals = await asyncio.to_thread(stored_rows, decided, case_id, run_id, now)
     prepared.add_rows("signals", signals, conn.dialect.name)
-    count_decided(counts, decided, counting)
     return prepared
 
 
@@ -133,7 +126,7 @@ def stored_rows(
 ) -> pl.DataFrame:
     """Decided signals as rows of the signals table; `case_id` for those that count."""
     return decided.select(
-        *FROM_FILE,
+        *FIELDS,
         "household_id",
         pl.when(pl.col("suppressed_reason").is_null()).then(case_id).alias("case_id"),
         "pattern",
@@ -146,10 +139,15 @@ def stored_rows(
     )
 
 
-def count_decided(counts: dict[str, Any], decided: pl.DataFrame, counting: pl.DataFrame) -> None:
+def count_decided(counts: dict[str, Any], decided: pl.DataFrame) -> pl.DataFrame:
+    """The decided signals that count (not suppressed; no `partner_name` is ""), counted."""
+    counting = decided.filter(pl.col("suppressed_reason").is_null()).with_columns(
+        pl.col("partner_name").fill_null("")
+    )
     counts["suppressed"] += decided.height - counting.height
     counts["accepted"] += counting.height
     counts["accepted_with_warning"] += counting.get_column("warned").sum()
+    return counting
 
 
 async def write(conn: AsyncConnection, prepared: Prepared) -> None:
@@ -216,15 +214,13 @@ async def _cases(
     """household_id → the case its counting signals join: the open one, else one closed
     within the look-back (re-opened), else a new one (left in `prepared` to be written).
     Every case concerned is scored with all its signals."""
-    members, locale = await asyncio.to_thread(_members, counting)
+    members, locale = await asyncio.to_thread(members_of, counting, "household_id")
     new_now = set(created)
     ask = [hh for hh in members if hh not in new_now]
-    case_of: dict[int, int] = {}
     query = select(cases_t.c.household_id, cases_t.c.id).where(
-        member_of(cases_t.c.household_id, "hh", conn), cases_t.c.state == "open"
+        member_of(cases_t.c.household_id, "ids", conn), cases_t.c.state == "open"
     )
-    for part in chunks(sorted(ask)):
-        case_of.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
+    case_of = {hh: cid for hh, cid in await rows_for(conn, query, sorted(ask))}
     closed = [hh for hh in ask if hh not in case_of]
     if closed:
         recent = await closed_recently(conn, sorted(closed), now, settings)
@@ -246,17 +242,17 @@ async def _cases(
     return case_of
 
 
-def _members(counting: pl.DataFrame) -> tuple[dict[int, list[CaseSignal]], dict[int, str]]:
-    """household_id → its counting signals as scoring reads them, and the first language
-    of theirs that residents are written to in."""
-    members: dict[int, list[CaseSignal]] = defaultdict(list)
-    locale: dict[int, str] = {}
-    for hh, language, *values in counting.select(
-        "household_id", "language", *CASE_SIGNAL
-    ).iter_rows():
-        members[hh].append(CaseSignal(*values))
-        if language in LOCALES and hh not in locale:
-            locale[hh] = language
+def members_of(
+    counting: pl.DataFrame, key: str
+) -> tuple[dict[Any, list[CaseSignal]], dict[Any, str]]:
+    """`key` (a household's id, or a BSN) → its counting signals as scoring reads them, and
+    the first language of theirs that residents are written to in."""
+    members: dict[Any, list[CaseSignal]] = defaultdict(list)
+    locale: dict[Any, str] = {}
+    for owner, language, *values in counting.select(key, "language", *CASE_SIGNAL).iter_rows():
+        members[owner].append(CaseSignal(*values))
+        if language in LOCALES and owner not in locale:
+            locale[owner] = language
     return members, locale
 
 

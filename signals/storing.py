@@ -1,7 +1,5 @@
-"""What is stored for households and cases, read and updated on either database: the stored
-keys, a household's history, re-opening a recently closed case, marking signals meervoudig and
-re-scoring cases. Shared by the intake (`signals.households`, `signals.waiting`) and by
-completing an address (`casework.address`)."""
+"""What the intake and `casework.address` read and update of stored households, signals and
+cases, on either database."""
 
 from __future__ import annotations
 
@@ -12,7 +10,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy import Row, bindparam, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signals.batching import Batch
@@ -26,19 +24,9 @@ from store.queries import member_of
 signals_t = table_of(Signal)
 cases_t = table_of(Case)
 
-
-# A stored signal as scoring reads it (signals.priority.CaseSignal's fields, in order).
-SCORED = (
-    signals_t.c.partner_type,
-    signals_t.c.partner_name,
-    signals_t.c.amount_cents,
-    signals_t.c.signal_date,
-    signals_t.c.crisis,
-    signals_t.c.warm_handover,
-    signals_t.c.contract_end_date,
-    signals_t.c.grew,
-    signals_t.c.pattern,
-)
+# A signal's columns that scoring reads (CaseSignal's fields, in order, but `language`).
+CASE_SIGNAL = tuple(name for name in CaseSignal._fields if name != "language")
+SCORED = tuple(signals_t.c[name] for name in CASE_SIGNAL)
 # A household's stored signals as signals.deciding.decide reads them.
 HISTORY: dict[str, Any] = {
     "id": pl.Int64,
@@ -50,12 +38,19 @@ HISTORY: dict[str, Any] = {
     "pattern": pl.String,
 }
 HOUSEHOLD_IDS = {"household": pl.String, "household_id": pl.Int64}
-CHUNK = 2000  # keys per IN (...) list: well under SQLite's and asyncpg's parameter limits
+CHUNK = 2000  # ids per list: well under SQLite's and asyncpg's parameter limits
 
 
-def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+async def rows_for(
+    conn: AsyncConnection, query: Any, ids: list[Any]
+) -> list[Row[*tuple[Any, ...]]]:
+    """The rows of `query`, which binds the list `ids`, asked for `CHUNK` ids at a time."""
+    return [row for part in chunks(ids) for row in await conn.execute(query, {"ids": part})]
 
 
 # Which rows of a frame of keys (partner type, id) are stored, by their position: one query for
@@ -125,21 +120,11 @@ async def household_ids(conn: AsyncConnection, keys: list[str]) -> pl.DataFrame:
 async def stored_history(conn: AsyncConnection, households: list[int], since: Any) -> pl.DataFrame:
     """The households' stored signals since `since`, in id order (`deciding.decide`)."""
     query = (
-        select(
-            signals_t.c.id,
-            signals_t.c.household_id,
-            signals_t.c.partner_type,
-            signals_t.c.partner_name,
-            signals_t.c.signal_date,
-            signals_t.c.amount_cents,
-            signals_t.c.pattern,
-        )
-        .where(member_of(signals_t.c.household_id, "hh", conn), signals_t.c.signal_date >= since)
+        select(*(signals_t.c[name] for name in HISTORY))
+        .where(member_of(signals_t.c.household_id, "ids", conn), signals_t.c.signal_date >= since)
         .order_by(signals_t.c.id)
     )
-    rows = [
-        tuple(r) for part in chunks(households) for r in await conn.execute(query, {"hh": part})
-    ]
+    rows = [tuple(r) for r in await rows_for(conn, query, households)]
     return pl.DataFrame(rows, schema=HISTORY, orient="row").sort("id")
 
 
@@ -175,19 +160,6 @@ async def mark_meervoudig(conn: AsyncConnection, signal_ids: list[int]) -> None:
         )
 
 
-async def reopen_recent(
-    conn: AsyncConnection, households: list[int], now: datetime, settings: IntakeSettings
-) -> dict[int, int]:
-    """A new signal for a case closed within the look-back window re-opens that case.
-
-    The case is marked open with news; the flow engine hears of it as `NewSignal` and decides
-    how to go on (e.g. one gentle message to a resident who said "no thanks" before).
-    """
-    latest = await closed_recently(conn, households, now, settings)
-    await reopen(conn, sorted(latest.values()), now)
-    return latest
-
-
 async def closed_recently(
     conn: AsyncConnection, households: list[int], now: datetime, settings: IntakeSettings
 ) -> dict[int, int]:
@@ -195,20 +167,17 @@ async def closed_recently(
     since = settings.calendar.at(
         months_back(settings.calendar.local_date(now), settings.lookback_months), time(0, 0)
     )
-    latest: dict[int, int] = {}
     query = (
         select(cases_t.c.household_id, cases_t.c.id)
         .where(
-            member_of(cases_t.c.household_id, "hh", conn),
+            member_of(cases_t.c.household_id, "ids", conn),
             cases_t.c.state == "closed",
             cases_t.c.closed_at >= since,
         )
         .order_by(cases_t.c.closed_at)
     )
-    for part in chunks(households):
-        for hh, cid in await conn.execute(query, {"hh": part}):
-            latest[hh] = cid  # ordered by closing time: the last one wins
-    return latest
+    # Ordered by closing time: the last one wins.
+    return {hh: cid for hh, cid in await rows_for(conn, query, households)}
 
 
 async def reopen(conn: AsyncConnection, case_ids: list[int], now: datetime) -> int:
@@ -249,7 +218,6 @@ async def case_scores(
     calendar = settings.calendar
     today = calendar.local_date(now)
     members: dict[int, list[CaseSignal]] = defaultdict(list)
-    opened: dict[int, date] = {}
     sig_query = (
         select(signals_t.c.case_id, signals_t.c.id, *SCORED)
         .where(
@@ -261,15 +229,14 @@ async def case_scores(
     case_query = select(cases_t.c.id, cases_t.c.opened_at).where(
         member_of(cases_t.c.id, "ids", conn)
     )
-    for part in chunks(case_ids):
-        for row in await conn.execute(sig_query, {"ids": part}):
-            cid, sid, ptype, pname, amount, day, crisis, warm, end, grew, pattern = row
-            pattern = MEERVOUDIG if sid in retro else pattern
-            members[cid].append(
-                CaseSignal(ptype, pname or "", amount, day, crisis, warm, end, grew, pattern)
-            )
-        for cid, opened_at in await conn.execute(case_query, {"ids": part}):
-            opened[cid] = calendar.local_date(opened_at)
+    for row in await rows_for(conn, sig_query, case_ids):
+        cid, sid, ptype, pname, amount, day, crisis, warm, end, grew, pattern = row
+        pattern = MEERVOUDIG if sid in retro else pattern
+        members[cid].append(
+            CaseSignal(ptype, pname or "", amount, day, crisis, warm, end, grew, pattern)
+        )
+    opened_at = await rows_for(conn, case_query, case_ids)
+    opened = {cid: calendar.local_date(at) for cid, at in opened_at}
     opened.update(dict.fromkeys(reopened, today))
     scores = []
     for cid in case_ids:

@@ -8,7 +8,7 @@ address up. `casework.address` takes them on from there once the address is know
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +16,12 @@ import polars as pl
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from flows.intents import LOCALES
 from signals import bulk
-from signals.households import CASE_SIGNAL, count_decided, not_stored, stored_rows
+from signals.households import count_decided, members_of, not_stored, stored_rows
 from signals.patterns import ENKELVOUDIG, SUPPRESSED_SMALL
 from signals.priority import CaseSignal
 from signals.settings import IntakeSettings
-from signals.storing import chunks, rescore_cases, score_case
+from signals.storing import rescore_cases, rows_for, score_case
 from store.models import Case, Signal, Task, table_of
 from store.queries import member_of
 
@@ -58,21 +57,15 @@ async def store_waiting(
         .alias("suppressed_reason"),
         pl.lit(None, dtype=pl.Int64).alias("household_id"),
     )
-    counting = decided.filter(pl.col("suppressed_reason").is_null()).with_columns(
-        pl.col("partner_name").fill_null("")
-    )
-    by_bsn: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for bsn, *values in counting.select("bsn", "language", *CASE_SIGNAL).iter_rows():
-        by_bsn[bsn].append(tuple(values))
-    case_of = await _waiting_cases(conn, sorted(by_bsn))
-    waiting = case_of | await _open_waiting(
-        conn, {b: v for b, v in by_bsn.items() if b not in case_of}, now, settings
-    )
+    counting = count_decided(counts, decided)
+    counts["waiting_for_address"] = counting.height
+    members, locale = members_of(counting, "bsn")
+    case_of = await _waiting_cases(conn, sorted(members))
+    new = {bsn: signals for bsn, signals in members.items() if bsn not in case_of}
+    waiting = case_of | await _open_waiting(conn, new, locale, now, settings)
     case_id = pl.col("bsn").replace_strict(waiting, default=None, return_dtype=pl.Int64)
     await bulk.insert_rows(conn, "signals", stored_rows(decided, case_id, run_id, now))
     await rescore_cases(conn, sorted(set(case_of.values())), now, settings)
-    count_decided(counts, decided, counting)
-    counts["waiting_for_address"] = counting.height
     return counts
 
 
@@ -83,35 +76,37 @@ async def _waiting_cases(conn: AsyncConnection, bsns: list[str]) -> dict[str, in
         .join(cases_t, cases_t.c.id == signals_t.c.case_id)
         .where(
             signals_t.c.household_id.is_(None),  # spelled as the partial index's predicate
-            member_of(signals_t.c.bsn, "bsns", conn),
+            member_of(signals_t.c.bsn, "ids", conn),
             cases_t.c.state == WAITING,
         )
     )
-    found: dict[str, int] = {}
-    for part in chunks(bsns):
-        found.update((bsn, cid) for bsn, cid in await conn.execute(query, {"bsns": part}))
-    return found
+    return {bsn: cid for bsn, cid in await rows_for(conn, query, bsns)}
 
 
 async def _open_waiting(
     conn: AsyncConnection,
-    groups: dict[str, list[tuple[Any, ...]]],
+    members: dict[str, list[CaseSignal]],
+    locale: dict[str, str],
     now: datetime,
     settings: IntakeSettings,
 ) -> dict[str, int]:
-    """A waiting case and its review task per BSN that has none yet (`groups`: its signals'
-    language and `CASE_SIGNAL`)."""
+    """A waiting case and its review task for each BSN in `members` (its counting signals)."""
     calendar = settings.calendar
     today = calendar.local_date(now)
     opened: dict[str, int] = {}
-    for bsn, group in groups.items():
-        scored = score_case([CaseSignal(*values) for _, *values in group], today, today, settings)
-        locale = next((lang for lang, *_ in group if lang in LOCALES), "nl")
+    for bsn, signals in members.items():
+        scored = score_case(signals, today, today, settings)
         case_id = (
             await conn.execute(
                 insert(cases_t).returning(cases_t.c.id),
-                {"household_id": None, "state": WAITING, **scored, "locale": locale}
-                | {"opened_at": now, "version": 1},
+                {
+                    "household_id": None,
+                    "state": WAITING,
+                    **scored,
+                    "locale": locale.get(bsn, "nl"),
+                    "opened_at": now,
+                    "version": 1,
+                },
             )
         ).scalar_one()
         deadline = scored["deadline"]
