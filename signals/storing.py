@@ -53,11 +53,9 @@ async def rows_for(
     return [row for part in chunks(ids) for row in await conn.execute(query, {"ids": part})]
 
 
-# Which rows of a frame of keys (partner type, id) are stored, by their position: one query for
-# the whole frame, the keys sent as one JSON text and the positions found coming back as one
-# value (PostgreSQL) or as few rows as are stored (SQLite). Asked as IN lists per partner type
-# and fetched key by key, re-reading a file of 1,000,000 stored rows cost 17 µs per row; as
-# two text arrays, asyncpg's encoding of them alone cost ~1.7 µs per row, JSON ~0.6.
+# The positions of the stored keys (partner type, id) of a frame, in one query with the keys as
+# one JSON text. Per row of a file of 1,000,000 stored rows: IN lists cost 17 µs; asyncpg's
+# encoding of two text arrays alone ~1.7 µs, of JSON ~0.6.
 _STORED_AT = {
     "postgresql": text(
         "SELECT array_agg(k.n - 1) FROM json_array_elements(CAST(:keys AS json))"
@@ -83,9 +81,8 @@ async def stored_at(conn: AsyncConnection, keys: pl.DataFrame) -> pl.Series:
 
 
 async def _found_columns(conn: AsyncConnection, queries: dict[str, Any], keys: str) -> list[Any]:
-    """The columns a lookup (`queries`, by dialect) found for `keys` (one JSON text):
-    PostgreSQL's aggregated into one array each (NULL when nothing is found), SQLite's a row
-    each."""
+    """The columns that `queries` (by dialect) found for `keys` (JSON): PostgreSQL's come
+    aggregated into one array each (NULL when none), SQLite's as rows."""
     found = await conn.execute(queries[conn.dialect.name], {"keys": keys})
     if conn.dialect.name == "postgresql":
         return [values or [] for values in found.one()]
@@ -95,8 +92,7 @@ async def _found_columns(conn: AsyncConnection, queries: dict[str, Any], keys: s
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-# The stored households among address keys, the keys sent as one JSON text: as an array
-# parameter, SQLAlchemy's handling of it cost ~2 µs per key in the event loop.
+# The keys as one JSON text: as an array, SQLAlchemy cost ~2 µs per key in the event loop.
 _HOUSEHOLD_IDS = {
     "postgresql": text(
         "SELECT array_agg(h.address_key), array_agg(h.id) FROM households h WHERE"
@@ -139,9 +135,8 @@ ISSUE_SCHEMA = {
 
 
 async def store_issues(conn: AsyncConnection, batch: Batch, run_id: int) -> None:
-    """The batch's rejected rows (with what the partner sent) and warnings, in bulk: as
-    single statements, 12,430 rejected rows cost 1.7 s. `raw` is written as SQLAlchemy's
-    JSON type writes it (a warning's as JSON null)."""
+    """The batch's rejected rows and warnings, in bulk (one by one, 12,430 rows took 1.7 s).
+    `raw` as SQLAlchemy's JSON type writes it."""
     rows = [
         (run_id, i["severity"], i["line"], i["field"], i["message"], json.dumps(i["raw"]))
         for i in batch.issues
@@ -150,7 +145,6 @@ async def store_issues(conn: AsyncConnection, batch: Batch, run_id: int) -> None
 
 
 async def mark_meervoudig(conn: AsyncConnection, signal_ids: list[int]) -> None:
-    """Stored signals that a signal in this batch made meervoudig."""
     for part in chunks(signal_ids):
         await conn.execute(
             update(signals_t)
@@ -187,7 +181,7 @@ async def reopen(conn: AsyncConnection, case_ids: list[int], now: datetime) -> i
     result = await conn.execute(
         update(cases_t)
         .where(member_of(cases_t.c.id, "ids", conn), cases_t.c.state == "closed")
-        # Waiting time and the first-contact deadline count from the re-opening.
+        # Waiting and the first-contact deadline count from the re-opening.
         .values(state="open", signal_news=True, opened_at=now),
         {"ids": case_ids},
     )
@@ -197,7 +191,7 @@ async def reopen(conn: AsyncConnection, case_ids: list[int], now: datetime) -> i
 async def rescore_cases(
     conn: AsyncConnection, case_ids: list[int], now: datetime, settings: IntakeSettings
 ) -> None:
-    """Recompute priority, reasons, deadline and crisis flag of the given open cases."""
+    """Score the open cases again from their stored signals."""
     await write_scores(conn, await case_scores(conn, case_ids, {}, set(), now, settings))
 
 
@@ -211,8 +205,8 @@ async def case_scores(
     reopened: Iterable[int] = (),
 ) -> list[dict[str, Any]]:
     """The cases' scores from their stored counting signals (in id order; those in `retro`
-    about to become meervoudig) followed by the signals `joining` them, not yet stored; the
-    `reopened` ones (about to be) count their waiting from now."""
+    counted as meervoudig), then the not yet stored ones `joining` them; `reopened` cases
+    wait from today."""
     if not case_ids:
         return []
     calendar = settings.calendar

@@ -1,9 +1,8 @@
 """Signals that came with only a BSN (DDAS v1.2 allows it): kept, never outreached blindly.
 
-Without an address there is no household, so no pattern, no repeat check and no outreach. The
-signals of one BSN wait together on one case in state "address_unknown", scored like any case
-(so a crisis signal still stands out), with a review task that asks a caseworker to look the
-address up. `casework.address` takes them on from there once the address is known.
+Without an address there is no household: no pattern, repeat check or outreach. A BSN's
+signals wait on one case (`WAITING`), scored like any (a crisis still stands out), with a
+review task to look the address up; `casework.address` goes on from there.
 """
 
 from __future__ import annotations
@@ -41,8 +40,7 @@ def task_ref(case_id: int) -> str:
 async def store_waiting(
     conn: AsyncConnection, frame: pl.DataFrame, run_id: int, now: datetime, settings: IntakeSettings
 ) -> dict[str, Any]:
-    """`frame`: signals without an address (as `signals.households.prepare` takes them), in
-    content order."""
+    """`frame`: signals without an address, in content order (as `households.prepare`'s)."""
     counts: Counter[str] = Counter()
     frame = await not_stored(conn, frame, counts)
     if frame.is_empty():
