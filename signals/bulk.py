@@ -40,15 +40,6 @@ def is_clash(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.IntegrityError) and exc.sqlite_errorname in unique
 
 
-async def driver(conn: AsyncConnection) -> Any:
-    """The driver's connection under `conn`, inside the transaction `conn` has begun
-    (SQLAlchemy's asyncpg adapter begins it on the first statement it runs itself)."""
-    raw: Any = (await conn.get_raw_connection()).driver_connection
-    if conn.dialect.name == "postgresql" and not raw.is_in_transaction():
-        await conn.execute(text("SELECT 1"))
-    return raw
-
-
 @dataclass(frozen=True)
 class Encoded:
     """A frame's rows as the database takes them (`encode`)."""
@@ -73,8 +64,11 @@ async def insert_rows(conn: AsyncConnection, table: str, rows: pl.DataFrame | En
         rows = encode(rows, conn.dialect.name)
     if not rows.data:
         return
-    raw = await driver(conn)
+    raw: Any = (await conn.get_raw_connection()).driver_connection
     if conn.dialect.name == "postgresql":
+        # In `conn`'s transaction, which SQLAlchemy begins on its own first statement.
+        if not raw.is_in_transaction():
+            await conn.execute(text("SELECT 1"))
         source = _whole(rows.data)
         await raw.copy_to_table(table, source=source, columns=rows.columns, format="csv")
         return

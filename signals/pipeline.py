@@ -48,7 +48,8 @@ async def take_in(
         analyzing: asyncio.Task[None] | None = None
         number = 0
         try:
-            async for number, frame in _numbered(batches):
+            async for frame in batches:
+                number += 1
                 if overlap and analyze_due(number) and (analyzing is None or analyzing.done()):
                     analyzing = asyncio.create_task(_analyze(engine, pending))
                 if pending is not None and not overlap:
@@ -120,13 +121,6 @@ async def _maintain(engine: AsyncEngine, *statements: str, failed: str) -> None:
                 await conn.execute(text(statement))
     except DBAPIError as exc:
         log.warning("%s (SQLSTATE %s)", failed, getattr(exc.orig, "sqlstate", None))
-
-
-async def _numbered(batches: AsyncIterator[pl.DataFrame]) -> AsyncIterator[tuple[int, Any]]:
-    number = 0
-    async for frame in batches:
-        number += 1
-        yield number, frame
 
 
 async def _commit(
