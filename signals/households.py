@@ -146,17 +146,13 @@ async def write(conn: AsyncConnection, prepared: Prepared) -> None:
     rows = prepared.rows
     if "households" in rows:
         await bulk.insert_rows(conn, "households", rows["households"])
-    if prepared.reopened and await reopen(conn, prepared.reopened, prepared.now) != len(
-        prepared.reopened
-    ):
+    if await reopen(conn, prepared.reopened, prepared.now) != len(prepared.reopened):
         raise bulk.Clash("a case to re-open was re-opened by another intake")
     for table in ("cases", "signals"):
         if table in rows:
             await bulk.insert_rows(conn, table, rows[table])
-    if prepared.retro:
-        await mark_meervoudig(conn, prepared.retro)
-    if prepared.scores:
-        await write_scores(conn, prepared.scores)
+    await mark_meervoudig(conn, prepared.retro)
+    await write_scores(conn, prepared.scores)
 
 
 async def _household_ids(

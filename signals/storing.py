@@ -145,13 +145,11 @@ async def store_issues(conn: AsyncConnection, batch: Batch, run_id: int) -> None
 
 
 async def mark_meervoudig(conn: AsyncConnection, signal_ids: list[int]) -> None:
+    query = (
+        update(signals_t).where(member_of(signals_t.c.id, "ids", conn)).values(pattern=MEERVOUDIG)
+    )
     for part in chunks(signal_ids):
-        await conn.execute(
-            update(signals_t)
-            .where(member_of(signals_t.c.id, "ids", conn))
-            .values(pattern="meervoudig"),
-            {"ids": part},
-        )
+        await conn.execute(query, {"ids": part})
 
 
 async def closed_recently(
@@ -229,9 +227,8 @@ async def case_scores(
         members[cid].append(
             CaseSignal(ptype, pname or "", amount, day, crisis, warm, end, grew, pattern)
         )
-    opened_at = await rows_for(conn, case_query, case_ids)
-    opened = {cid: calendar.local_date(at) for cid, at in opened_at}
-    opened.update(dict.fromkeys(reopened, today))
+    rows = await rows_for(conn, case_query, case_ids)
+    opened = {cid: calendar.local_date(at) for cid, at in rows} | dict.fromkeys(reopened, today)
     scores = []
     for cid in case_ids:
         signals = members[cid] + joining.get(cid, [])

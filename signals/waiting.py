@@ -94,17 +94,11 @@ async def _open_waiting(
     opened: dict[str, int] = {}
     for bsn, signals in members.items():
         scored = score_case(signals, today, today, settings)
+        case = {"household_id": None, "state": WAITING, "locale": locale.get(bsn, "nl")}
         case_id = (
             await conn.execute(
                 insert(cases_t).returning(cases_t.c.id),
-                {
-                    "household_id": None,
-                    "state": WAITING,
-                    **scored,
-                    "locale": locale.get(bsn, "nl"),
-                    "opened_at": now,
-                    "version": 1,
-                },
+                case | scored | {"opened_at": now, "version": 1},
             )
         ).scalar_one()
         deadline = scored["deadline"]
