@@ -27,7 +27,13 @@ from signals.normalize import (
 )
 from signals.patterns import months_back
 from signals.settings import IntakeSettings
-from signals.storing import mark_meervoudig, reopen_recent, rescore_cases, stored_history
+from signals.storing import (
+    closed_recently,
+    mark_meervoudig,
+    reopen,
+    rescore_cases,
+    stored_history,
+)
 from signals.waiting import MERGED, WAITING, task_ref
 from store.models import Case, Household, Signal, Task, table_of
 from store.queries import dialect_insert
@@ -162,13 +168,17 @@ async def _household(conn: AsyncConnection, address: Address, now: datetime) -> 
 async def _target_case(
     conn: AsyncConnection, hh: int, now: datetime, settings: IntakeSettings
 ) -> int | None:
-    """The household's open case, or one closed recently (re-opened), as the intake finds it."""
+    """The household's open case, or one closed within the look-back window, re-opened with
+    news (the flow engine hears `NewSignal`), as the intake finds it."""
     open_case = await conn.scalar(
         select(cases_t.c.id).where(cases_t.c.household_id == hh, cases_t.c.state == "open")
     )
     if open_case is not None:
         return int(open_case)
-    return (await reopen_recent(conn, [hh], now, settings)).get(hh)
+    closed = (await closed_recently(conn, [hh], now, settings)).get(hh)
+    if closed is not None:
+        await reopen(conn, [closed], now)
+    return closed
 
 
 _SET_DECISION = (

@@ -1,10 +1,6 @@
-"""The intake's bulk writes: a frame of rows into a table, in each database's fastest form.
-
-PostgreSQL takes the rows through COPY, as CSV that polars writes in one call (asyncpg's own
-COPY encoding cost ~5 µs per row in the interpreter); SQLite through the driver's
-executemany. Every other statement of the intake is the same SQL on both databases. The
-values are written as SQLAlchemy would store them, so what is read back is the same.
-"""
+"""The intake's bulk writes, as SQLAlchemy would store the values: PostgreSQL's through COPY as
+CSV that polars writes in one call (asyncpg's own encoding cost ~5 µs per row), SQLite's
+through the driver's executemany."""
 
 from __future__ import annotations
 
@@ -26,16 +22,14 @@ class Clash(Exception):
     """Another intake wrote what this batch was prepared without (found after the fact)."""
 
 
-# PostgreSQL's unique_violation and deadlock_detected: a deadlock between two intakes' writes
-# is undone by PostgreSQL in one of them.
+# PostgreSQL's unique_violation and deadlock_detected (between two intakes' writes).
 _CLASHES = ("23505", "40P01")
 
 
 def is_clash(exc: BaseException) -> bool:
-    """A write refused because another intake got there first: a unique key (signals'
-    partner type + id, a household's address, one open case per household), a deadlock, or
-    `Clash` — as the driver raises it for COPY and executemany or SQLAlchemy wraps it. Not
-    any other refusal (a NOT NULL or CHECK), which preparing the batch again would not mend."""
+    """A write refused because another intake got there first (a unique key, a deadlock or
+    `Clash`), raw from the driver or wrapped by SQLAlchemy. Not a NOT NULL or CHECK, which
+    preparing the batch again would not mend."""
     if isinstance(exc, Clash):
         return True
     if isinstance(exc, DBAPIError):
@@ -44,15 +38,6 @@ def is_clash(exc: BaseException) -> bool:
         return True
     unique = ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
     return isinstance(exc, sqlite3.IntegrityError) and exc.sqlite_errorname in unique
-
-
-async def driver(conn: AsyncConnection) -> Any:
-    """The driver's connection under `conn`, inside the transaction `conn` has begun
-    (SQLAlchemy's asyncpg adapter begins it on the first statement it runs itself)."""
-    raw: Any = (await conn.get_raw_connection()).driver_connection
-    if conn.dialect.name == "postgresql" and not raw.is_in_transaction():
-        await conn.execute(text("SELECT 1"))
-    return raw
 
 
 @dataclass(frozen=True)
@@ -79,8 +64,11 @@ async def insert_rows(conn: AsyncConnection, table: str, rows: pl.DataFrame | En
         rows = encode(rows, conn.dialect.name)
     if not rows.data:
         return
-    raw = await driver(conn)
+    raw: Any = (await conn.get_raw_connection()).driver_connection
     if conn.dialect.name == "postgresql":
+        # In `conn`'s transaction, which SQLAlchemy begins on its own first statement.
+        if not raw.is_in_transaction():
+            await conn.execute(text("SELECT 1"))
         source = _whole(rows.data)
         await raw.copy_to_table(table, source=source, columns=rows.columns, format="csv")
         return
@@ -90,21 +78,19 @@ async def insert_rows(conn: AsyncConnection, table: str, rows: pl.DataFrame | En
 
 
 async def _whole(data: bytes) -> AsyncIterator[bytes]:
-    """The rows handed to the connection at once. From a file object asyncpg reads 512 KB at
-    a time in a thread, each waiting for a turn of the event loop, which the next batch's
-    lookups and decisions keep busy: the server sat idle in the meantime."""
+    """The rows at once: from a file, asyncpg reads 512 KB per turn of the event loop, which
+    the next batch keeps busy, and the server sat idle."""
     yield data
 
 
 async def next_ids(conn: AsyncConnection, table: str, n: int) -> list[int]:
-    """`n` ids for new rows of `table`, taken before the rows are written (signals name their
+    """`n` ids for new rows of `table`, taken before they are written (signals name their
     new case)."""
     if conn.dialect.name == "postgresql":
         rows = await conn.execute(
             text(f"SELECT nextval('{table}_id_seq') FROM generate_series(1, :n)"), {"n": n}
         )
         return [r[0] for r in rows]
-    # SQLite: the intake's transaction began IMMEDIATE (store.engine), holding the only write
-    # lock, so nobody else can take these ids before they are written.
+    # SQLite: the transaction began IMMEDIATE (store.engine), so it holds the only write lock.
     top = (await conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}"))).scalar_one()
     return list(range(top + 1, top + 1 + n))

@@ -1,8 +1,5 @@
 """Patterns, repeats and growth for a batch of whole households, decided as sets (polars).
-
-Used by the intake for each batch and by `casework.address` when a BSN's signals get their
-address. The rules, which `tests/signals/one_at_a_time.py` spells one signal at a time in
-date order (the property test's oracle), read over a set:
+The rules (`tests/signals/one_at_a_time.py` spells them one signal at a time):
 
 - *meervoudig*: another partner has a signal for the household in the same calendar month
   (stored, or anywhere in the file: a later one makes an earlier one meervoudig too);
@@ -13,9 +10,8 @@ date order (the property test's oracle), read over a set:
   it in `signals.ordering.ORDER`; of one date, the first stored or taken in) — then it *grew*;
 - under the minimum amount it is suppressed whatever else holds.
 
-Each signal is paired with the household's other signals (stored since the look-back of the
-batch's oldest signal, and the file's), and each rule is a filter over those pairs: households
-hold a few signals each, so the pairs stay few.
+Each rule is a filter over the pairs of a signal and its household's other signals (stored
+and the file's): households hold few signals, so the pairs stay few.
 """
 
 from __future__ import annotations
@@ -41,12 +37,9 @@ _OTHER = ("household_id", "seq", "signal_date", "amount_cents", "partner", "mont
 def decide(
     signals: pl.DataFrame, stored: pl.DataFrame, minimum_cents: int, lookback_months: int
 ) -> tuple[pl.DataFrame, list[int]]:
-    """`signals` (household_id, partner_type, partner_name, signal_date, amount_cents; each
-    household's in `signals.ordering.ORDER`) with `pattern`, `suppressed_reason` and `grew`
-    added, and the ids of stored signals that they make meervoudig.
-
-    `stored`: id, household_id, partner_type, partner_name, signal_date, amount_cents and
-    pattern of the households' stored signals, in id order."""
+    """`signals` (household_id, partner_type, partner_name, signal_date, amount_cents; in
+    `signals.ordering.ORDER`) with `pattern`, `suppressed_reason` and `grew` added, and the
+    ids of stored signals they make meervoudig. `stored`: as `storing.HISTORY`, in id order."""
     # One sequence for "before": stored signals in id order, then the file's in content order.
     known = stored.select(
         "household_id", "signal_date", "amount_cents", "id", "pattern", PARTNER, MONTH

@@ -1,11 +1,5 @@
-"""A batch of whole households taken in as sets, on either database.
-
-`prepare` looks up what is stored for the batch's households (a few queries per batch),
-decides every signal at once (`signals.deciding`), finds each household's case — open,
-re-opened or new — and scores the cases; `write` stores the signals and new cases in bulk
-(`signals.bulk`) and updates the rest. Both run in the batch's one transaction
-(`signals.pipeline` runs the batches).
-"""
+"""A batch of whole households taken in as sets, in one transaction (`signals.pipeline`):
+`prepare` looks up, decides and scores, `write` stores."""
 
 from __future__ import annotations
 
@@ -28,26 +22,22 @@ from signals.patterns import months_back
 from signals.priority import CaseSignal
 from signals.settings import IntakeSettings
 from signals.storing import (
+    CASE_SIGNAL,
     case_scores,
-    chunks,
     closed_recently,
     household_ids,
     mark_meervoudig,
     reopen,
+    rows_for,
     score_case,
     stored_at,
     stored_history,
     write_scores,
 )
-from store.models import Case, Signal, table_of
+from store.models import Case, table_of
 from store.queries import member_of
 
-signals_t = table_of(Signal)
 cases_t = table_of(Case)
-
-# What scoring looks at (`partner_name` filled in as ""), and what the file gave as is.
-CASE_SIGNAL = tuple(name for name in CaseSignal._fields if name != "language")
-FROM_FILE = tuple(FIELDS)
 
 
 @dataclass
@@ -56,14 +46,13 @@ class Prepared:
     now: datetime
     counts: Counter[str] = field(default_factory=Counter)  # by the name of Summary's field
     reopened: list[int] = field(default_factory=list)  # closed cases to open again
-    retro: list[int] = field(default_factory=list)
+    retro: list[int] = field(default_factory=list)  # stored signals now meervoudig
     scores: list[dict[str, Any]] = field(default_factory=list)
-    # The new rows of each table as the database takes them, so that `write` only sends them.
-    rows: dict[str, bulk.Encoded] = field(default_factory=dict)
+    rows: dict[str, bulk.Encoded] = field(default_factory=dict)  # new rows, by table
 
     def add_rows(self, table: str, frame: pl.DataFrame, dialect: str) -> None:
-        # Encoded in the event loop's thread, not a worker's: megabytes of CSV made in worker
-        # threads kept growing glibc's arenas (1,000,000 rows: peak RSS 307–319 MB, not 227).
+        # In the event loop's thread: CSV made in worker threads grew glibc's arenas
+        # (1,000,000 rows: peak RSS 307–319 MB, not 227).
         self.rows[table] = bulk.encode(frame, dialect)
 
 
@@ -75,19 +64,16 @@ async def prepare(
     settings: IntakeSettings,
     recheck: bool,
 ) -> Prepared:
-    """Lookups, decisions and scores of a batch (`frame`: signals with a known address, whole
-    households in content order), writing nothing: while it waits for the batch before it
-    to commit (`signals.pipeline`) it holds no lock that another intake could wait for
-    without PostgreSQL seeing the cycle. New households and cases get their ids from the
-    sequences here, and `write` finds out whether another intake took them meanwhile.
+    """Lookups, decisions and scores of a batch (`frame`: signals with an address, whole
+    households in content order), writing nothing: while it waits for the batch before it to
+    commit it holds no lock that another intake could wait for unseen by PostgreSQL's
+    deadlock check. Ids come from the sequences; `write` finds out about clashes.
 
-    Pass 1 set apart the signals stored before this intake began and found the households
-    stored by then (`household_id`); only when an intake running alongside clashed with this
-    batch (`_commit`) are its keys and addresses looked up again.
+    Pass 1 set stored signals apart and found stored households (`household_id`); only after
+    a clash (`recheck`) are keys and addresses looked up again.
 
-    The work in the interpreter runs in a worker thread, so that the event loop stays free
-    to send the batch before it (measured, 1,000,000 rows: the server idled between that
-    batch's statements, and the first run took 50 s instead of 45)."""
+    Interpreter work runs in worker threads, so that the event loop stays free to send the
+    batch before (a first run of 1,000,000 rows: 45 s, not 50)."""
     prepared = Prepared(frame.height, now)
     counts = prepared.counts
     if recheck:
@@ -107,14 +93,11 @@ async def prepare(
     decided, prepared.retro = await asyncio.to_thread(
         deciding.decide, frame, stored, settings.minimum_cents, settings.lookback_months
     )
-    counting = decided.filter(pl.col("suppressed_reason").is_null()).with_columns(
-        pl.col("partner_name").fill_null("")
-    )
+    counting = count_decided(counts, decided)
     case_of = await _cases(conn, counting, created, now, settings, prepared)
     case_id = pl.col("household_id").replace_strict(case_of, default=None, return_dtype=pl.Int64)
     signals = await asyncio.to_thread(stored_rows, decided, case_id, run_id, now)
     prepared.add_rows("signals", signals, conn.dialect.name)
-    count_decided(counts, decided, counting)
     return prepared
 
 
@@ -133,7 +116,7 @@ def stored_rows(
 ) -> pl.DataFrame:
     """Decided signals as rows of the signals table; `case_id` for those that count."""
     return decided.select(
-        *FROM_FILE,
+        *FIELDS,
         "household_id",
         pl.when(pl.col("suppressed_reason").is_null()).then(case_id).alias("case_id"),
         "pattern",
@@ -146,42 +129,40 @@ def stored_rows(
     )
 
 
-def count_decided(counts: dict[str, Any], decided: pl.DataFrame, counting: pl.DataFrame) -> None:
+def count_decided(counts: dict[str, Any], decided: pl.DataFrame) -> pl.DataFrame:
+    """The decided signals that count (not suppressed; no `partner_name` is ""), counted."""
+    counting = decided.filter(pl.col("suppressed_reason").is_null()).with_columns(
+        pl.col("partner_name").fill_null("")
+    )
     counts["suppressed"] += decided.height - counting.height
     counts["accepted"] += counting.height
     counts["accepted_with_warning"] += counting.get_column("warned").sum()
+    return counting
 
 
 async def write(conn: AsyncConnection, prepared: Prepared) -> None:
-    """The prepared batch into the database. A household or a case that another intake
-    created or re-opened since `prepare` is refused by a unique key, or found re-opened:
-    either way `bulk.Clash`, and the batch is prepared again."""
+    """The prepared batch into the database. What another intake created or re-opened since
+    `prepare` is refused by a unique key or raises `bulk.Clash`: the batch is prepared again."""
     rows = prepared.rows
     if "households" in rows:
         await bulk.insert_rows(conn, "households", rows["households"])
-    if prepared.reopened and await reopen(conn, prepared.reopened, prepared.now) != len(
-        prepared.reopened
-    ):
+    if await reopen(conn, prepared.reopened, prepared.now) != len(prepared.reopened):
         raise bulk.Clash("a case to re-open was re-opened by another intake")
     for table in ("cases", "signals"):
         if table in rows:
             await bulk.insert_rows(conn, table, rows[table])
-    if prepared.retro:
-        await mark_meervoudig(conn, prepared.retro)
-    if prepared.scores:
-        await write_scores(conn, prepared.scores)
+    await mark_meervoudig(conn, prepared.retro)
+    await write_scores(conn, prepared.scores)
 
 
 async def _household_ids(
     conn: AsyncConnection, frame: pl.DataFrame, now: datetime, prepared: Prepared, recheck: bool
 ) -> tuple[pl.DataFrame, list[int]]:
-    """household (key) → household_id for the batch's addresses, the missing ones new (left
-    in `prepared` to be written); and the new ones' ids (they have no stored signals or
-    cases). Pass 1 found the households stored then (`household_id`): those are asked for
-    again, since erasure may have rewritten one's address key or deleted it since
-    (`scheduler/erasure.py`); the others are new, unless an intake alongside has created one
-    since, which the write finds out (and then, `recheck`, every address is asked for). So a
-    first intake, whose households are all new, asks for none."""
+    """household (key) → household_id for the batch's addresses, the missing ones new (their
+    rows left in `prepared`), and the new ids. Only those pass 1 found are asked for again,
+    since erasure may have rewritten or deleted them meanwhile (`scheduler/erasure.py`): a
+    first intake asks for none. The rest are new unless an intake alongside created one,
+    which the write finds out; then (`recheck`) every address is asked for."""
     addresses = frame.group_by("household").agg(
         pl.col("postcode", "huisnummer", "toevoeging").first(), pl.col("household_id").max()
     )
@@ -214,17 +195,15 @@ async def _cases(
     prepared: Prepared,
 ) -> dict[int, int]:
     """household_id → the case its counting signals join: the open one, else one closed
-    within the look-back (re-opened), else a new one (left in `prepared` to be written).
-    Every case concerned is scored with all its signals."""
-    members, locale = await asyncio.to_thread(_members, counting)
+    within the look-back (re-opened), else a new one (left in `prepared`). Every case
+    concerned is scored with all its signals."""
+    members, locale = await asyncio.to_thread(members_of, counting, "household_id")
     new_now = set(created)
     ask = [hh for hh in members if hh not in new_now]
-    case_of: dict[int, int] = {}
     query = select(cases_t.c.household_id, cases_t.c.id).where(
-        member_of(cases_t.c.household_id, "hh", conn), cases_t.c.state == "open"
+        member_of(cases_t.c.household_id, "ids", conn), cases_t.c.state == "open"
     )
-    for part in chunks(sorted(ask)):
-        case_of.update((hh, cid) for hh, cid in await conn.execute(query, {"hh": part}))
+    case_of = {hh: cid for hh, cid in await rows_for(conn, query, sorted(ask))}
     closed = [hh for hh in ask if hh not in case_of]
     if closed:
         recent = await closed_recently(conn, sorted(closed), now, settings)
@@ -246,17 +225,17 @@ async def _cases(
     return case_of
 
 
-def _members(counting: pl.DataFrame) -> tuple[dict[int, list[CaseSignal]], dict[int, str]]:
-    """household_id → its counting signals as scoring reads them, and the first language
-    of theirs that residents are written to in."""
-    members: dict[int, list[CaseSignal]] = defaultdict(list)
-    locale: dict[int, str] = {}
-    for hh, language, *values in counting.select(
-        "household_id", "language", *CASE_SIGNAL
-    ).iter_rows():
-        members[hh].append(CaseSignal(*values))
-        if language in LOCALES and hh not in locale:
-            locale[hh] = language
+def members_of(
+    counting: pl.DataFrame, key: str
+) -> tuple[dict[Any, list[CaseSignal]], dict[Any, str]]:
+    """`key` (a household's id, or a BSN) → its counting signals as scoring reads them, and
+    the first language of theirs that residents are written to in."""
+    members: dict[Any, list[CaseSignal]] = defaultdict(list)
+    locale: dict[Any, str] = {}
+    for owner, language, *values in counting.select(key, "language", *CASE_SIGNAL).iter_rows():
+        members[owner].append(CaseSignal(*values))
+        if language in LOCALES and owner not in locale:
+            locale[owner] = language
     return members, locale
 
 
@@ -276,7 +255,7 @@ def _new_cases(
             "household_id": list(ids),
             "state": "open",
             "priority": [s["priority"] for s in scored],
-            # as SQLAlchemy's JSON type stores it
+            # As SQLAlchemy's JSON type stores it.
             "reasons": [json.dumps(s["reasons"]) for s in scored],
             "locale": [locale.get(hh, "nl") for hh in ids],
             "deadline": [s["deadline"] for s in scored],

@@ -1,21 +1,14 @@
 """A file's signals regrouped by household, so that no result depends on the order of the rows
 or on the batch size.
 
-Deciding a signal (its pattern, whether it repeats an earlier one, whether it grew, the case it
-joins and that case's priority) looks at the other signals of its household. When a household's
-signals were spread over several batches in file order, a newer signal could be decided before
-an older one of the same file, and what a batch saw of its households depended on where the
-batch boundaries fell. So the intake first reads and validates the whole file, and then takes
-it in household by household: every batch holds all of the file's signals of its households
-(addresses; for signals with only a BSN, that BSN), in an order that depends on their content
-only — address, signal date, partner type, partner's id. Each household is then decided once,
-against what is stored for it, with the whole file's signals of it in date order.
+Deciding a signal looks at the other signals of its household: spread over batches in file
+order, a newer one could be decided before an older one, and what a batch saw depended on its
+boundaries. So every batch holds all of the file's signals of its households (address, or the
+BSN of signals without one), ordered by content only (`ORDER`).
 
-The validated signals stay columns (polars frames) until then. Memory stays flat however
-large the file: past `SPILL_ROWS` signals they are written to a temporary file, split into
-`BUCKETS` parts by a hash of their household, so that each bucket — all the signals of
-its households — is read back, sorted and taken in on its own; their keys likewise by a hash
-of the partner's id, to find the ids a file repeats.
+Memory stays flat however large the file: past `SPILL_ROWS` signals they are written to a
+temporary file in `BUCKETS` parts by a hash of their household, each read back and sorted on
+its own; their keys likewise by a hash of the partner's id, to find the ids a file repeats.
 """
 
 from __future__ import annotations
@@ -28,17 +21,14 @@ from typing import IO
 import polars as pl
 
 SPILL_ROWS = 50_000  # signals kept in memory (~20 MB) before they are written out
-# Buckets per spill. Fewer, larger buckets are faster on SQLite and cost memory (1,000,000 rows,
-# first run: 16 buckets 110 µs per row and 345 MB at peak, 64 buckets 124–129 µs and 276–289
-# MB), likely because each bucket sweeps SQLite's index of household keys once (not tested).
+# Fewer, larger buckets are faster on SQLite and cost memory (1,000,000 rows, first run: 16
+# buckets 110 µs per row and 345 MB at peak, 64 buckets 124–129 µs and 276–289 MB).
 BUCKETS = 64
-# The order signals are decided in: by household, date, then a content tie-break. The file's
-# line is left out on purpose: two signals of the same date are decided the same way wherever
-# they stand in the file; (partner type, id) is unique among the signals taken in, so the
-# order is total.
+# The order signals are decided in. Not the file's line, so that signals of one date are decided
+# alike wherever they stand; (partner type, id) is unique, so the order is total.
 ORDER = ("household", "signal_date", "partner_type", "partner_signal_id")
-# A signal's household: its address key (signals.normalize.address_key), or its BSN when it
-# came without an address (an address key starts with a digit: the two never meet).
+# Its address key (signals.normalize.address_key), or else its BSN (an address key starts with
+# a digit: the two never meet).
 HOUSEHOLD = (
     pl.when(pl.col("postcode").is_not_null())
     .then(pl.concat_str("postcode", "huisnummer", "toevoeging", separator="|"))
@@ -48,11 +38,9 @@ HOUSEHOLD = (
 
 class Buckets:
     """Frames added in any order, read back bucket by bucket: all rows with the same `key`
-    come back in one frame. Kept in memory up to `SPILL_ROWS` rows, then written, one Arrow
-    IPC part per bucket and spill, to one unnamed temporary file, so memory stays flat (a
-    frame made in polars may also keep alive the buffers of the whole chunk it was cut from:
-    a spill lets go of those). Unnamed, because the file holds names, addresses and BSNs: it
-    is gone with the process however that ends (named files outlive a SIGKILL)."""
+    come back in one frame. Past `SPILL_ROWS` rows, written as Arrow IPC parts to one
+    temporary file (which also lets go of the chunks that frames were cut from). Unnamed,
+    because it holds names, addresses and BSNs: named files outlive a SIGKILL."""
 
     def __init__(self, key: str) -> None:
         self._bucket = (pl.col(key).hash(seed=0) % BUCKETS).alias("bucket")
@@ -81,8 +69,8 @@ class Buckets:
             self._parts[int(number)].append((start, self._file.tell() - start))
 
     def frames(self) -> Iterator[pl.DataFrame]:
-        """Each bucket's rows (once: what is read is let go)."""
-        if self._file is None:  # fewer than SPILL_ROWS rows in all never leave memory
+        """Each bucket's rows, once."""
+        if self._file is None:  # never spilled
             pending, self._pending = self._pending, []
             if pending:
                 yield pl.concat(pending)
@@ -107,24 +95,21 @@ class Buckets:
 
 
 class Regrouped:
-    """Pass 1 adds the validated signals (frames) in file order; pass 2 gives household
-    batches."""
+    """Pass 1 adds the validated signals in file order; pass 2 takes household batches."""
 
     def __init__(self) -> None:
         self._signals = Buckets("household")
         self._keys = Buckets("partner_signal_id")  # with type and line: repeats in the file
 
     def add(self, signals: pl.DataFrame) -> None:
-        """`signals`: ParsedSignal's fields and `warned`, as `Batch.frame`, perhaps with
-        their `household` already."""
+        """`signals`: as `Batch.frame`, perhaps with their `household` already."""
         self._keys.add(signals.select("partner_type", "partner_signal_id", "line"))
         if "household" not in signals.columns:
             signals = signals.with_columns(HOUSEHOLD.alias("household"))
         self._signals.add(signals)
 
     def repeated_lines(self) -> set[int]:
-        """Lines whose (partner type, id) came on an earlier line of this file: the first one
-        is taken in, the later ones are duplicates (CONTRACT §4)."""
+        """Lines whose (partner type, id) came on an earlier line: duplicates (CONTRACT §4)."""
         first = pl.col("line").min().over("partner_type", "partner_signal_id")
         repeated: set[int] = set()
         for keys in self._keys.frames():

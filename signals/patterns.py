@@ -1,6 +1,5 @@
-"""The patterns a signal can have (enkelvoudig / meervoudig / opeenvolgend), why one is
-suppressed, and the look-back window's month arithmetic. The rules that decide them are in
-`signals.deciding`."""
+"""A signal's patterns, why one is suppressed, and the look-back's month arithmetic (the
+rules are in `signals.deciding`)."""
 
 from __future__ import annotations
 
@@ -15,8 +14,7 @@ SUPPRESSED_SMALL = "Bedrag onder de drempel"
 SUPPRESSED_REPEAT = "Herhaalde melding zonder hoger bedrag"
 
 
-# Called for every signal with a few hundred distinct dates per file: the cache saves a
-# measurable share of the intake's per-row time.
+# Called per signal, with a few hundred distinct dates per file.
 @lru_cache(maxsize=4096)
 def months_back(day: date, months: int) -> date:
     month_index = day.year * 12 + day.month - 1 - months

@@ -1,8 +1,6 @@
-"""The intake's second pass: each batch of households in its own transaction, committed in
-turn. On PostgreSQL two connections alternate, so that batch n's writes overlap batch n+1's
-`prepare`; on SQLite, the single writer, one connection does both in turn. A batch that an
-intake alongside clashes with is prepared again and retried.
-"""
+"""The intake's second pass: each batch of households in its own transaction, in turn. On
+PostgreSQL two connections alternate, so batch n's writes overlap batch n+1's `prepare`;
+SQLite (one writer) uses one connection."""
 
 from __future__ import annotations
 
@@ -40,10 +38,10 @@ async def take_in(
     progress: Callable[[int], None] | None,
 ) -> int:
     """Each batch in its own transaction, committed in turn; how many there were. Batch n+1
-    is prepared on the other connection while batch n writes, and writes only once batch n
-    has committed. Their households are disjoint and the file's repeated ids were set aside
-    before (`signals.ordering`), so what batch n+1 reads of its own households is complete."""
-    # Measured on PostgreSQL against one batch at a time (200,000 rows): 28 s instead of 36.
+    is prepared while batch n writes, and writes once n has committed: their households are
+    disjoint and repeated ids were set aside (`signals.ordering`), so what n+1 reads of its
+    households is complete."""
+    # 200,000 rows on PostgreSQL: 28 s instead of 36 one batch at a time.
     overlap = engine.dialect.name == "postgresql"
     async with AsyncExitStack() as stack:
         conns = [await stack.enter_async_context(engine.connect()) for _ in range(1 + overlap)]
@@ -51,7 +49,8 @@ async def take_in(
         analyzing: asyncio.Task[None] | None = None
         number = 0
         try:
-            async for number, frame in _numbered(batches):
+            async for frame in batches:
+                number += 1
                 if overlap and analyze_due(number) and (analyzing is None or analyzing.done()):
                     analyzing = asyncio.create_task(_analyze(engine, pending))
                 if pending is not None and not overlap:
@@ -87,19 +86,17 @@ async def take_in(
 
 
 async def cancelled(task: asyncio.Future[Any]) -> None:
-    """`task` cancelled, if it is still running, and over."""
+    """Cancel `task` and wait for it to end."""
     task.cancel()
     with suppress(asyncio.CancelledError, Exception):
         await task
 
 
 async def _analyze(engine: AsyncEngine, after: asyncio.Task[None] | None) -> None:
-    """Statistics for the tables as they grow, once the batch in flight (`after`) is over,
-    on a connection of its own, beside the next batches. Nothing else keeps the planner's
-    statistics current on a server without autovacuum (as CI's is). Measured without
-    (200,000 rows): taking the file in again cost PostgreSQL 19 instead of 4 µs per row.
-    SKIP_LOCKED: a table that other maintenance holds keeps its statistics rather than the
-    intake waiting for it."""
+    """Statistics for the growing tables, once the batch in flight (`after`) is over, beside
+    the next batches: nothing else keeps them current without autovacuum (as in CI). Without it
+    (200,000 rows), taking the file in again cost 19 instead of 4 µs per row. SKIP_LOCKED:
+    a table other maintenance holds keeps its statistics rather than the intake waiting."""
     if after is not None:
         await asyncio.wait({after})  # not `await after`: cancelling this must not cancel it
     statement = "ANALYZE (SKIP_LOCKED) signals, households, cases"
@@ -107,20 +104,18 @@ async def _analyze(engine: AsyncEngine, after: asyncio.Task[None] | None) -> Non
 
 
 async def tidy_up(engine: AsyncEngine) -> None:
-    """PostgreSQL, after an intake of more than one batch: statistics for the tables as the
-    intake left them, and the visibility map brought up to date, so that looking a key up is
-    an index-only scan — what autovacuum would do sooner or later, where it runs. Measured
-    on a file of 1,000,000 rows taken in again right after: 10.7 s instead of 14.3 s; this
-    took 0.2 s. Only an optimisation: a table another session holds a lock on is skipped,
-    and a failure is logged, not raised (everything is stored by now)."""
+    """PostgreSQL, after an intake of more than one batch: fresh statistics and visibility
+    map, so a key lookup is an index-only scan, as autovacuum would do eventually. Taking
+    1,000,000 rows in again right after: 10.7 s instead of 14.3 s; this took 0.2 s. Locked
+    tables are skipped."""
     vacuum = "VACUUM (ANALYZE, SKIP_LOCKED) signals, households, cases"
     lock_timeout = "SET lock_timeout = '5s'"
     await _maintain(engine, lock_timeout, vacuum, failed="VACUUM after the intake did not run")
 
 
 async def _maintain(engine: AsyncEngine, *statements: str, failed: str) -> None:
-    """Maintenance statements on a connection of their own, outside a transaction. Only an
-    optimisation: a failure is logged with its SQLSTATE, not raised."""
+    """Statements on a connection of their own, outside a transaction. Only an optimisation:
+    a failure is logged with its SQLSTATE, not raised."""
     try:
         async with engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -128,13 +123,6 @@ async def _maintain(engine: AsyncEngine, *statements: str, failed: str) -> None:
                 await conn.execute(text(statement))
     except DBAPIError as exc:
         log.warning("%s (SQLSTATE %s)", failed, getattr(exc.orig, "sqlstate", None))
-
-
-async def _numbered(batches: AsyncIterator[pl.DataFrame]) -> AsyncIterator[tuple[int, Any]]:
-    number = 0
-    async for frame in batches:
-        number += 1
-        yield number, frame
 
 
 async def _commit(
@@ -145,10 +133,9 @@ async def _commit(
     summary: Summary,
     progress: Callable[[int], None] | None,
 ) -> None:
-    """Write and commit a prepared batch. An intake running alongside may have stored some of
-    its signals or opened a case for one of its households since it was prepared: the
-    database's unique keys refuse the write, and the batch is prepared again (`again`) and
-    written in a new transaction, now finding what the other one stored."""
+    """Write and commit a prepared batch. When an intake alongside stored some of its signals
+    or cases meanwhile, unique keys refuse the write; the batch is prepared `again`, finding
+    what the other stored, and written in a new transaction."""
     for attempt in range(1, CLASHES + 1):
         try:
             await write(conn, prepared)

@@ -1,8 +1,5 @@
-"""Priority of a case: a transparent sum of configurable rules, each with a Dutch reason.
-
-The rules and their points live in the `[priority]` table of the configuration (defaults in
-`app/defaults.toml`); caseworkers see every reason, so the order is never a black box.
-"""
+"""Priority of a case: a sum of configurable rules (`[priority]`, `app/defaults.toml`), each
+with a Dutch reason that caseworkers see, so the order is never a black box."""
 
 from __future__ import annotations
 
@@ -28,11 +25,8 @@ PARTNER_REASONS = {
 
 
 class CaseSignal(NamedTuple):
-    """What scoring needs to know of one (not suppressed) signal of a case.
-
-    A named tuple: the intake makes one or two per signal, and a frozen dataclass took
-    several times as long to construct.
-    """
+    """What scoring reads of one counting signal of a case. A named tuple: made once or twice
+    per signal, and a frozen dataclass took several times as long."""
 
     partner_type: str
     partner_name: str
@@ -64,15 +58,13 @@ def euros(cents: int) -> str:
 def score(
     signals: list[CaseSignal], opened: date, today: date, rules: dict[str, Any], calendar: Calendar
 ) -> Score:
-    # One pass over the signals gathers what the rules look at: the intake scores a case for
-    # almost every signal it takes in, so this runs a million times for a big file.
+    # One pass over the signals: this runs about once per signal taken in.
     weights: dict[str, int] = rules["partner"]
     crisis = warm = grew = opeenvolgend = False
     end: date | None = None
     top = signals[0]
     top_weight = weights.get(top.partner_type, 0)
-    # The latest amount per partner: a repeat replaces, it does not add up. The latest by
-    # signal date; of the same date, the one that comes last.
+    # The latest amount per partner (by date, then the last): a repeat replaces, not adds.
     latest: dict[tuple[str, str], CaseSignal] = {}
     for s in signals:
         crisis = crisis or s.crisis
@@ -142,11 +134,8 @@ def score(
 def first_contact_deadline(
     signals: list[CaseSignal], opened: date, rules: dict[str, Any], calendar: Calendar
 ) -> date:
-    """Crisis: within 3 working days (Wgs art. 4); otherwise the configured number.
-
-    A crisis counts from its signal, not from when the case was opened: a crisis signal that
-    joins a case opened weeks ago still gets its three working days.
-    """
+    """Crisis: within 3 working days (Wgs art. 4) from its signal, also when it joins an older
+    case; otherwise the configured number from the opening."""
     crisis_dates = [s.signal_date for s in signals if s.crisis]
     if crisis_dates:
         start = max(opened, min(crisis_dates))

@@ -9,10 +9,9 @@ from clock import Calendar
 
 
 def analyze_due(batch_number: int) -> bool:
-    """PostgreSQL: refresh statistics before batches 2, 8, 32, 128, … — whenever the intake
-    may have grown the tables fourfold since the last time. Autovacuum's own rule is growth
-    by a fixed share too; a fixed number of batches instead spent ~5 % of a million-row
-    ingest on ANALYZE."""
+    """PostgreSQL: refresh statistics before batches 2, 8, 32, 128, …, whenever the tables
+    may have grown fourfold, as autovacuum does by share; every n batches spent ~5 % of a
+    million-row ingest on ANALYZE."""
     return (
         batch_number >= 2
         and batch_number & (batch_number - 1) == 0

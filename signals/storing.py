@@ -1,7 +1,5 @@
-"""What is stored for households and cases, read and updated on either database: the stored
-keys, a household's history, re-opening a recently closed case, marking signals meervoudig and
-re-scoring cases. Shared by the intake (`signals.households`, `signals.waiting`) and by
-completing an address (`casework.address`)."""
+"""What the intake and `casework.address` read and update of stored households, signals and
+cases, on either database."""
 
 from __future__ import annotations
 
@@ -12,7 +10,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy import Row, bindparam, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from signals.batching import Batch
@@ -26,19 +24,9 @@ from store.queries import member_of
 signals_t = table_of(Signal)
 cases_t = table_of(Case)
 
-
-# A stored signal as scoring reads it (signals.priority.CaseSignal's fields, in order).
-SCORED = (
-    signals_t.c.partner_type,
-    signals_t.c.partner_name,
-    signals_t.c.amount_cents,
-    signals_t.c.signal_date,
-    signals_t.c.crisis,
-    signals_t.c.warm_handover,
-    signals_t.c.contract_end_date,
-    signals_t.c.grew,
-    signals_t.c.pattern,
-)
+# A signal's columns that scoring reads (CaseSignal's fields, in order, but `language`).
+CASE_SIGNAL = tuple(name for name in CaseSignal._fields if name != "language")
+SCORED = tuple(signals_t.c[name] for name in CASE_SIGNAL)
 # A household's stored signals as signals.deciding.decide reads them.
 HISTORY: dict[str, Any] = {
     "id": pl.Int64,
@@ -50,19 +38,24 @@ HISTORY: dict[str, Any] = {
     "pattern": pl.String,
 }
 HOUSEHOLD_IDS = {"household": pl.String, "household_id": pl.Int64}
-CHUNK = 2000  # keys per IN (...) list: well under SQLite's and asyncpg's parameter limits
+CHUNK = 2000  # ids per list: well under SQLite's and asyncpg's parameter limits
 
 
-def chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
 
 
-# Which rows of a frame of keys (partner type, id) are stored, by their position: one query for
-# the whole frame, the keys sent as one JSON text and the positions found coming back as one
-# value (PostgreSQL) or as few rows as are stored (SQLite). Asked as IN lists per partner type
-# and fetched key by key, re-reading a file of 1,000,000 stored rows cost 17 µs per row; as
-# two text arrays, asyncpg's encoding of them alone cost ~1.7 µs per row, JSON ~0.6.
+async def rows_for(
+    conn: AsyncConnection, query: Any, ids: list[Any]
+) -> list[Row[*tuple[Any, ...]]]:
+    """The rows of `query`, which binds the list `ids`, asked for `CHUNK` ids at a time."""
+    return [row for part in chunks(ids) for row in await conn.execute(query, {"ids": part})]
+
+
+# The positions of the stored keys (partner type, id) of a frame, in one query with the keys as
+# one JSON text. Per row of a file of 1,000,000 stored rows: IN lists cost 17 µs; asyncpg's
+# encoding of two text arrays alone ~1.7 µs, of JSON ~0.6.
 _STORED_AT = {
     "postgresql": text(
         "SELECT array_agg(k.n - 1) FROM json_array_elements(CAST(:keys AS json))"
@@ -88,9 +81,8 @@ async def stored_at(conn: AsyncConnection, keys: pl.DataFrame) -> pl.Series:
 
 
 async def _found_columns(conn: AsyncConnection, queries: dict[str, Any], keys: str) -> list[Any]:
-    """The columns a lookup (`queries`, by dialect) found for `keys` (one JSON text):
-    PostgreSQL's aggregated into one array each (NULL when nothing is found), SQLite's a row
-    each."""
+    """The columns that `queries` (by dialect) found for `keys` (JSON): PostgreSQL's come
+    aggregated into one array each (NULL when none), SQLite's as rows."""
     found = await conn.execute(queries[conn.dialect.name], {"keys": keys})
     if conn.dialect.name == "postgresql":
         return [values or [] for values in found.one()]
@@ -100,8 +92,7 @@ async def _found_columns(conn: AsyncConnection, queries: dict[str, Any], keys: s
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-# The stored households among address keys, the keys sent as one JSON text: as an array
-# parameter, SQLAlchemy's handling of it cost ~2 µs per key in the event loop.
+# The keys as one JSON text: as an array, SQLAlchemy cost ~2 µs per key in the event loop.
 _HOUSEHOLD_IDS = {
     "postgresql": text(
         "SELECT array_agg(h.address_key), array_agg(h.id) FROM households h WHERE"
@@ -125,21 +116,11 @@ async def household_ids(conn: AsyncConnection, keys: list[str]) -> pl.DataFrame:
 async def stored_history(conn: AsyncConnection, households: list[int], since: Any) -> pl.DataFrame:
     """The households' stored signals since `since`, in id order (`deciding.decide`)."""
     query = (
-        select(
-            signals_t.c.id,
-            signals_t.c.household_id,
-            signals_t.c.partner_type,
-            signals_t.c.partner_name,
-            signals_t.c.signal_date,
-            signals_t.c.amount_cents,
-            signals_t.c.pattern,
-        )
-        .where(member_of(signals_t.c.household_id, "hh", conn), signals_t.c.signal_date >= since)
+        select(*(signals_t.c[name] for name in HISTORY))
+        .where(member_of(signals_t.c.household_id, "ids", conn), signals_t.c.signal_date >= since)
         .order_by(signals_t.c.id)
     )
-    rows = [
-        tuple(r) for part in chunks(households) for r in await conn.execute(query, {"hh": part})
-    ]
+    rows = [tuple(r) for r in await rows_for(conn, query, households)]
     return pl.DataFrame(rows, schema=HISTORY, orient="row").sort("id")
 
 
@@ -154,9 +135,8 @@ ISSUE_SCHEMA = {
 
 
 async def store_issues(conn: AsyncConnection, batch: Batch, run_id: int) -> None:
-    """The batch's rejected rows (with what the partner sent) and warnings, in bulk: as
-    single statements, 12,430 rejected rows cost 1.7 s. `raw` is written as SQLAlchemy's
-    JSON type writes it (a warning's as JSON null)."""
+    """The batch's rejected rows and warnings, in bulk (one by one, 12,430 rows took 1.7 s).
+    `raw` as SQLAlchemy's JSON type writes it."""
     rows = [
         (run_id, i["severity"], i["line"], i["field"], i["message"], json.dumps(i["raw"]))
         for i in batch.issues
@@ -165,27 +145,11 @@ async def store_issues(conn: AsyncConnection, batch: Batch, run_id: int) -> None
 
 
 async def mark_meervoudig(conn: AsyncConnection, signal_ids: list[int]) -> None:
-    """Stored signals that a signal in this batch made meervoudig."""
+    query = (
+        update(signals_t).where(member_of(signals_t.c.id, "ids", conn)).values(pattern=MEERVOUDIG)
+    )
     for part in chunks(signal_ids):
-        await conn.execute(
-            update(signals_t)
-            .where(member_of(signals_t.c.id, "ids", conn))
-            .values(pattern="meervoudig"),
-            {"ids": part},
-        )
-
-
-async def reopen_recent(
-    conn: AsyncConnection, households: list[int], now: datetime, settings: IntakeSettings
-) -> dict[int, int]:
-    """A new signal for a case closed within the look-back window re-opens that case.
-
-    The case is marked open with news; the flow engine hears of it as `NewSignal` and decides
-    how to go on (e.g. one gentle message to a resident who said "no thanks" before).
-    """
-    latest = await closed_recently(conn, households, now, settings)
-    await reopen(conn, sorted(latest.values()), now)
-    return latest
+        await conn.execute(query, {"ids": part})
 
 
 async def closed_recently(
@@ -195,21 +159,18 @@ async def closed_recently(
     since = settings.calendar.at(
         months_back(settings.calendar.local_date(now), settings.lookback_months), time(0, 0)
     )
-    latest: dict[int, int] = {}
     query = (
         select(cases_t.c.household_id, cases_t.c.id)
         .where(
-            member_of(cases_t.c.household_id, "hh", conn),
+            member_of(cases_t.c.household_id, "ids", conn),
             cases_t.c.state == "closed",
             cases_t.c.closed_at >= since,
             cases_t.c.erased_at.is_(None),  # an erased case stays closed
         )
         .order_by(cases_t.c.closed_at)
     )
-    for part in chunks(households):
-        for hh, cid in await conn.execute(query, {"hh": part}):
-            latest[hh] = cid  # ordered by closing time: the last one wins
-    return latest
+    # Ordered by closing time: the last one wins.
+    return {hh: cid for hh, cid in await rows_for(conn, query, households)}
 
 
 async def reopen(conn: AsyncConnection, case_ids: list[int], now: datetime) -> int:
@@ -219,7 +180,7 @@ async def reopen(conn: AsyncConnection, case_ids: list[int], now: datetime) -> i
     result = await conn.execute(
         update(cases_t)
         .where(member_of(cases_t.c.id, "ids", conn), cases_t.c.state == "closed")
-        # Waiting time and the first-contact deadline count from the re-opening.
+        # Waiting and the first-contact deadline count from the re-opening.
         .values(state="open", signal_news=True, opened_at=now),
         {"ids": case_ids},
     )
@@ -229,7 +190,7 @@ async def reopen(conn: AsyncConnection, case_ids: list[int], now: datetime) -> i
 async def rescore_cases(
     conn: AsyncConnection, case_ids: list[int], now: datetime, settings: IntakeSettings
 ) -> None:
-    """Recompute priority, reasons, deadline and crisis flag of the given open cases."""
+    """Score the open cases again from their stored signals."""
     await write_scores(conn, await case_scores(conn, case_ids, {}, set(), now, settings))
 
 
@@ -243,14 +204,13 @@ async def case_scores(
     reopened: Iterable[int] = (),
 ) -> list[dict[str, Any]]:
     """The cases' scores from their stored counting signals (in id order; those in `retro`
-    about to become meervoudig) followed by the signals `joining` them, not yet stored; the
-    `reopened` ones (about to be) count their waiting from now."""
+    counted as meervoudig), then the not yet stored ones `joining` them; `reopened` cases
+    wait from today."""
     if not case_ids:
         return []
     calendar = settings.calendar
     today = calendar.local_date(now)
     members: dict[int, list[CaseSignal]] = defaultdict(list)
-    opened: dict[int, date] = {}
     sig_query = (
         select(signals_t.c.case_id, signals_t.c.id, *SCORED)
         .where(
@@ -262,16 +222,14 @@ async def case_scores(
     case_query = select(cases_t.c.id, cases_t.c.opened_at).where(
         member_of(cases_t.c.id, "ids", conn)
     )
-    for part in chunks(case_ids):
-        for row in await conn.execute(sig_query, {"ids": part}):
-            cid, sid, ptype, pname, amount, day, crisis, warm, end, grew, pattern = row
-            pattern = MEERVOUDIG if sid in retro else pattern
-            members[cid].append(
-                CaseSignal(ptype, pname or "", amount, day, crisis, warm, end, grew, pattern)
-            )
-        for cid, opened_at in await conn.execute(case_query, {"ids": part}):
-            opened[cid] = calendar.local_date(opened_at)
-    opened.update(dict.fromkeys(reopened, today))
+    for row in await rows_for(conn, sig_query, case_ids):
+        cid, sid, ptype, pname, amount, day, crisis, warm, end, grew, pattern = row
+        pattern = MEERVOUDIG if sid in retro else pattern
+        members[cid].append(
+            CaseSignal(ptype, pname or "", amount, day, crisis, warm, end, grew, pattern)
+        )
+    rows = await rows_for(conn, case_query, case_ids)
+    opened = {cid: calendar.local_date(at) for cid, at in rows} | dict.fromkeys(reopened, today)
     scores = []
     for cid in case_ids:
         signals = members[cid] + joining.get(cid, [])

@@ -25,7 +25,7 @@ class Summary:
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, counts: dict[str, Any]) -> None:
-        """A committed batch's counts (never those of a batch that was rolled back)."""
+        """A committed batch's counts."""
         for name, n in counts.items():
             setattr(self, name, getattr(self, name) + n)
 
@@ -38,7 +38,7 @@ SUMMARY_ISSUE_LIMIT = 1000
 
 
 def take_issues(summary: Summary, batch: Batch) -> None:
-    """Rows read and rejected count as soon as they are read, as they always did."""
+    """Rows read and rejected count as soon as they are read."""
     summary.received += batch.received
     summary.rejected += batch.rejected
     for issue in batch.issues:

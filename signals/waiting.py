@@ -1,14 +1,13 @@
 """Signals that came with only a BSN (DDAS v1.2 allows it): kept, never outreached blindly.
 
-Without an address there is no household, so no pattern, no repeat check and no outreach. The
-signals of one BSN wait together on one case in state "address_unknown", scored like any case
-(so a crisis signal still stands out), with a review task that asks a caseworker to look the
-address up. `casework.address` takes them on from there once the address is known.
+Without an address there is no household: no pattern, repeat check or outreach. A BSN's
+signals wait on one case (`WAITING`), scored like any (a crisis still stands out), with a
+review task to look the address up; `casework.address` goes on from there.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +15,12 @@ import polars as pl
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from flows.intents import LOCALES
 from signals import bulk
-from signals.households import CASE_SIGNAL, count_decided, not_stored, stored_rows
+from signals.households import count_decided, members_of, not_stored, stored_rows
 from signals.patterns import ENKELVOUDIG, SUPPRESSED_SMALL
 from signals.priority import CaseSignal
 from signals.settings import IntakeSettings
-from signals.storing import chunks, rescore_cases, score_case
+from signals.storing import rescore_cases, rows_for, score_case
 from store.models import Case, Signal, Task, table_of
 from store.queries import member_of
 
@@ -42,8 +40,7 @@ def task_ref(case_id: int) -> str:
 async def store_waiting(
     conn: AsyncConnection, frame: pl.DataFrame, run_id: int, now: datetime, settings: IntakeSettings
 ) -> dict[str, Any]:
-    """`frame`: signals without an address (as `signals.households.prepare` takes them), in
-    content order."""
+    """`frame`: signals without an address, in content order (as `households.prepare`'s)."""
     counts: Counter[str] = Counter()
     frame = await not_stored(conn, frame, counts)
     if frame.is_empty():
@@ -58,21 +55,15 @@ async def store_waiting(
         .alias("suppressed_reason"),
         pl.lit(None, dtype=pl.Int64).alias("household_id"),
     )
-    counting = decided.filter(pl.col("suppressed_reason").is_null()).with_columns(
-        pl.col("partner_name").fill_null("")
-    )
-    by_bsn: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for bsn, *values in counting.select("bsn", "language", *CASE_SIGNAL).iter_rows():
-        by_bsn[bsn].append(tuple(values))
-    case_of = await _waiting_cases(conn, sorted(by_bsn))
-    waiting = case_of | await _open_waiting(
-        conn, {b: v for b, v in by_bsn.items() if b not in case_of}, now, settings
-    )
+    counting = count_decided(counts, decided)
+    counts["waiting_for_address"] = counting.height
+    members, locale = members_of(counting, "bsn")
+    case_of = await _waiting_cases(conn, sorted(members))
+    new = {bsn: signals for bsn, signals in members.items() if bsn not in case_of}
+    waiting = case_of | await _open_waiting(conn, new, locale, now, settings)
     case_id = pl.col("bsn").replace_strict(waiting, default=None, return_dtype=pl.Int64)
     await bulk.insert_rows(conn, "signals", stored_rows(decided, case_id, run_id, now))
     await rescore_cases(conn, sorted(set(case_of.values())), now, settings)
-    count_decided(counts, decided, counting)
-    counts["waiting_for_address"] = counting.height
     return counts
 
 
@@ -83,35 +74,31 @@ async def _waiting_cases(conn: AsyncConnection, bsns: list[str]) -> dict[str, in
         .join(cases_t, cases_t.c.id == signals_t.c.case_id)
         .where(
             signals_t.c.household_id.is_(None),  # spelled as the partial index's predicate
-            member_of(signals_t.c.bsn, "bsns", conn),
+            member_of(signals_t.c.bsn, "ids", conn),
             cases_t.c.state == WAITING,
         )
     )
-    found: dict[str, int] = {}
-    for part in chunks(bsns):
-        found.update((bsn, cid) for bsn, cid in await conn.execute(query, {"bsns": part}))
-    return found
+    return {bsn: cid for bsn, cid in await rows_for(conn, query, bsns)}
 
 
 async def _open_waiting(
     conn: AsyncConnection,
-    groups: dict[str, list[tuple[Any, ...]]],
+    members: dict[str, list[CaseSignal]],
+    locale: dict[str, str],
     now: datetime,
     settings: IntakeSettings,
 ) -> dict[str, int]:
-    """A waiting case and its review task per BSN that has none yet (`groups`: its signals'
-    language and `CASE_SIGNAL`)."""
+    """A waiting case and its review task for each BSN in `members` (its counting signals)."""
     calendar = settings.calendar
     today = calendar.local_date(now)
     opened: dict[str, int] = {}
-    for bsn, group in groups.items():
-        scored = score_case([CaseSignal(*values) for _, *values in group], today, today, settings)
-        locale = next((lang for lang, *_ in group if lang in LOCALES), "nl")
+    for bsn, signals in members.items():
+        scored = score_case(signals, today, today, settings)
+        case = {"household_id": None, "state": WAITING, "locale": locale.get(bsn, "nl")}
         case_id = (
             await conn.execute(
                 insert(cases_t).returning(cases_t.c.id),
-                {"household_id": None, "state": WAITING, **scored, "locale": locale}
-                | {"opened_at": now, "version": 1},
+                case | scored | {"opened_at": now, "version": 1},
             )
         ).scalar_one()
         deadline = scored["deadline"]
