@@ -14,21 +14,23 @@ from datetime import date
 from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
+from sqlalchemy import String
 
 from signals.columnar import MARKERS, SCHEMA, as_frame, rows_frame, split_clean
 from signals.plain_csv import is_plain, plain_chunks
 from signals.reader import FileWarning, Row, Unreadable, detect_format, open_rows, read_head
 from signals.validate import ParsedSignal, Rejected, validate_row
+from store.models import IngestIssue, table_of
 
 # Rows validated together. polars' cost per call is worth sharing out (on 200,000 rows, 6.9 µs
 # per row in chunks of 5,000, 5.7 in chunks of 20,000, 4.6 in 50,000), but a chunk costs
 # memory: 20,000 rows took ~40 MB as Python dicts and ~60 MB of polars' working memory, which
 # put a first ingest over its 300 MB.
 READ_ROWS = 10_000
-FIELD_CHARS = 80  # ingest_issues.field
+FIELD_CHARS = cast(String, table_of(IngestIssue).c.field.type).length  # ingest_issues.field
 
 
 @dataclass
@@ -187,7 +189,7 @@ def _error(batch: Batch, line: int, column: str, message: str, raw: dict[str, st
 
 
 def _warn(batch: Batch, line: int, column: str, message: str) -> None:
-    # An unknown column is named in full in the message; `field` holds 80 characters.
+    # An unknown column or DDAS key is named in full in the message, its start in `field`.
     field = column[:FIELD_CHARS]
     batch.issues.append(
         {"severity": "warning", "line": line, "field": field, "message": message, "raw": None}
