@@ -35,6 +35,7 @@ from signals.storing import (
     stored_history,
 )
 from signals.waiting import MERGED, WAITING, task_ref
+from store.erasure_lock import lock_for_intake
 from store.models import Case, Household, Signal, Task, table_of
 from store.queries import dialect_insert
 
@@ -95,6 +96,7 @@ async def complete_address(
     "joined": True when they joined another case, "suppressed": signals that opened nothing}`.
     """
     async with engine.begin() as conn:
+        await lock_for_intake(conn)  # its signals join a household and case, as an intake's do
         row = (await load_cases(conn, [case_id])).get(case_id)
         if row is None:
             raise AddressError("case", f"no case {case_id}")

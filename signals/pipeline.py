@@ -135,23 +135,23 @@ async def _commit(
 ) -> None:
     """Write and commit a prepared batch. When an intake alongside stored some of its signals
     or cases meanwhile, unique keys refuse the write; the batch is prepared `again`, finding
-    what the other stored, and written in a new transaction."""
-    for attempt in range(1, CLASHES + 1):
-        try:
-            await write(conn, prepared)
-            await trans.commit()
-            break
-        except BaseException as exc:
-            await trans.rollback()
-            if attempt == CLASHES or not bulk.is_clash(exc):
-                raise
-        trans = await conn.begin()
-        try:
-            await lock_for_intake(conn)
+    what the other stored, and written again. Within the same transaction, from a savepoint:
+    a new one would ask for the erasure lock again, behind an erasure that waits for the
+    next batch, which waits for this one — a cycle PostgreSQL cannot see."""
+    try:
+        for attempt in range(1, CLASHES + 1):
+            try:
+                async with conn.begin_nested():
+                    await write(conn, prepared)
+                break
+            except Exception as exc:
+                if attempt == CLASHES or not bulk.is_clash(exc):
+                    raise
             prepared = await again()
-        except BaseException:
-            await trans.rollback()
-            raise
+        await trans.commit()
+    except BaseException:
+        await trans.rollback()
+        raise
     summary.add(prepared.counts)  # only once committed: never what was rolled back
     if progress:
         progress(prepared.size)

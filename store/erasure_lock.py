@@ -5,8 +5,9 @@ An intake batch decides from what it read of a household and its case (signals/h
 and writes in the same transaction; an erasure finds everything of a resident and erases it
 in its own. Run side by side, a batch could join new signals to a case or address erased
 meanwhile, and an erasure could miss signals a batch committed meanwhile. So an erasure
-holds the lock exclusively, from before it reads, and each intake batch shares it: erasure
-waits for the batches in flight, and the next ones wait for the erasure.
+holds the lock exclusively, from before it reads, and each intake batch shares it (as does
+completing a waiting case's address, casework/address.py): erasure waits for the batches in
+flight, and the next ones wait for the erasure.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,29 +17,63 @@ import signals.pipeline
 from app.cli import main
 from app.runtime import calendar_for, parse_now
 from app.settings import load_settings
+from signals import bulk
 from signals.intake import IntakeSettings, ingest_file
 from store.engine import make_engine
 from tests.conftest import Cli, run_sync
-from tests.retention.residents import ANNA, BART, HEADER, found, ingest
+from tests.retention.residents import ANNA, BART, CARLA, HEADER, found, ingest
 
 NOW = "2026-11-16T08:00"
 
 
-async def _waiting_or_done(db_url: str, erasing: threading.Thread) -> None:
-    """Until the erasure waits for a lock, or is over (as it was before the lock)."""
+async def _advisory_locks(db_url: str, granted: bool) -> int:
+    """PostgreSQL: how many advisory locks on this database are held (`granted`) or waited
+    for."""
     probe = make_engine(db_url)
     try:
-        for _ in range(100):
-            if not erasing.is_alive():
-                return
-            if probe.dialect.name == "postgresql":
-                async with probe.connect() as conn:
-                    query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                    if await conn.scalar(text(query + " AND NOT granted")):
-                        return
-            await asyncio.sleep(0.05)  # SQLite: the erasure's BEGIN IMMEDIATE waits
+        async with probe.connect() as conn:
+            query = (
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted = :g"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            return int(await conn.scalar(text(query), {"g": granted}) or 0)
     finally:
         await probe.dispose()
+
+
+async def _waiting_or_done(db_url: str, erasing: threading.Thread) -> None:
+    """Until the erasure waits for a lock, or is over (as it was before the lock)."""
+    for _ in range(100):
+        if not erasing.is_alive():
+            return
+        if db_url.startswith("postgresql") and await _advisory_locks(db_url, granted=False):
+            return
+        await asyncio.sleep(0.05)  # SQLite: the erasure's BEGIN IMMEDIATE waits
+
+
+def _erasure(db_url: str, codes: list[int]) -> threading.Thread:
+    """`zaadje erase` of Anna, in a thread of its own once started."""
+    command = ["erase", "--phone", ANNA.phone, "--now", NOW, "--db", db_url, "--json"]
+    return threading.Thread(target=lambda: codes.append(main(command)))
+
+
+def _ingest(db_url: str, path: Path, batch_size: int | None = None) -> dict[str, Any]:
+    settings = load_settings(db_url)
+    calendar = calendar_for(settings)
+    intake = IntakeSettings.from_config(settings.config, calendar)
+    if batch_size is not None:
+        intake = replace(intake, batch_size=batch_size)
+
+    async def take_in() -> dict[str, Any]:
+        engine = make_engine(db_url)
+        try:
+            # A hang (the cycle _commit's docstring names) fails here instead of stopping CI.
+            ingest = ingest_file(engine, path, None, parse_now(NOW, calendar), intake)
+            return await asyncio.wait_for(ingest, timeout=60)
+        finally:
+            await engine.dispose()
+
+    return run_sync(take_in)
 
 
 def test_an_erasure_during_an_intake_takes_her_new_signal_too(
@@ -48,11 +83,7 @@ def test_an_erasure_during_an_intake_takes_her_new_signal_too(
     path = tmp_path / "later.csv"
     path.write_text(HEADER + ANNA.row("A-2", partner="Energie") + "\n", encoding="utf-8")
     codes: list[int] = []
-    erasing = threading.Thread(
-        target=lambda: codes.append(
-            main(["erase", "--phone", ANNA.phone, "--now", NOW, "--db", db_url, "--json"])
-        )
-    )
+    erasing = _erasure(db_url, codes)
     write = signals.pipeline.write
 
     async def erasure_asked_meanwhile(conn: Any, prepared: Any) -> None:
@@ -63,21 +94,44 @@ def test_an_erasure_during_an_intake_takes_her_new_signal_too(
         await write(conn, prepared)
 
     monkeypatch.setattr(signals.pipeline, "write", erasure_asked_meanwhile)
-    settings = load_settings(db_url)
-    calendar = calendar_for(settings)
-    intake = IntakeSettings.from_config(settings.config, calendar)
-
-    async def take_in() -> dict[str, Any]:
-        engine = make_engine(db_url)
-        try:
-            return await ingest_file(engine, path, None, parse_now(NOW, calendar), intake)
-        finally:
-            await engine.dispose()
-
-    summary = run_sync(take_in)
+    summary = _ingest(db_url, path)
     erasing.join(timeout=30)
     assert codes == [0]
     assert summary["accepted"] == 1 and summary["cases_updated"] == 1
     # Her new signal was erased with the rest of her; Bart's data is untouched.
     assert found(cli.db, ANNA.traces()) == []
     assert found(cli.db, [BART.surname, BART.bsn])
+
+
+def test_an_erasure_waiting_while_a_batch_clashes_holds_up_nothing(
+    cli: Cli, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL writes one batch while it prepares the next. The erasure waits for both;
+    when the first clashes with an intake alongside and is prepared again, it must not wait
+    for the erasure (which waits for the second batch, which waits for the first)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite writes one batch at a time")
+    ingest(cli, tmp_path, [ANNA.row("A-1")], "2026-11-02T08:00")
+    path = tmp_path / "later.csv"
+    rows = [ANNA.row("A-2", partner="Energie"), BART.row("B-1"), CARLA.row("C-1")]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    codes: list[int] = []
+    erasing = _erasure(db_url, codes)
+    write = signals.pipeline.write
+
+    async def clash_while_erasure_waits(conn: Any, prepared: Any) -> None:
+        if not erasing.is_alive() and not codes:
+            while await _advisory_locks(db_url, granted=True) < 2:  # the next batch's too
+                await asyncio.sleep(0.05)
+            erasing.start()
+            await _waiting_or_done(db_url, erasing)
+            raise bulk.Clash("as if an intake alongside had just opened this case")
+        await write(conn, prepared)
+
+    monkeypatch.setattr(signals.pipeline, "write", clash_while_erasure_waits)
+    summary = _ingest(db_url, path, batch_size=1)
+    erasing.join(timeout=30)
+    assert codes == [0]
+    assert summary["accepted"] == 3
+    assert found(cli.db, ANNA.traces()) == []
+    assert found(cli.db, [BART.surname, CARLA.surname])
