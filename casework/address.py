@@ -102,6 +102,8 @@ async def complete_address(
             raise AddressError("case", f"no case {case_id}")
         if row.state != WAITING:
             raise AddressError("case", f"case {case_id} is not waiting for an address")
+        if row.erased_at is not None:  # an erasure keeps the state of a case waiting
+            raise AddressError("case", f"case {case_id} was erased")
         signals = list(
             await conn.execute(
                 select(signals_t)

@@ -77,6 +77,7 @@ async def load_cases(conn: AsyncConnection, case_ids: list[int]) -> dict[int, An
             cases_t.c.sms_only,
             cases_t.c.household_id,
             cases_t.c.timer_version,
+            cases_t.c.erased_at,
         )
         .where(member_of(cases_t.c.id, "ids", conn))
         .order_by(cases_t.c.id)

@@ -66,6 +66,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("pool_pre_ping", True)
+    # Said, not assumed from the server's default: a statement sees what others committed
+    # before it (a batch prepared again after a clash, an erasure after its lock wait).
+    kwargs.setdefault("isolation_level", "READ COMMITTED")
     # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic
     # plan made when a table was still small (a sequential scan), which made intake batches
     # 50x slower as the tables grew. Custom plans are cheap for our short queries.

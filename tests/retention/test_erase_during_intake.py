@@ -20,7 +20,7 @@ from app.settings import load_settings
 from signals import bulk
 from signals.intake import IntakeSettings, ingest_file
 from store.engine import make_engine
-from tests.conftest import Cli, run_sync
+from tests.conftest import Cli, on_db, run_sync
 from tests.retention.residents import ANNA, BART, CARLA, HEADER, found, ingest
 
 NOW = "2026-11-16T08:00"
@@ -41,14 +41,19 @@ async def _advisory_locks(db_url: str, granted: bool) -> int:
         await probe.dispose()
 
 
-async def _waiting_or_done(db_url: str, erasing: threading.Thread) -> None:
-    """Until the erasure waits for a lock, or is over (as it was before the lock)."""
-    for _ in range(100):
+async def _erasure_waits(db_url: str, erasing: threading.Thread) -> bool:
+    """Whether the erasure came to wait for the intake's lock (PostgreSQL; on SQLite its
+    BEGIN IMMEDIATE waits unseen), rather than finishing first."""
+    for _ in range(400):
         if not erasing.is_alive():
-            return
-        if db_url.startswith("postgresql") and await _advisory_locks(db_url, granted=False):
-            return
-        await asyncio.sleep(0.05)  # SQLite: the erasure's BEGIN IMMEDIATE waits
+            return False
+        if not db_url.startswith("postgresql"):
+            await asyncio.sleep(0.5)
+            return erasing.is_alive()
+        if await _advisory_locks(db_url, granted=False):
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 def _erasure(db_url: str, codes: list[int]) -> threading.Thread:
@@ -86,17 +91,19 @@ def test_an_erasure_during_an_intake_takes_her_new_signal_too(
     erasing = _erasure(db_url, codes)
     write = signals.pipeline.write
 
+    waited: list[bool] = []
+
     async def erasure_asked_meanwhile(conn: Any, prepared: Any) -> None:
         # The batch has decided that A-2 joins her open case, and writes it now.
-        if not erasing.is_alive() and not codes:
+        if not waited:
             erasing.start()
-            await _waiting_or_done(db_url, erasing)
+            waited.append(await _erasure_waits(db_url, erasing))
         await write(conn, prepared)
 
     monkeypatch.setattr(signals.pipeline, "write", erasure_asked_meanwhile)
     summary = _ingest(db_url, path)
     erasing.join(timeout=30)
-    assert codes == [0]
+    assert waited == [True] and codes == [0]
     assert summary["accepted"] == 1 and summary["cases_updated"] == 1
     # Her new signal was erased with the rest of her; Bart's data is untouched.
     assert found(cli.db, ANNA.traces()) == []
@@ -119,19 +126,31 @@ def test_an_erasure_waiting_while_a_batch_clashes_holds_up_nothing(
     erasing = _erasure(db_url, codes)
     write = signals.pipeline.write
 
+    waited: list[bool] = []
+
     async def clash_while_erasure_waits(conn: Any, prepared: Any) -> None:
-        if not erasing.is_alive() and not codes:
+        if not waited:
             while await _advisory_locks(db_url, granted=True) < 2:  # the next batch's too
                 await asyncio.sleep(0.05)
             erasing.start()
-            await _waiting_or_done(db_url, erasing)
+            waited.append(await _erasure_waits(db_url, erasing))
             raise bulk.Clash("as if an intake alongside had just opened this case")
         await write(conn, prepared)
 
     monkeypatch.setattr(signals.pipeline, "write", clash_while_erasure_waits)
     summary = _ingest(db_url, path, batch_size=1)
     erasing.join(timeout=30)
-    assert codes == [0]
+    assert waited == [True] and codes == [0]
     assert summary["accepted"] == 3
-    assert found(cli.db, ANNA.traces()) == []
+    # Her new signal was erased with her case, or (written after the erasure) opened a new
+    # one; never is it left on the erased case.
+    assert on_db(db_url, _kept_on_erased_cases) == 0
     assert found(cli.db, [BART.surname, CARLA.surname])
+
+
+async def _kept_on_erased_cases(conn: Any) -> int:
+    query = (
+        "SELECT count(*) FROM signals s JOIN cases c ON c.id = s.case_id"
+        " WHERE c.erased_at IS NOT NULL AND s.erased_at IS NULL"
+    )
+    return int((await conn.execute(text(query))).scalar_one())

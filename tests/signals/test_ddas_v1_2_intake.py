@@ -154,6 +154,19 @@ def test_the_address_completed_from_the_command_line(cli: Cli) -> None:
     assert len(cli.json("cases", "--state", "address_unknown")) == len(waiting) - 1
 
 
+def test_the_address_of_an_erased_waiting_case_is_refused(cli: Cli) -> None:
+    """Erasure leaves a waiting case waiting (it is no open case to close): completing its
+    address would give the scrubbed signals an address and start outreach."""
+    ingest(cli, V1_2 / "uitgebreidVoorbeeld.json")
+    waiting = cli.json("cases", "--state", "address_unknown")[0]["id"]
+    cli.json("erase", "--case", str(waiting), "--now", "2026-11-20T09:00")
+    code, out, err = cli.run(
+        "case", "address", str(waiting), "--postcode", "9999ZZ", "--huisnummer", "1"
+    )
+    assert code == 2 and out == "" and f"case {waiting} was erased" in err
+    assert waiting not in [c["id"] for c in cli.json("cases", "--state", "open")]
+
+
 def test_the_plain_summary_says_how_many_wait_for_an_address(cli: Cli) -> None:
     code, out, _ = cli.run(
         "ingest", str(V1_2 / "uitgebreidVoorbeeld.json"), "--now", "2026-11-20T10:00"
