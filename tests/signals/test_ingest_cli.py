@@ -15,8 +15,10 @@ import pytest
 from sqlalchemy import text
 
 import signals.intake
+import signals.pipeline
 from app.runtime import calendar_for, parse_now
 from app.settings import load_settings
+from signals import bulk
 from signals.intake import IntakeSettings, ingest_file
 from signals.ordering import Regrouped
 from store.engine import make_engine
@@ -572,6 +574,31 @@ def test_rows_after_the_first_chunk_that_are_all_rejected_cost_nothing_else(
     check_counts(summary)
     assert (summary["accepted"], summary["rejected"]) == (10_000, 2)
     assert [e["line"] for e in summary["errors"]] == [10_002, 10_003]
+
+
+def test_a_batch_that_clashes_after_part_of_it_was_written_is_stored_once(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clash can be found after some of a batch is written (a unique key refused a later
+    table's rows, a deadlock): the batch's writes roll back to its savepoint, and the batch
+    prepared again is written once, nothing twice and nothing lost (forced here, as an
+    intake alongside would cause it on PostgreSQL)."""
+    write = signals.pipeline.write
+    writes: list[int] = []
+
+    async def clash_once_written(conn: Any, prepared: Any) -> None:
+        await write(conn, prepared)
+        writes.append(prepared.size)
+        if len(writes) == 1:
+            raise bulk.Clash("as if an intake alongside had written one of these first")
+
+    monkeypatch.setattr(signals.pipeline, "write", clash_once_written)
+    rows = [row(id=f"S-{n}", huisnummer=str(n + 1)) for n in range(5)]
+    summary = ingest(cli, write_csv(tmp_path / "a.csv", rows))
+    assert writes == [5, 5]
+    assert (summary["accepted"], summary["households"], summary["cases_opened"]) == (5, 5, 5)
+    assert len(cli.json("cases")) == 5
+    assert cli.json("db", "check") == {"ok": True, "dangling": []}
 
 
 def test_a_household_erased_while_a_file_is_taken_in_gets_none_of_its_signals(
