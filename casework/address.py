@@ -100,10 +100,10 @@ async def complete_address(
         row = (await load_cases(conn, [case_id])).get(case_id)
         if row is None:
             raise AddressError("case", f"no case {case_id}")
+        if row.erased_at is not None:
+            raise AddressError("case", f"case {case_id} was erased")
         if row.state != WAITING:
             raise AddressError("case", f"case {case_id} is not waiting for an address")
-        if row.erased_at is not None:  # an erasure keeps the state of a case waiting
-            raise AddressError("case", f"case {case_id} was erased")
         signals = list(
             await conn.execute(
                 select(signals_t)

@@ -35,6 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from casework.apply import apply_events
 from casework.rules import CaseRules
 from flows.events import Erased
+from signals.waiting import WAITING
 from store.models import Case, Signal, table_of
 from store.personal import PSEUDONYM_PREFIX, REGISTRY, Erase, TableRule, hashed_address
 from store.queries import member_of
@@ -254,7 +255,9 @@ async def _close_cases(
         counts["tasks cancelled"] += result.rowcount
         open_cases = await conn.scalars(
             select(cases_t.c.id).where(
-                member_of(cases_t.c.id, "ids", conn), cases_t.c.state == "open"
+                member_of(cases_t.c.id, "ids", conn),
+                # A case waiting for its address closes too: it must never get one now.
+                cases_t.c.state.in_(("open", WAITING)),
             ),
             {"ids": chunk},
         )

@@ -155,8 +155,8 @@ def test_the_address_completed_from_the_command_line(cli: Cli) -> None:
 
 
 def test_the_address_of_an_erased_waiting_case_is_refused(cli: Cli) -> None:
-    """Erasure leaves a waiting case waiting (it is no open case to close): completing its
-    address would give the scrubbed signals an address and start outreach."""
+    """Erasure closes a waiting case too: completing its address would give the scrubbed
+    signals an address and start outreach."""
     ingest(cli, V1_2 / "uitgebreidVoorbeeld.json")
     waiting = cli.json("cases", "--state", "address_unknown")[0]["id"]
     cli.json("erase", "--case", str(waiting), "--now", "2026-11-20T09:00")
@@ -165,6 +165,7 @@ def test_the_address_of_an_erased_waiting_case_is_refused(cli: Cli) -> None:
     )
     assert code == 2 and out == "" and f"case {waiting} was erased" in err
     assert waiting not in [c["id"] for c in cli.json("cases", "--state", "open")]
+    assert waiting in [c["id"] for c in cli.json("cases", "--state", "closed")]
 
 
 def test_the_plain_summary_says_how_many_wait_for_an_address(cli: Cli) -> None:
