@@ -1,13 +1,7 @@
-"""Rows of a file → validated batches, with no database in sight.
-
-The intake's first pass: a batch carries everything the summary needs (counts, rejected rows
-and warnings in file order) and the signals that the second pass regroups by household
-(`signals.ordering`).
-"""
+"""Rows of a file → validated batches, with no database in sight (the intake's first pass)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,20 +19,18 @@ from signals.reader import FileWarning, Row, Unreadable, detect_format, open_row
 from signals.validate import ParsedSignal, Rejected, validate_row
 from store.models import IngestIssue, table_of
 
-# Rows validated together. polars' cost per call is worth sharing out (on 200,000 rows, 6.9 µs
-# per row in chunks of 5,000, 5.7 in chunks of 20,000, 4.6 in 50,000), but a chunk costs
-# memory: 20,000 rows took ~40 MB as Python dicts and ~60 MB of polars' working memory, which
-# put a first ingest over its 300 MB.
+# Rows validated together: polars' cost per call is shared out (on 200,000 rows, 6.9 µs per
+# row in chunks of 5,000, 4.6 in 50,000), but 20,000 rows took ~100 MB, over a first
+# ingest's 300 MB.
 READ_ROWS = 10_000
 FIELD_CHARS = cast(String, table_of(IngestIssue).c.field.type).length  # ingest_issues.field
 
 
 @dataclass
 class Batch:
-    """A chunk of a file's rows, validated: the accepted signals as a `frame`, the rejected
-    rows and warnings as `issues`."""
+    """A chunk of a file's rows, validated."""
 
-    frame: pl.DataFrame | None = None  # signals.columnar.SIGNAL_SCHEMA and `warned`
+    frame: pl.DataFrame | None = None  # the accepted signals: columnar.SIGNAL_SCHEMA, `warned`
     # Errors and warnings in file order, as stored in ingest_issues.
     issues: list[dict[str, Any]] = field(default_factory=list)
     received: int = 0
@@ -47,7 +39,7 @@ class Batch:
 
 @dataclass
 class Chunk:
-    """Rows of a file as read, before they are validated (`validate`)."""
+    """Rows of a file as read, before they are validated."""
 
     rows: pl.DataFrame  # columnar.SCHEMA and `line`
     row_at: Callable[[int], Row]  # row `at` of `rows` as the reader gives it
@@ -68,8 +60,7 @@ def check_readable(path: Path, fmt: str | None) -> None:
 
 
 def read_chunks(path: Path, fmt: str | None, batch_size: int) -> Generator[Chunk, None, None]:
-    """The file's rows in chunks of `batch_size` rows (at least `READ_ROWS`): a plain CSV
-    file split by polars (`signals.plain_csv`), any other read row by row."""
+    """The file's rows in chunks of `batch_size` rows (at least `READ_ROWS`)."""
     size = max(batch_size, READ_ROWS)
     if (fmt or detect_format(path, read_head(path))) == "csv" and is_plain(path):
         warnings: list[FileWarning] = []
@@ -79,15 +70,15 @@ def read_chunks(path: Path, fmt: str | None, batch_size: int) -> Generator[Chunk
 
 
 def row_chunks(path: Path, fmt: str | None, size: int) -> Generator[Chunk, None, None]:
-    """The file read row by row (`signals.reader`), in chunks of `size` rows; the last one
-    may be empty."""
+    """The file read row by row, in chunks of `size` rows; the last one may be empty."""
     warnings: list[FileWarning] = []
     rows = open_rows(path, fmt, warnings)
-    # Read the header now: a file that lacks a column raises `Unreadable` here, as a whole,
-    # not as a file that breaks off after its rows.
+    # Read the header now: a file that lacks a column is unreadable as a whole, not a file
+    # that breaks off after its rows.
     first = next(rows, None)
     chunk: list[Row] = []
     last_line = 0
+    broken = None
     try:
         for row in chain(() if first is None else (first,), rows):
             chunk.append(row)
@@ -95,17 +86,14 @@ def row_chunks(path: Path, fmt: str | None, size: int) -> Generator[Chunk, None,
                 yield Chunk(rows_frame(chunk), chunk.__getitem__, _taken(warnings))
                 last_line, chunk = chunk[-1][0], []
     except Unreadable as exc:
-        # The file breaks off part-way: what came before it is kept, and the unreadable rest
-        # counts as one received, rejected row (so received = accepted + rejected + …).
+        # What came before is kept; the unreadable rest counts as one received, rejected row.
         last_line = chunk[-1][0] if chunk else last_line
         broken = (last_line + 1, f"bestand breekt af: {exc}")
-        yield Chunk(rows_frame(chunk), chunk.__getitem__, _taken(warnings), broken)
-        return
-    yield Chunk(rows_frame(chunk), chunk.__getitem__, _taken(warnings))
+    yield Chunk(rows_frame(chunk), chunk.__getitem__, _taken(warnings), broken)
 
 
 def _taken(warnings: list[FileWarning]) -> list[FileWarning]:
-    """The reader's warnings so far, for the chunk read (the reader adds to the same list)."""
+    """The reader's warnings so far (it goes on adding to the same list)."""
     taken = warnings.copy()
     warnings.clear()
     return taken
@@ -132,9 +120,8 @@ def _as_read(rows: pl.DataFrame, kept: tuple[str, ...], at: int) -> Row:
 
 
 def validate(chunk: Chunk, today: date, skip: pl.Series | None = None) -> Batch:
-    """The chunk's rows validated — the clean ones as columns (`signals.columnar`), the rest
-    row by row, in file order so that the batch's issues are — except the lines in `skip`,
-    which are only counted as received."""
+    """The chunk's rows validated, issues in file order; the lines in `skip` are only counted
+    as received."""
     batch = Batch(received=chunk.rows.height + (chunk.broken is not None))
     for line, column, message in chunk.warnings:
         _warn(batch, line, column, message)
@@ -143,14 +130,18 @@ def validate(chunk: Chunk, today: date, skip: pl.Series | None = None) -> Batch:
         rows = rows.filter(~pl.col("line").is_in(skip.implode()))
     if not rows.is_empty():
         at = rows.get_column("at")
-        _take(rows.drop("at"), today, batch, lambda p: chunk.row_at(at[p]))
+        batch.frame = _take(rows.drop("at"), today, batch, lambda p: chunk.row_at(at[p]))
     if chunk.broken is not None:
         line, message = chunk.broken
         _error(batch, line, "bestand", message, None)
     return batch
 
 
-def _take(rows: pl.DataFrame, today: date, batch: Batch, row_at: Callable[[int], Row]) -> None:
+def _take(
+    rows: pl.DataFrame, today: date, batch: Batch, row_at: Callable[[int], Row]
+) -> pl.DataFrame:
+    """The accepted signals: the clean rows as columns, the others row by row (their issues
+    added to `batch`)."""
     clean, others = split_clean(rows, today)
     signals: list[ParsedSignal] = []
     warned: set[int] = set()
@@ -159,9 +150,8 @@ def _take(rows: pl.DataFrame, today: date, batch: Batch, row_at: Callable[[int],
         if "__error__" in row:
             _error(batch, line, "regel", row["__error__"], row)
             continue
-        # A short or long row's fields may have slid into the wrong columns: its note says
-        # so, also beside the rejection that often follows (a comma-decimal amount unquoted
-        # in a comma file shifts the date into `bedrag`'s neighbour).
+        # A short or long row's fields may have slid into the wrong columns: its note goes
+        # also beside the rejection that often follows (an unquoted comma-decimal amount).
         shape = [(line, "regel", row[m]) for m in ("__short__", "__long__") if m in row]
         warnings: list[tuple[int, str, str]] = []
         try:
@@ -172,17 +162,13 @@ def _take(rows: pl.DataFrame, today: date, batch: Batch, row_at: Callable[[int],
         for w_line, column, message in warnings + shape:
             _warn(batch, w_line, column, message)
             warned.add(line)  # a rejected line has no signal: harmless
-    checked = as_frame(signals, warned)
-    batch.frame = pl.concat([f for f in (batch.frame, clean, checked) if f is not None])
+    return pl.concat([clean, as_frame(signals, warned)])
 
 
 def _error(batch: Batch, line: int, column: str, message: str, raw: dict[str, str] | None) -> None:
     batch.rejected += 1
-    clean = None
-    if raw is not None:
-        # Keep what the partner sent (so a person can repair it), minus our own markers.
-        clean = {k: v for k, v in raw.items() if not k.startswith("__")}
-        clean = json.loads(json.dumps(clean, ensure_ascii=True))
+    # What the partner sent (so a person can repair it), without the reader's notes.
+    clean = None if raw is None else {k: v for k, v in raw.items() if not k.startswith("__")}
     batch.issues.append(
         {"severity": "error", "line": line, "field": column, "message": message, "raw": clean}
     )

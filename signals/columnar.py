@@ -1,17 +1,11 @@
-"""Validating a chunk of rows column by column (polars), for the rows in their common shape.
+"""Nearly every row of a file is clean (usual notations, nothing to warn about): those are
+validated here column by column, one polars expression per column over the whole chunk,
+instead of row by row in the interpreter.
 
-Nearly every row of a partner's file is clean: its values in the usual notations and nothing
-to warn about. Those are recognised and normalised here with one expression per column over
-the whole chunk, in polars' engine instead of the interpreter. Every other row — anything
-rejected, warned about, or merely written in a rarer notation — is left to the row validator
-(`signals.validate.validate_row`), which stays the one authority on the CONTRACT §4 checks
-and on the words of every rejection and warning.
-
-So the expressions below only have to be *conservative*: a row they accept must be one the
-row validator accepts without a warning, with the same values. Anything they are unsure of
-(non-ASCII digits, unusual spacing, an 8-digit BSN, a phone number that is not a Dutch
-mobile one) they pass on. `tests/signals/test_columnar.py` checks that promise against the
-row validator on generated and on hand-made awkward rows.
+The row validator (`signals.validate.validate_row`) stays the one authority on the checks
+and on the words of every rejection and warning: every other row is left to it. So these
+expressions only have to be *conservative*: a row they accept must be one it accepts
+without a warning, with the same values (`tests/signals/test_columnar.py` checks that).
 """
 
 from __future__ import annotations
@@ -31,8 +25,7 @@ from signals.validate import COLUMNS, GENDERS, MAX_TEXT, PARTNERS, ParsedSignal
 # above U+3000, which the tests check.
 WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 MARKERS = ("__error__", "__short__", "__long__")  # the reader's notes on a broken row
-# Two-letter codes babel knows as a locale of their own (any of them parses; others, rarer,
-# go to the row validator).
+# Two-letter codes babel knows as a locale of their own (others go to the row validator).
 LANGUAGES = sorted(code for code in locale_identifiers() if len(code) == 2)
 TEXTS = (
     "signaalpartner_naam",
@@ -75,10 +68,9 @@ def rows_frame(chunk: list[Row]) -> pl.DataFrame:
 
 
 def plain_keys(rows: pl.DataFrame) -> pl.DataFrame:
-    """The partner type + id of the rows (as `rows_frame`) whose key is plain to see, as
-    the row validator would read it, with their `line`: what a row can be looked up by
-    before it is validated. A row the reader could not read has none; a short or long one
-    has, as the row validator reads it: by column name."""
+    """The partner type + id, as the row validator would read them, of the rows (as
+    `rows_frame`) whose key is plain to see, with their `line`: to look them up before they
+    are validated. A row the reader could not read has none; a short or long one has."""
     partner_type = _mapped(pl.col("signaalpartner").str.strip_chars(WHITESPACE), PARTNERS)
     signal_id = pl.col("id").str.strip_chars(WHITESPACE)
     return rows.filter(
@@ -104,7 +96,7 @@ def split_clean(rows: pl.DataFrame, today: date) -> tuple[pl.DataFrame, list[int
         pl.col(c).str.strip_chars(WHITESPACE) for c in COLUMNS if c not in RAW
     )
     # The fields first, then the checks on them: polars does not share a sub-expression
-    # between the two (computing both at once took twice the time).
+    # between the two (both at once took twice the time).
     ok = pl.all_horizontal(_checks(today)).fill_null(False).alias("ok")
     checked = stripped.with_columns(_fields()).select(pl.col("line"), pl.col("^_.*$"), ok)
     clean = checked.filter(pl.col("ok")).select(

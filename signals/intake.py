@@ -1,15 +1,12 @@
 """`zaadje ingest`: a partner file → signals, households and prioritised cases.
 
-Two passes. The first reads and validates the whole file — the rows in their common shape as
-columns (`signals/columnar.py`), the others row by row —, storing its rejected rows and
-warnings, after setting apart the rows whose partner type + id is stored (duplicates); the
-second takes the signals in household by household (`signals/ordering.py`),
-so that each household is decided once with all of the file's signals of it in date order:
-results depend on neither the order of the rows nor the batch size. Each batch of households
-is stored in its own transaction: a crash loses at most the batches in flight, and re-running
-the file turns every row already taken in into a duplicate. On PostgreSQL the writes of one
-batch overlap the lookups of the next; on SQLite one connection does both in turn
-(`signals/households.py`).
+Pass 1 reads and validates the whole file, storing its rejected rows and warnings and setting
+apart duplicates (partner type + id stored). Pass 2 takes the signals in household by
+household (`signals/ordering.py`), each decided once with all of its file's signals in date
+order, so results depend on neither row order nor batch size. Each batch commits on its own:
+a crash loses at most the batches in flight, and re-running the file turns what was taken in
+into duplicates. On PostgreSQL a batch's writes overlap the next one's lookups; on SQLite one
+connection does both in turn (`signals/households.py`).
 """
 
 from __future__ import annotations
@@ -63,8 +60,7 @@ async def ingest_file(
 
     regrouped = Regrouped()
     try:
-        # Pass 1: read and validate the whole file; rejected rows and warnings are stored at
-        # once, the signals wait (on disk) until every one of their household's is known.
+        # The signals wait (on disk) until every one of their household's is known.
         first_pass = aclosing(_first_pass(engine, path, fmt, today, run_id, settings))
         async with first_pass as chunks:
             async for batch, known in chunks:
@@ -78,7 +74,6 @@ async def ingest_file(
         summary.duplicates += len(repeated)
         if progress:
             progress(len(repeated))
-        # Pass 2: household by household (signals/ordering.py, signals/households.py).
         batches = _second_pass(
             engine, regrouped.batches(settings.batch_size, repeated), run_id, now, settings, summary
         )
@@ -104,12 +99,8 @@ async def _second_pass(
     settings: IntakeSettings,
     summary: Summary,
 ) -> AsyncIterator[pl.DataFrame]:
-    """The household batches, their signals without an address stored on their own first
-    (a batch left empty is not passed on).
-
-    Those touch no household, so `take_in` need not know of them; their own transaction
-    keeps the rule that a crash loses at most the batch in flight.
-    """
+    """The household batches, their signals without an address (which touch no household)
+    stored first, in a transaction of their own."""
     # Read in a worker thread: the batch before is written meanwhile (signals/households.py).
     while (frame := await asyncio.to_thread(next, batches, None)) is not None:
         unknown = pl.col("postcode").is_null()
@@ -132,25 +123,21 @@ async def _first_pass(
     run_id: int,
     settings: IntakeSettings,
 ) -> AsyncGenerator[tuple[Batch, int], None]:
-    """The file's chunks validated, their rejected rows and warnings stored, each with the
-    number of its rows that were duplicates.
+    """The file's chunks validated, their issues stored, each with its number of duplicates.
 
-    A row whose partner type + id is stored already is a duplicate and changes nothing
-    (CONTRACT §4), whatever else it holds: it is looked up first (`columnar.plain_keys`)
-    and neither validated nor reported again, so taking a file in again costs little more
-    than reading it. Nothing in the file can change what is stored, so these need not wait
-    for the second pass (which asks again only when a batch clashes with an intake running
-    alongside: signals/pipeline.py).
+        A duplicate (partner type + id stored) changes nothing (CONTRACT §4): it is looked up
+        before validation and not reported, so taking a file in again costs little more than
+        reading it. Nothing in the file can change that, so it need not wait for pass 2 (which
+    asks again only when a batch clashes with an intake alongside: signals/pipeline.py).
 
-    Three steps overlap, each a chunk apart: reading the next chunk (and finding its keys),
-    validating this one, and settling the one before (`_settle`); reading and validating
-    run in worker threads (polars lets go of the GIL), so that the event loop sends the
-    queries meanwhile."""
+        Three steps overlap, a chunk apart: reading the next chunk, validating this one and
+        settling the one before; reading and validating run in worker threads (polars lets go
+        of the GIL) while the event loop sends the queries."""
     chunks = read_chunks(path, fmt, settings.batch_size)
 
     async def read_next() -> tuple[Chunk | None, pl.DataFrame, asyncio.Future[pl.Series]]:
         chunk, keys = await asyncio.to_thread(_next_keyed, chunks)
-        return chunk, keys, _looked_up(engine, keys)
+        return chunk, keys, asyncio.ensure_future(_stored_keys(engine, keys))
 
     reading = asyncio.ensure_future(read_next())
     lookup: asyncio.Future[pl.Series] | None = None
@@ -170,9 +157,9 @@ async def _first_pass(
         if settling is not None:
             yield await settling
     finally:
-        # Whatever is in flight ends before the error goes on: its connection back in the pool.
-        # A worker thread cannot be cancelled (hence `shield` above: a cancelled wait left it
-        # reading on), so the chunk it reads is waited for before the file is closed.
+        # What is in flight ends before the error goes on (its connection back in the pool).
+        # A worker thread cannot be cancelled (hence `shield`), so the chunk it reads is
+        # waited for before the file is closed.
         await asyncio.wait({reading})
         started = reading.result()[2] if reading.exception() is None else None
         for task in (settling, lookup, started):
@@ -182,32 +169,25 @@ async def _first_pass(
 
 
 def _next_keyed(chunks: Iterator[Chunk]) -> tuple[Chunk | None, pl.DataFrame]:
-    """The next chunk and its plain keys."""
     chunk = next(chunks, None)
     if chunk is None:
         return None, pl.DataFrame()
     return chunk, plain_keys(chunk.rows)
 
 
-def _looked_up(engine: AsyncEngine, keys: pl.DataFrame) -> asyncio.Future[pl.Series]:
-    """Which of the keys are stored, asked in a task of its own."""
-
-    async def ask() -> pl.Series:
-        if keys.is_empty():
-            return pl.Series(dtype=pl.Boolean)
-        async with engine.begin() as conn:
-            return await stored_at(conn, keys.drop("line"))
-
-    return asyncio.ensure_future(ask())
+async def _stored_keys(engine: AsyncEngine, keys: pl.DataFrame) -> pl.Series:
+    if keys.is_empty():
+        return pl.Series(dtype=pl.Boolean)
+    async with engine.begin() as conn:
+        return await stored_at(conn, keys.drop("line"))
 
 
 async def _settle(
     engine: AsyncEngine, batch: Batch, keys: pl.DataFrame, duplicates: int, run_id: int
 ) -> tuple[Batch, int]:
-    """The batch with its rejected rows and warnings stored and its signals' households
-    looked up, and its number of duplicates: the `duplicates` found by key before, and the
-    signals that only the row validator could read the key of, when it is stored (set apart
-    with their warnings: a duplicate changes nothing)."""
+    """The batch with its issues stored and its households looked up, and its number of
+    duplicates: `duplicates` and the signals whose key only the row validator could read
+    (set apart with their warnings)."""
     frame = batch.frame
     if (frame is None or frame.is_empty()) and not batch.issues:
         return batch, duplicates  # a chunk of duplicates only (taking a file in again)
@@ -228,9 +208,9 @@ async def _settle(
 
 
 async def _with_households(conn: AsyncConnection, frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` with each signal's `household` and its id where it is stored (`household_id`):
-    the second pass asks again only for those (signals/households.py), so a first intake,
-    whose households are all new, asks here, while the database has little else to do."""
+    """`frame` with each signal's `household`, and its `household_id` where stored. Pass 2
+    asks again only for those found, so a first intake's (all new) are asked for here, while
+    the database has little else to do."""
     frame, keys = await asyncio.to_thread(_household_keys, frame)
     stored = await household_ids(conn, keys)
     return await asyncio.to_thread(

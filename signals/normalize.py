@@ -1,8 +1,7 @@
 """Normalising the values partners send: amounts, dates, booleans, postcodes, phones, BSN.
 
-Each function takes the raw text and returns the normalised value or raises `Invalid` with a
-reason in plain words. They run a million times per big file, so the common shapes take a
-fast path and only the rare ones reach the slower general code.
+Each takes the raw text and returns the value or raises `Invalid` saying why. They run a
+million times per big file, so the common shapes take a fast path.
 """
 
 from __future__ import annotations
@@ -26,12 +25,9 @@ _AMOUNT_NOISE = str.maketrans("", "", " \u00a0\u202f€'")
 
 
 def parse_amount_cents(raw: str) -> int:
-    """Euros in Dutch or English notation → cents.
-
-    `450`, `450.00`, `450,00`, `1.234,56`, `€ 1.234,56`, `1,234.56`, `EUR 450`.
-    The last separator followed by one or two digits is the decimal mark; any other
-    separator groups thousands.
-    """
+    """Euros in Dutch or English notation (`450,00`, `€ 1.234,56`, `1,234.56`, `EUR 450`) →
+    cents. The last separator followed by one or two digits is the decimal mark; any other
+    groups thousands."""
     text = raw.translate(_AMOUNT_NOISE)
     if text[:3].upper() == "EUR":
         text = text[3:]
@@ -88,11 +84,10 @@ def parse_date(raw: str) -> date:
 
 
 # -- booleans ---------------------------------------------------------------------------------
-_TRUE = frozenset({"ja", "j", "true", "waar", "1", "yes", "y"})
-_FALSE = frozenset({"nee", "n", "false", "onwaar", "0", "no", ""})
-
-
-BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}  # also signals.columnar
+BOOLS = {  # also signals.columnar
+    **dict.fromkeys(("ja", "j", "true", "waar", "1", "yes", "y"), True),
+    **dict.fromkeys(("nee", "n", "false", "onwaar", "0", "no", ""), False),
+}
 
 
 def parse_bool(raw: str) -> bool:
@@ -171,7 +166,7 @@ def bsn_digits(raw: str) -> str:
 
 
 def check_bsn(raw: str) -> str:
-    """A burgerservicenummer: 9 digits (8 with an implied leading zero) passing the elfproef."""
+    """`bsn_digits` passing the elfproef."""
     text = bsn_digits(raw)
     digits = [int(c) for c in text]
     total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
@@ -194,10 +189,11 @@ def normalize_email(raw: str) -> str:
 def normalize_language(raw: str) -> str:
     """An ISO 639-1 code (`nl`, `EN`, `tr-TR`) → its lower-case two-letter code."""
     text = raw.strip().replace("_", "-").split("-")[0].lower()
+    unknown = f"onbekende taal (ISO 639-1, bv. nl of en): {raw.strip()[:20]!r}"
     if len(text) != 2 or not text.isalpha():
-        raise Invalid(f"onbekende taal (ISO 639-1, bv. nl of en): {raw.strip()[:20]!r}")
+        raise Invalid(unknown)
     try:
         Locale.parse(text)
     except (UnknownLocaleError, ValueError) as exc:
-        raise Invalid(f"onbekende taal (ISO 639-1, bv. nl of en): {raw.strip()[:20]!r}") from exc
+        raise Invalid(unknown) from exc
     return text

@@ -1,16 +1,12 @@
-"""Plain CSV files read in chunks straight into polars frames, without a row in Python.
+"""Plain CSV files read in chunks straight into polars frames, without a row in Python (pass 1
+on 200,000 rows: 15 instead of 21 µs per row).
 
-A file is *plain* when it holds no quote character and no NUL, is UTF-8 throughout and ends
-its lines with `\\n` or `\\r\\n` only — as the generated files and most partners' exports do.
-Python's csv module then splits each physical line at every delimiter and does nothing else,
-so splitting the lines in polars gives the same rows, with the same line numbers. Every line
-that is not a full row of the header's width (blank, short, long, or longer than the csv
-module's field limit) still goes through the csv module and `CsvHeader.row`, so its row,
-note or error is the same as `reader.read_csv` gives. Any other file is read by
-`reader.read_csv`. Chunks count lines, blank ones too, where the reader's count rows: a
-pass-1 batch may hold other rows, which changes nothing taken in (pass 2 regroups them by
-household). Measured (200,000 rows): reading and handing the rows to polars cost
-~6 µs per row that way.
+A file is *plain* when it holds no quote and no NUL, is UTF-8 and ends its lines with `\\n` or
+`\\r\\n` only, as most exports do: the csv module then just splits each line at every
+delimiter, so polars gives the same rows and line numbers. A line that is not a full row of
+the header's width (blank, short, long, over the field limit) still goes through the csv
+module and `CsvHeader.row`. Chunks count lines, blank ones too, not rows: pass 2 regroups by
+household anyway.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Streaming rows out of partners' files: CSV (comma or semicolon, BOM or not) and DDAS JSON.
-
-Rows come out one at a time as `(line, {column: text})`, so memory stays flat however large
-the file. A file that cannot be read at all raises `Unreadable` before any row is produced.
-"""
+"""Rows out of partners' files, CSV (comma or semicolon, BOM or not) or DDAS JSON, one at a
+time as `(line, {column: text})`, so memory stays flat however large the file."""
 
 from __future__ import annotations
 
@@ -98,8 +95,8 @@ class CsvHeader:
 
     @cached_property
     def _pick(self) -> Callable[[list[str]], tuple[str, ...]]:
-        """A full row picked apart in C, made once per file (the reader asks for every row);
-        REQUIRED guarantees several columns, so the getter always returns a tuple."""
+        """A full row picked apart in C, made once per file; REQUIRED's several columns make
+        the getter return a tuple."""
         return itemgetter(*self.index)
 
     @property
@@ -152,22 +149,19 @@ def read_csv(handle: IO[str], warnings: list[FileWarning]) -> Iterator[Row]:
             yield text
 
     reader = csv.reader(lines(), delimiter=header.delimiter)
-    line = 1
     while True:
-        start = line + 1
+        start = reader.line_num + 2  # the header was read outside the reader
         taken.clear()
         try:
             values = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            line = reader.line_num + 1
             if len(taken) > 1:  # e.g. a field over the size limit: an open quote ran on
                 yield from _one_by_one(list(taken), start, header)
             else:
                 yield start, {"__error__": f"onleesbare regel: {exc}"}
             continue
-        line = reader.line_num + 1  # +1: the header was read outside the reader
         if len(taken) > 1 and _ran_on(taken, header.delimiter):
             # Each of the lines is read again on its own, so only the broken one is lost.
             yield from _one_by_one(list(taken), start, header)
@@ -206,8 +200,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nee"
-    if isinstance(value, Decimal | int | float):
-        return format(value, "f") if isinstance(value, Decimal) else str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
     return str(value)
 
 
@@ -217,21 +211,22 @@ def _either(client: dict[str, Any], name: str) -> Any:
     return client.get(name[0].upper() + name[1:]) if value is None else value
 
 
-# What `ddas_to_row` reads of a `vroegsignaal`, its `client`, `contact` and `signaalpartner`,
-# and the signal's `status` (the municipality's own, not a partner's): any other key is
-# warned about, once per file, so that a misspelt one (`telefoon`) is not dropped unseen.
+# What `ddas_to_row` reads, and the signal's `status` (the municipality's own): any other key
+# is warned about, once per file, so that a misspelt one (`telefoon`) is not dropped unseen.
 _CLIENT = (
     "burgerservicenummer", "voorletters", "voorvoegsel", "achternaam", "geboortedatum",
     "straatnaam", "huisnummer", "huisnummertoevoeging", "postcode", "plaatsnaam",
     "geslachtsaanduiding",
 )  # fmt: skip
+_CONTACT = ("telefoonnummer", "email", "taal")
+_CLIENT_COLUMNS = tuple((ALIASES.get(name, name), name) for name in _CLIENT)  # bsn
 _KNOWN = {
     "": {
         "ID", "id", "signaalpartner", "bedrag", "signaaldatum", "ontstaansdatum",
         "crisissignaal", "warmeOverdracht", "eindeleveringsdatum", "client", "contact", "status",
     },
     "client": {spelling for name in _CLIENT for spelling in (name, name[0].upper() + name[1:])},
-    "contact": {"telefoonnummer", "email", "taal"},
+    "contact": set(_CONTACT),
     "signaalpartner": {"type", "naam"},
 }  # fmt: skip
 
@@ -248,11 +243,8 @@ def unknown_keys(item: Any) -> Iterator[str]:
 
 def ddas_to_row(item: Any) -> dict[str, str]:
     """A DDAS `vroegsignaal` object (plus `contact`, `eindeleveringsdatum`) → row columns.
-
-    v0.9 and v1.2 differ only in the client's fields here: v1.2 spells them in lower case and
-    has no name, street or city (`_either` reads both spellings, so each signal's own version
-    decides, also in a list of loose `vroegsignaal` objects).
-    """
+    v0.9 and v1.2 differ here only in the client's fields, read in either spelling by each
+    signal (also in a list of loose `vroegsignaal` objects)."""
     if not isinstance(item, dict):
         return {"__error__": "vroegsignaal is geen object"}
     client: dict[str, Any] = item["client"] if isinstance(item.get("client"), dict) else {}
@@ -272,20 +264,8 @@ def ddas_to_row(item: Any) -> dict[str, str]:
         "crisissignaal": item.get("crisissignaal"),
         "warme_overdracht": item.get("warmeOverdracht"),
         "eindeleveringsdatum": item.get("eindeleveringsdatum"),
-        "bsn": _either(client, "burgerservicenummer"),
-        "voorletters": _either(client, "voorletters"),
-        "voorvoegsel": _either(client, "voorvoegsel"),
-        "achternaam": _either(client, "achternaam"),
-        "geboortedatum": _either(client, "geboortedatum"),
-        "straatnaam": _either(client, "straatnaam"),
-        "huisnummer": _either(client, "huisnummer"),
-        "huisnummertoevoeging": _either(client, "huisnummertoevoeging"),
-        "postcode": _either(client, "postcode"),
-        "plaatsnaam": _either(client, "plaatsnaam"),
-        "geslachtsaanduiding": _either(client, "geslachtsaanduiding"),
-        "telefoonnummer": contact.get("telefoonnummer"),
-        "email": contact.get("email"),
-        "taal": contact.get("taal"),
+        **{column: _either(client, name) for column, name in _CLIENT_COLUMNS},
+        **{name: contact.get(name) for name in _CONTACT},
     }
     return {k: _text(v) for k, v in row.items() if v is not None}
 
@@ -303,8 +283,8 @@ def read_json(handle: IO[bytes], head: bytes, warnings: list[FileWarning]) -> It
                     warnings.append((number, key, f"onbekend veld {key!r} genegeerd"))
             yield number, ddas_to_row(item)
     except ijson.JSONError as exc:
-        # Only the parser's first line: the lines after it quote the file around the fault
-        # (a resident's name or BSN, as likely as not) and point at it with a caret.
+        # Only the parser's first line: the next ones quote the file (a resident's name or
+        # BSN, as likely as not).
         reason = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
         raise Unreadable(f"not valid JSON: {reason}") from exc
 

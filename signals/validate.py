@@ -36,32 +36,14 @@ NO_NAME = "geen naam: teksten en brieven richten zich tot de bewoners van het ad
 WAITING = "geen adres, alleen een BSN: wacht op het adres (in te vullen in de desk)"
 
 COLUMNS = (
-    "id",
-    "signaalpartner",
-    "signaalpartner_naam",
-    "bedrag",
-    "signaaldatum",
-    "ontstaansdatum",
-    "crisissignaal",
-    "warme_overdracht",
-    "eindeleveringsdatum",
-    "bsn",
-    "voorletters",
-    "voorvoegsel",
-    "achternaam",
-    "geboortedatum",
-    "straatnaam",
-    "huisnummer",
-    "huisnummertoevoeging",
-    "postcode",
-    "plaatsnaam",
-    "telefoonnummer",
-    "email",
-    "taal",
-    "geslachtsaanduiding",
-)
-# Columns a file must have. A name is not required (DDAS v1.2 carries none); a file must
-# also have either postcode + huisnummer or bsn (see `missing_columns`).
+    "id", "signaalpartner", "signaalpartner_naam", "bedrag", "signaaldatum", "ontstaansdatum",
+    "crisissignaal", "warme_overdracht", "eindeleveringsdatum",
+    "bsn", "voorletters", "voorvoegsel", "achternaam", "geboortedatum",
+    "straatnaam", "huisnummer", "huisnummertoevoeging", "postcode", "plaatsnaam",
+    "telefoonnummer", "email", "taal", "geslachtsaanduiding",
+)  # fmt: skip
+# Columns a file must have besides an address or a BSN (`missing_columns`); not a name, which
+# DDAS v1.2 carries none of.
 REQUIRED = ("id", "signaalpartner", "bedrag", "signaaldatum")
 
 
@@ -114,20 +96,17 @@ class ParsedSignal:
 Warning = tuple[int, str, str]  # line, field, message
 
 
-def _text(row: dict[str, str], field: str, required: bool = False) -> str | None:
+def _text(row: dict[str, str], field: str) -> str | None:
     value = (row.get(field) or "").strip()
-    if not value:
-        if required:
-            raise Rejected(field, f"{field} ontbreekt")
-        return None
     if len(value) > MAX_TEXT:
         raise Rejected(field, f"{field} is langer dan {MAX_TEXT} tekens ({len(value)})")
-    return value
+    return value or None
 
 
 def _required(row: dict[str, str], field: str) -> str:
-    value = _text(row, field, required=True)
-    assert value is not None
+    value = _text(row, field)
+    if value is None:
+        raise Rejected(field, f"{field} ontbreekt")
     return value
 
 
@@ -176,13 +155,6 @@ def validate_row(
     if surname is None:
         warnings.append((line, "achternaam", NO_NAME))
     postcode, huisnummer, toevoeging, bsn = _address_or_bsn(row, line, warnings)
-
-    partner_name = _text(row, "signaalpartner_naam")
-    initials = _text(row, "voorletters")
-    prefix = _text(row, "voorvoegsel")
-    street = _text(row, "straatnaam")
-    city = _text(row, "plaatsnaam")
-
     origin = _optional(row, "ontstaansdatum", parse_date, line, warnings)
     if origin is not None and origin > signal_date:
         warnings.append(
@@ -199,7 +171,7 @@ def validate_row(
         line=line,
         partner_type=partner,
         partner_signal_id=signal_id,
-        partner_name=partner_name,
+        partner_name=_text(row, "signaalpartner_naam"),
         amount_cents=amount,
         signal_date=signal_date,
         origin_date=origin,
@@ -207,15 +179,15 @@ def validate_row(
         warm_handover=bool(_optional(row, "warme_overdracht", parse_bool, line, warnings)),
         contract_end_date=_optional(row, "eindeleveringsdatum", parse_date, line, warnings),
         bsn=bsn,
-        initials=initials,
-        prefix=prefix,
+        initials=_text(row, "voorletters"),
+        prefix=_text(row, "voorvoegsel"),
         surname=surname,
         birth_date=birth,
-        street=street,
+        street=_text(row, "straatnaam"),
         huisnummer=huisnummer,
         toevoeging=toevoeging,
         postcode=postcode,
-        city=city,
+        city=_text(row, "plaatsnaam"),
         phone=_optional(row, "telefoonnummer", normalize_phone, line, warnings),
         email=_optional(row, "email", normalize_email, line, warnings),
         language=_optional(row, "taal", normalize_language, line, warnings),
@@ -233,12 +205,9 @@ def _gender(raw: str) -> str:
 def _address_or_bsn(
     row: dict[str, str], line: int, warnings: list[Warning]
 ) -> tuple[str | None, str | None, str, str | None]:
-    """postcode, huisnummer, toevoeging and BSN; the address may be absent when a BSN came.
-
-    A signal with only a BSN (DDAS v1.2 allows it) waits for its address; its BSN is then the
-    one way to find the resident, so it is kept even when it fails the elfproef (with a
-    warning a caseworker sees), as long as it has 9 digits.
-    """
+    """postcode, huisnummer, toevoeging and BSN. A signal with only a BSN (DDAS v1.2 allows
+    it) waits for its address; that BSN is the one way to find the resident, so 9 digits
+    failing the elfproef are kept, with a warning."""
     has_address = bool((row.get("postcode") or "").strip() or (row.get("huisnummer") or "").strip())
     raw_bsn = (row.get("bsn") or "").strip()
     if has_address or not raw_bsn:
