@@ -99,10 +99,15 @@ DIRK = Resident(
 )  # fmt: skip
 
 
-def ingest(cli: Cli, tmp: Path, rows: Iterable[str], now: str) -> dict[str, Any]:
+def signal_file(tmp: Path, rows: Iterable[str]) -> Path:
+    """A new CSV file of `rows` (as `Resident.row` writes them) in `tmp`."""
     path = tmp / f"signals-{len(list(tmp.glob('signals-*')))}.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    return cli.json("ingest", str(path), "--now", now)
+    return path
+
+
+def ingest(cli: Cli, tmp: Path, rows: Iterable[str], now: str) -> dict[str, Any]:
+    return cli.json("ingest", str(signal_file(tmp, rows)), "--now", now)
 
 
 def every_cell(db: str) -> list[tuple[str, str, str]]:

@@ -21,7 +21,7 @@ from signals import bulk
 from signals.intake import IntakeSettings, ingest_file
 from store.engine import make_engine
 from tests.conftest import Cli, on_db, run_sync
-from tests.retention.residents import ANNA, BART, CARLA, HEADER, found, ingest
+from tests.retention.residents import ANNA, BART, CARLA, found, ingest, signal_file
 
 NOW = "2026-11-16T08:00"
 
@@ -44,25 +44,45 @@ async def _advisory_locks(db_url: str, granted: bool) -> int:
 async def _erasure_waits(db_url: str, erasing: threading.Thread) -> bool:
     """Whether the erasure came to wait for the intake's lock (PostgreSQL; on SQLite its
     BEGIN IMMEDIATE waits unseen), rather than finishing first."""
+    if not db_url.startswith("postgresql"):
+        await asyncio.sleep(0.5)
+        return erasing.is_alive()
     for _ in range(400):
         if not erasing.is_alive():
             return False
-        if not db_url.startswith("postgresql"):
-            await asyncio.sleep(0.5)
-            return erasing.is_alive()
         if await _advisory_locks(db_url, granted=False):
             return True
         await asyncio.sleep(0.05)
     return False
 
 
-def _erasure(db_url: str, codes: list[int]) -> threading.Thread:
-    """`zaadje erase` of Anna, in a thread of its own once started."""
+def _erased_at_first_write(
+    db_url: str,
+    path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    batch_size: int | None = None,
+    clash: bool = False,
+) -> dict[str, Any]:
+    """`path` taken in while `zaadje erase` of Anna is asked for as its first batch is about
+    to be written (with `clash`, once the next batch holds its lock too, and that first write
+    then clashes); the intake's summary, once the erasure waited for the lock and succeeded."""
+    codes: list[int] = []
     command = ["erase", "--phone", ANNA.phone, "--now", NOW, "--db", db_url, "--json"]
-    return threading.Thread(target=lambda: codes.append(main(command)))
+    erasing = threading.Thread(target=lambda: codes.append(main(command)))
+    write = signals.pipeline.write
+    waited: list[bool] = []
 
+    async def erasure_asked_meanwhile(conn: Any, prepared: Any) -> None:
+        if not waited:
+            while clash and await _advisory_locks(db_url, granted=True) < 2:
+                await asyncio.sleep(0.05)
+            erasing.start()
+            waited.append(await _erasure_waits(db_url, erasing))
+            if clash:
+                raise bulk.Clash("as if an intake alongside had just opened this case")
+        await write(conn, prepared)
 
-def _ingest(db_url: str, path: Path, batch_size: int | None = None) -> dict[str, Any]:
+    monkeypatch.setattr(signals.pipeline, "write", erasure_asked_meanwhile)
     settings = load_settings(db_url)
     calendar = calendar_for(settings)
     intake = IntakeSettings.from_config(settings.config, calendar)
@@ -78,32 +98,19 @@ def _ingest(db_url: str, path: Path, batch_size: int | None = None) -> dict[str,
         finally:
             await engine.dispose()
 
-    return run_sync(take_in)
+    summary = run_sync(take_in)
+    erasing.join(timeout=30)
+    assert waited == [True] and codes == [0]
+    return summary
 
 
 def test_an_erasure_during_an_intake_takes_her_new_signal_too(
     cli: Cli, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest(cli, tmp_path, [ANNA.row("A-1"), BART.row("B-1")], "2026-11-02T08:00")
-    path = tmp_path / "later.csv"
-    path.write_text(HEADER + ANNA.row("A-2", partner="Energie") + "\n", encoding="utf-8")
-    codes: list[int] = []
-    erasing = _erasure(db_url, codes)
-    write = signals.pipeline.write
-
-    waited: list[bool] = []
-
-    async def erasure_asked_meanwhile(conn: Any, prepared: Any) -> None:
-        # The batch has decided that A-2 joins her open case, and writes it now.
-        if not waited:
-            erasing.start()
-            waited.append(await _erasure_waits(db_url, erasing))
-        await write(conn, prepared)
-
-    monkeypatch.setattr(signals.pipeline, "write", erasure_asked_meanwhile)
-    summary = _ingest(db_url, path)
-    erasing.join(timeout=30)
-    assert waited == [True] and codes == [0]
+    # The batch decides that A-2 joins her open case; the erasure is asked for as it writes.
+    path = signal_file(tmp_path, [ANNA.row("A-2", partner="Energie")])
+    summary = _erased_at_first_write(db_url, path, monkeypatch)
     assert summary["accepted"] == 1 and summary["cases_updated"] == 1
     # Her new signal was erased with the rest of her; Bart's data is untouched.
     assert found(cli.db, ANNA.traces()) == []
@@ -119,28 +126,9 @@ def test_an_erasure_waiting_while_a_batch_clashes_holds_up_nothing(
     if not db_url.startswith("postgresql"):
         pytest.skip("SQLite writes one batch at a time")
     ingest(cli, tmp_path, [ANNA.row("A-1")], "2026-11-02T08:00")
-    path = tmp_path / "later.csv"
     rows = [ANNA.row("A-2", partner="Energie"), BART.row("B-1"), CARLA.row("C-1")]
-    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
-    codes: list[int] = []
-    erasing = _erasure(db_url, codes)
-    write = signals.pipeline.write
-
-    waited: list[bool] = []
-
-    async def clash_while_erasure_waits(conn: Any, prepared: Any) -> None:
-        if not waited:
-            while await _advisory_locks(db_url, granted=True) < 2:  # the next batch's too
-                await asyncio.sleep(0.05)
-            erasing.start()
-            waited.append(await _erasure_waits(db_url, erasing))
-            raise bulk.Clash("as if an intake alongside had just opened this case")
-        await write(conn, prepared)
-
-    monkeypatch.setattr(signals.pipeline, "write", clash_while_erasure_waits)
-    summary = _ingest(db_url, path, batch_size=1)
-    erasing.join(timeout=30)
-    assert waited == [True] and codes == [0]
+    path = signal_file(tmp_path, rows)
+    summary = _erased_at_first_write(db_url, path, monkeypatch, batch_size=1, clash=True)
     assert summary["accepted"] == 3
     # Her new signal was erased with her case, or (written after the erasure) opened a new
     # one; never is it left on the erased case.
