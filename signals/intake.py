@@ -125,14 +125,14 @@ async def _first_pass(
 ) -> AsyncGenerator[tuple[Batch, int], None]:
     """The file's chunks validated, their issues stored, each with its number of duplicates.
 
-        A duplicate (partner type + id stored) changes nothing (CONTRACT §4): it is looked up
-        before validation and not reported, so taking a file in again costs little more than
-        reading it. Nothing in the file can change that, so it need not wait for pass 2 (which
+    A duplicate (partner type + id stored) changes nothing (CONTRACT §4): it is looked up
+    before validation and not reported, so taking a file in again costs little more than
+    reading it. Nothing in the file can change that, so it need not wait for pass 2 (which
     asks again only when a batch clashes with an intake alongside: signals/pipeline.py).
 
-        Three steps overlap, a chunk apart: reading the next chunk, validating this one and
-        settling the one before; reading and validating run in worker threads (polars lets go
-        of the GIL) while the event loop sends the queries."""
+    Three steps overlap, a chunk apart: reading the next chunk, validating this one and
+    settling the one before; reading and validating run in worker threads (polars lets go
+    of the GIL) while the event loop sends the queries."""
     chunks = read_chunks(path, fmt, settings.batch_size)
 
     async def read_next() -> tuple[Chunk | None, pl.DataFrame, asyncio.Future[pl.Series]]:

@@ -102,10 +102,8 @@ class Regrouped:
         self._keys = Buckets("partner_signal_id")  # with type and line: repeats in the file
 
     def add(self, signals: pl.DataFrame) -> None:
-        """`signals`: as `Batch.frame`, perhaps with their `household` already."""
+        """`signals`: as `Batch.frame`, with their `household` (`HOUSEHOLD`)."""
         self._keys.add(signals.select("partner_type", "partner_signal_id", "line"))
-        if "household" not in signals.columns:
-            signals = signals.with_columns(HOUSEHOLD.alias("household"))
         self._signals.add(signals)
 
     def repeated_lines(self) -> set[int]:

@@ -13,7 +13,7 @@ import pytest
 
 import signals.ordering
 from signals.columnar import as_frame
-from signals.ordering import Regrouped
+from signals.ordering import HOUSEHOLD, Regrouped
 from signals.validate import ParsedSignal
 
 
@@ -35,6 +35,11 @@ def content_order(s: ParsedSignal) -> tuple[date, str, str]:
     return (s.signal_date, s.partner_type, s.partner_signal_id)
 
 
+def framed(signals: list[ParsedSignal], warned: set[int]) -> pl.DataFrame:
+    """Signals as pass 1 hands them over: `Batch.frame`'s columns and their household."""
+    return as_frame(signals, warned).with_columns(HOUSEHOLD.alias("household"))
+
+
 def signals_of(frame: pl.DataFrame) -> list[ParsedSignal]:
     return [ParsedSignal(*row) for row in frame.select(ParsedSignal.__slots__).iter_rows()]
 
@@ -47,7 +52,7 @@ def test_a_later_line_with_the_same_id_is_a_repeat() -> None:
         signal(4, "Energie", "A", "1", 3),  # another partner type: another signal
         signal(7, "Huur", "A", "3", 1),
     ]
-    regrouped.add(as_frame(signals, set()))
+    regrouped.add(framed(signals, set()))
     assert regrouped.repeated_lines() == {7, 9}
     regrouped.close()
 
@@ -61,7 +66,7 @@ def test_batches_hold_whole_households_in_content_order() -> None:
     regrouped = Regrouped()
     for start in range(0, 60, 13):  # in file order, in batches of any size
         part = rows[start : start + 13]
-        regrouped.add(as_frame(part, {s.line for s in part if s.line % 10 == 0}))
+        regrouped.add(framed(part, {s.line for s in part if s.line % 10 == 0}))
     frames = list(regrouped.batches(8, skip={5}))
     batches = [signals_of(frame) for frame in frames]
     seen: list[str] = []
@@ -91,6 +96,6 @@ def test_spilled_signals_leave_no_named_file(monkeypatch: pytest.MonkeyPatch) ->
 
     before = ours()
     regrouped = Regrouped()
-    regrouped.add(as_frame([signal(n, "Huur", f"S{n}", str(n), 3) for n in range(2, 9)], set()))
+    regrouped.add(framed([signal(n, "Huur", f"S{n}", str(n), 3) for n in range(2, 9)], set()))
     assert ours() == before
     assert sum(b.height for b in regrouped.batches(3, skip=set())) == 7
