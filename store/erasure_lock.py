@@ -12,22 +12,21 @@ flight, and the next ones wait for the erasure.
 
 from __future__ import annotations
 
-import hashlib
-
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-# The advisory lock's key, made as casework/link_codes.py makes its own.
-KEY = int.from_bytes(hashlib.sha256(b"zaadje:erasure").digest()[:8], "big") >> 1
 
 
 async def lock_for_erasure(conn: AsyncConnection) -> None:
     """Until this transaction ends, no intake batch writes."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": KEY})
+    await _lock(conn, "pg_advisory_xact_lock")
 
 
 async def lock_for_intake(conn: AsyncConnection) -> None:
     """Until this transaction ends, no erasure runs (other intake batches may)."""
+    await _lock(conn, "pg_advisory_xact_lock_shared")
+
+
+async def _lock(conn: AsyncConnection, function: str) -> None:
     if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": KEY})
+        # Keyed by name, as the scheduler's pass locks are (scheduler/locks.py).
+        await conn.execute(text(f"SELECT {function}(hashtext('zaadje.erasure'))"))
